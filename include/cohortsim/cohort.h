@@ -1,0 +1,183 @@
+/* The cohort: a YAML cohort file parsed, validated and resolved into an immutable
+ * description of the model (species, drugs, reactions), the patients' parameters, the
+ * arms and the outcome thresholds.
+ *
+ * Every name in the file is resolved to an index here, so nothing downstream looks up
+ * strings. After cs_cohort_load returns, the cohort is only read (const everywhere).
+ * The file format is described in docs/cohort-reference.md.
+ */
+#ifndef COHORTSIM_COHORT_H
+#define COHORTSIM_COHORT_H
+
+#include <stdio.h>
+
+#include "cohortsim/status.h"
+
+#define CS_NAME_MAX 64        /* longest name of a parameter, species, drug, reaction, arm */
+#define CS_EXPR_MAX_TERMS 8   /* parameters multiplied or divided in one expression */
+#define CS_FACTOR_MAX 8       /* factors in one reaction's propensity */
+#define CS_CHANGE_MAX 8       /* species changed by one reaction */
+#define CS_SUM_MAX 8          /* species summed in a logistic or saturation factor */
+
+/* A value computed from a patient's parameters: coef * prod(param[term]^power[term]),
+ * power +1 or -1. Written in a cohort file as a number, a parameter name, or a product
+ * like "kH*b" or "kmax/kill" or "2*b". */
+typedef struct cs_expr {
+  double coef;
+  int n_terms;
+  int param[CS_EXPR_MAX_TERMS];
+  int power[CS_EXPR_MAX_TERMS];
+} cs_expr;
+
+/* Evaluates an expression against a patient's parameter values (indexed as cohort->param). */
+double cs_expr_eval(const cs_expr *expr, const double *param_values);
+
+/* How a parameter varies over patients. Only fixed values exist so far; distributions
+ * (lognormal, normal, uniform, ...) are added here. */
+typedef enum { CS_DIST_FIXED } cs_dist_kind;
+
+typedef struct cs_param {
+  char name[CS_NAME_MAX];
+  cs_dist_kind dist;
+  double value; /* CS_DIST_FIXED */
+} cs_param;
+
+typedef struct cs_species {
+  char name[CS_NAME_MAX];
+  cs_expr initial; /* count at time 0, rounded to the nearest integer per patient */
+} cs_species;
+
+/* One-compartment drug with first-order elimination. Concentrations are in units of the
+ * drug's EC50, so its effect is f = C/(1+C). A file gives half_life_days (stored as
+ * ln2/half-life) or elimination_per_day. */
+typedef struct cs_drug {
+  char name[CS_NAME_MAX];
+  cs_expr elimination_per_day;
+} cs_drug;
+
+/* The rate-law vocabulary. A reaction's propensity is rate * product of its factors. */
+typedef enum {
+  CS_FACTOR_SPECIES,  /* X (mass action), written {species: X} */
+  CS_FACTOR_LOGISTIC, /* max(0, 1 - sum/capacity), written {logistic: [A, M], capacity: K} */
+  CS_FACTOR_EFFECT,   /* C/(1+C) of a drug, written {effect: hma} */
+  CS_FACTOR_INHIBIT,  /* 1 - C/(1+C) = 1/(1+C), written {inhibit: casp} */
+  CS_FACTOR_HILL,     /* X^n/(half^n + X^n), written {hill: D, half: KD, n: 1} (n defaults to 1) */
+  CS_FACTOR_SATURATE  /* 1/(1 + sum/half), written {saturate: [A, M], half: kmax/kill} */
+} cs_factor_kind;
+
+typedef struct cs_factor {
+  cs_factor_kind kind;
+  int target;              /* species (SPECIES, HILL) or drug (EFFECT, INHIBIT) index; -1 otherwise */
+  int n_sum;               /* LOGISTIC, SATURATE: the species summed */
+  int sum[CS_SUM_MAX];
+  cs_expr scale;           /* LOGISTIC: capacity; HILL and SATURATE: half-saturation */
+  double hill_n;           /* HILL: exponent (> 0) */
+} cs_factor;
+
+typedef struct cs_reaction {
+  char name[CS_NAME_MAX];
+  cs_expr rate;
+  int n_factors;
+  cs_factor factor[CS_FACTOR_MAX];
+  int n_changes;
+  int change_species[CS_CHANGE_MAX];
+  /* Amount added per firing, evaluated per patient and rounded. A consumption is always
+   * exactly -1 of a species that is also a mass-action factor, so no count can go
+   * negative; validation enforces this. */
+  cs_expr change[CS_CHANGE_MAX];
+} cs_reaction;
+
+/* One drug's regimen in an arm: `count` doses `every_days` apart starting at
+ * `start_day`, repeated for `cycles` cycles, the next cycle starting `cycle_gap_days`
+ * after the end of the previous one (cycle k starts at start_day + k*(count*every_days +
+ * cycle_gap_days)). */
+typedef struct cs_dose_plan {
+  int drug;
+  cs_expr amount; /* EC50 units added per dose */
+  double start_day;
+  double every_days;
+  int count;
+  int cycles;
+  double cycle_gap_days;
+} cs_dose_plan;
+
+/* A parameter fixed to a value in one arm (e.g. an immunodeficient host). */
+typedef struct cs_param_set {
+  int param;
+  double value;
+} cs_param_set;
+
+typedef struct cs_arm {
+  char name[CS_NAME_MAX];
+  int n_doses;
+  cs_dose_plan *dose;
+  int n_sets;
+  cs_param_set *set;
+} cs_arm;
+
+/* Outcome thresholds. Burden is the sum of the tumour species. MRD and relapse levels are
+ * fractions of reference_cells; lethal_cells is an absolute count (0: no death outcome). */
+typedef struct cs_outcomes {
+  int n_tumour;
+  int tumour[CS_SUM_MAX];
+  double reference_cells;
+  double mrd_negative_below; /* 0: MRD not tracked */
+  double relapse_at;         /* 0: relapse not tracked */
+  double lethal_cells;       /* 0: no death outcome */
+} cs_outcomes;
+
+typedef enum { CS_METHOD_EXACT, CS_METHOD_HYBRID } cs_method;
+
+typedef struct cs_cohort {
+  char *path;         /* the file it came from ("<string>" when loaded from text) */
+  char *text;         /* the file's full text, embedded in every output for provenance */
+  char *overrides;    /* the --set arguments joined by ' ', "" if none */
+  char name[CS_NAME_MAX];
+  char *description;  /* "" if none */
+  cs_method method;
+  double hybrid_epsilon;  /* hybrid method: CGP error control (default 0.03) */
+  int hybrid_critical;    /* hybrid method: critical-reaction threshold (default 10) */
+  double followup_days;
+  double report_every_days;
+
+  int n_params;
+  cs_param *param;
+  int n_species;
+  cs_species *species;
+  int n_drugs;
+  cs_drug *drug;
+  int n_reactions;
+  cs_reaction *reaction;
+  int n_arms;
+  cs_arm *arm;
+  cs_outcomes outcomes;
+} cs_cohort;
+
+/* Loads and validates a cohort file. `sets` are n_sets "KEY.PATH=VALUE" overrides
+ * (the --set arguments), applied to the document before validation, so an override is
+ * checked like the file itself. On failure *cohort is NULL and err says what is wrong,
+ * naming file:line:column and the key path (or the --set argument). */
+cs_status cs_cohort_load_file(const char *path, int n_sets, const char *const *sets,
+                              cs_cohort **cohort, cs_error *err);
+
+/* The same from text in memory (used by `verify`, which re-reads the text embedded in an
+ * output file). `origin` names the text in messages. */
+cs_status cs_cohort_load_string(const char *text, const char *origin, int n_sets,
+                                const char *const *sets, cs_cohort **cohort, cs_error *err);
+
+/* Frees a cohort; accepts NULL and sets *cohort to NULL. */
+void cs_cohort_destroy(cs_cohort **cohort);
+
+/* Index of the named parameter, species, drug, reaction or arm, or -1. */
+int cs_cohort_find_param(const cs_cohort *cohort, const char *name);
+int cs_cohort_find_species(const cs_cohort *cohort, const char *name);
+int cs_cohort_find_drug(const cs_cohort *cohort, const char *name);
+int cs_cohort_find_reaction(const cs_cohort *cohort, const char *name);
+int cs_cohort_find_arm(const cs_cohort *cohort, const char *name);
+
+/* Prints the resolved cohort (what `cohortsim check` shows): parameters, species,
+ * drugs, reactions with their propensities written out, arms with their dose plans,
+ * outcomes and settings. */
+void cs_cohort_print(const cs_cohort *cohort, FILE *out);
+
+#endif

@@ -1,0 +1,69 @@
+/* The reaction network compiled for fast propensity evaluation.
+ *
+ * A cs_model is built once per cohort and only read afterwards; it knows the structure
+ * (which factors each reaction has, which reactions depend on drugs, whether clearance is
+ * absorbing). A patient's numbers (rates, factor scales, stoichiometry, elimination
+ * rates, initial counts: every expression of the cohort evaluated against that patient's
+ * parameters) live in a cs_kinetics, filled by cs_model_bind and reused across patients.
+ */
+#ifndef COHORTSIM_MODEL_H
+#define COHORTSIM_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cohortsim/cohort.h"
+#include "cohortsim/status.h"
+
+typedef struct cs_model cs_model;
+
+/* A patient's evaluated numbers; allocate with cs_kinetics_create. */
+typedef struct cs_kinetics {
+  double *rate;        /* [reaction] */
+  double *scale;       /* [reaction * CS_FACTOR_MAX + factor]: capacity or half-saturation */
+  int64_t *change;     /* [reaction * CS_CHANGE_MAX + change] */
+  double *elimination; /* [drug] per day */
+  int64_t *initial;    /* [species] */
+} cs_kinetics;
+
+/* Compiles the cohort's network. The model keeps a pointer to `cohort`, which must
+ * outlive it. */
+cs_status cs_model_create(const cs_cohort *cohort, cs_model **model, cs_error *err);
+
+/* Frees a model; accepts NULL and sets *model to NULL. */
+void cs_model_destroy(cs_model **model);
+
+const cs_cohort *cs_model_cohort(const cs_model *model);
+
+/* True if reaction r's propensity has a drug factor (it changes between events). */
+bool cs_model_uses_drugs(const cs_model *model, int r);
+
+/* True if reaching zero tumour cells is final: no reaction can create a tumour cell
+ * from nothing, so a cleared patient stays cleared. */
+bool cs_model_clearance_absorbing(const cs_model *model);
+
+/* Tumour burden: the sum of the tumour species. */
+int64_t cs_model_burden(const cs_model *model, const int64_t *counts);
+
+cs_status cs_kinetics_create(const cs_model *model, cs_kinetics **kinetics, cs_error *err);
+void cs_kinetics_destroy(cs_kinetics **kinetics);
+
+/* Evaluates every expression of the cohort against one patient's parameter values.
+ * Fails with CS_ERR_COHORT when a value is unusable for this patient (a negative or
+ * non-finite rate, a non-positive scale or elimination rate, a count outside int64),
+ * naming the reaction, drug or species; the caller adds the patient and arm. */
+cs_status cs_model_bind(const cs_model *model, const double *param_values, cs_kinetics *kinetics,
+                        cs_error *err);
+
+/* Propensity of reaction r given species counts and drug effects f = C/(1+C).
+ * Drug factors are monotone in f, so passing the largest effect over an interval as
+ * effect_max and the smallest as effect_min gives an upper bound of the propensity over
+ * that interval; passing the same array twice gives the propensity itself. */
+double cs_model_propensity(const cs_model *model, const cs_kinetics *kinetics, int r,
+                           const int64_t *counts, const double *effect_max,
+                           const double *effect_min);
+
+/* Applies one firing of reaction r to the counts. */
+void cs_model_fire(const cs_model *model, const cs_kinetics *kinetics, int r, int64_t *counts);
+
+#endif

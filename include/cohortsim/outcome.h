@@ -1,0 +1,74 @@
+/* Watching one patient's trajectory and turning it into a record.
+ *
+ * The engine reports the tumour burden after every change and when time passes; the
+ * watcher decides clearance (burden 0), MRD negativity (burden below the MRD level),
+ * relapse (back above the relapse level after MRD negativity), death (burden at the
+ * lethal level) and censoring at the end of follow-up, and samples the burden on the
+ * reporting grid. It tells the engine when the outcome is final, so a patient's
+ * simulation stops as early as its record allows.
+ *
+ * Times are days since the start of treatment. "Never" is NAN (written to files as the
+ * fill value).
+ */
+#ifndef COHORTSIM_OUTCOME_H
+#define COHORTSIM_OUTCOME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cohortsim/cohort.h"
+
+/* One patient in one arm. The arrays are the caller's storage (rows of the output). */
+typedef struct cs_record {
+  double os_time;
+  double rfs_time;
+  double clearance_time;    /* NAN if never cleared */
+  double mrd_negative_time; /* first time below the MRD level; NAN if never */
+  double relapse_time;      /* first relapse; NAN if never */
+  double final_burden;      /* burden when the simulation stopped */
+  int64_t events;           /* reactions fired (plus leaps taken) */
+  unsigned char os_event;   /* 1: death from disease; 0: censored */
+  unsigned char rfs_event;  /* 1: relapse or death; 0: censored */
+  unsigned char cleared;
+  int64_t *reaction_count; /* [reaction] firings of each reaction */
+  double *species_peak;    /* [species] largest count seen */
+  double *burden;          /* [grid] burden on the reporting grid */
+} cs_record;
+
+/* The reporting grid: 0, every, 2*every, ... up to follow-up. */
+size_t cs_outcome_grid_size(const cs_cohort *cohort);
+void cs_outcome_grid(const cs_cohort *cohort, double *grid);
+
+typedef struct cs_outcome_watch {
+  const double *grid;
+  size_t n_grid;
+  size_t next_grid; /* first grid point not yet sampled */
+  double followup_days;
+  double mrd_cells;     /* MRD-negative below this burden (0: not tracked) */
+  double relapse_cells; /* relapse at or above this burden after MRD negativity */
+  double lethal_cells;  /* death at or above this burden (0: no death outcome) */
+  bool clearance_final; /* clearance is absorbing in this model */
+  bool mrd_negative;    /* currently below the MRD level, not yet relapsed */
+  int64_t burden;       /* the current burden */
+  cs_record *record;
+} cs_outcome_watch;
+
+/* Starts watching a patient with the given initial burden and resets the record.
+ * Returns true if the outcome is already final at time 0. */
+bool cs_outcome_begin(cs_outcome_watch *watch, const cs_cohort *cohort, const double *grid,
+                      size_t n_grid, bool clearance_absorbing, int64_t burden0,
+                      int n_reactions, int n_species, cs_record *record);
+
+/* Time passes to t with the burden unchanged: samples the grid points before t. */
+void cs_outcome_advance(cs_outcome_watch *watch, double t);
+
+/* The burden changed at time t (after cs_outcome_advance(t)). Returns true when the
+ * outcome is final and the simulation can stop. */
+bool cs_outcome_observe(cs_outcome_watch *watch, double t, int64_t burden);
+
+/* The simulation stops (end of follow-up, or a final outcome): censors what is still
+ * open at the end of follow-up and holds the last burden on the rest of the grid. */
+void cs_outcome_end(cs_outcome_watch *watch);
+
+#endif

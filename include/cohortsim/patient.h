@@ -1,0 +1,33 @@
+/* One virtual patient, start to finish: parameters drawn from the patient's own stream,
+ * then, in every arm, the arm's settings, the dose schedule and one simulation on the
+ * patient's dynamics stream (the same in every arm: common random numbers, so arm
+ * differences are not sampling noise).
+ *
+ * This is the data flow of docs/architecture: a patient's record is a pure function of
+ * (cohort, seed, patient index), whoever computes it.
+ */
+#ifndef COHORTSIM_PATIENT_H
+#define COHORTSIM_PATIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cohortsim/model.h"
+#include "cohortsim/records.h"
+#include "cohortsim/status.h"
+
+/* A per-rank workspace (generator, buffers, engine), reused across patients. */
+typedef struct cs_patient_sim cs_patient_sim;
+
+cs_status cs_patient_sim_create(const cs_model *model, cs_patient_sim **sim, cs_error *err);
+
+/* Frees; accepts NULL and sets *sim to NULL. */
+void cs_patient_sim_destroy(cs_patient_sim **sim);
+
+/* Simulates patient `patient` (its index in the whole cohort, which must lie in the
+ * block) in every arm and stores its parameters and records in the block. On failure
+ * err names the patient and arm. */
+cs_status cs_patient_sim_run(cs_patient_sim *sim, uint64_t seed, size_t patient,
+                             cs_records *records, cs_error *err);
+
+#endif

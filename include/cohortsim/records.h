@@ -1,0 +1,46 @@
+/* Per-patient results of a block of consecutive patients, in every arm, stored as one
+ * array per output variable (the layout of the NetCDF file, so a block is written with
+ * one call per variable).
+ *
+ * Per-arm arrays are indexed [arm * n_patients + i], rows of per-arm vectors
+ * [(arm * n_patients + i) * width + k], parameters [i * n_params + p], where i is the
+ * patient's index within the block.
+ */
+#ifndef COHORTSIM_RECORDS_H
+#define COHORTSIM_RECORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cohortsim/cohort.h"
+#include "cohortsim/outcome.h"
+#include "cohortsim/status.h"
+
+typedef struct cs_records {
+  size_t first_patient;
+  size_t n_patients;
+  int n_arms, n_params, n_reactions, n_species;
+  size_t n_grid;
+  double *param;
+  double *os_time, *rfs_time, *clearance_time, *mrd_negative_time, *relapse_time;
+  double *final_burden;
+  unsigned char *os_event, *rfs_event, *cleared;
+  int64_t *events;
+  int64_t *reaction_count;
+  double *species_peak;
+  double *burden;
+} cs_records;
+
+cs_status cs_records_create(const cs_cohort *cohort, size_t first_patient, size_t n_patients,
+                            cs_records **records, cs_error *err);
+
+/* Frees; accepts NULL and sets *records to NULL. */
+void cs_records_destroy(cs_records **records);
+
+/* A record whose arrays are the rows of patient i (within the block) in `arm`. */
+cs_record cs_records_row(const cs_records *records, int arm, size_t i);
+
+/* Copies a finished record's scalars into the block (its arrays are already rows). */
+void cs_records_store(cs_records *records, int arm, size_t i, const cs_record *record);
+
+#endif

@@ -1,0 +1,245 @@
+#include "cohortsim/model.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+struct cs_model {
+  const cs_cohort *cohort;
+  bool *uses_drugs; /* [reaction] */
+  bool clearance_absorbing;
+};
+
+static bool is_tumour_species(const cs_cohort *cohort, int species)
+{
+  for (int i = 0; i < cohort->outcomes.n_tumour; i++)
+    if (cohort->outcomes.tumour[i] == species)
+      return true;
+  return false;
+}
+
+/* A reaction can create a tumour cell out of none if it adds to a tumour species while
+ * no mass-action factor of a tumour species makes its propensity vanish at zero burden. */
+static bool creates_tumour_from_nothing(const cs_cohort *cohort, const cs_reaction *reaction)
+{
+  bool adds_tumour = false;
+  for (int c = 0; c < reaction->n_changes; c++)
+    if (is_tumour_species(cohort, reaction->change_species[c]) && reaction->change[c].coef > 0)
+      adds_tumour = true;
+  if (!adds_tumour)
+    return false;
+  for (int f = 0; f < reaction->n_factors; f++)
+    if (reaction->factor[f].kind == CS_FACTOR_SPECIES &&
+        is_tumour_species(cohort, reaction->factor[f].target))
+      return false;
+  return true;
+}
+
+cs_status cs_model_create(const cs_cohort *cohort, cs_model **model, cs_error *err)
+{
+  *model = NULL;
+  cs_model *m = calloc(1, sizeof *m);
+  if (m == NULL)
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory compiling the model");
+  m->cohort = cohort;
+  m->uses_drugs = calloc((size_t)cohort->n_reactions, sizeof *m->uses_drugs);
+  if (m->uses_drugs == NULL) {
+    cs_model_destroy(&m);
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory compiling the model");
+  }
+  m->clearance_absorbing = true;
+  for (int r = 0; r < cohort->n_reactions; r++) {
+    const cs_reaction *reaction = &cohort->reaction[r];
+    for (int f = 0; f < reaction->n_factors; f++)
+      if (reaction->factor[f].kind == CS_FACTOR_EFFECT ||
+          reaction->factor[f].kind == CS_FACTOR_INHIBIT)
+        m->uses_drugs[r] = true;
+    if (creates_tumour_from_nothing(cohort, reaction))
+      m->clearance_absorbing = false;
+  }
+  *model = m;
+  return CS_OK;
+}
+
+void cs_model_destroy(cs_model **model)
+{
+  if (model == NULL || *model == NULL)
+    return;
+  free((*model)->uses_drugs);
+  free(*model);
+  *model = NULL;
+}
+
+const cs_cohort *cs_model_cohort(const cs_model *model)
+{
+  return model->cohort;
+}
+
+bool cs_model_uses_drugs(const cs_model *model, int r)
+{
+  return model->uses_drugs[r];
+}
+
+bool cs_model_clearance_absorbing(const cs_model *model)
+{
+  return model->clearance_absorbing;
+}
+
+int64_t cs_model_burden(const cs_model *model, const int64_t *counts)
+{
+  const cs_outcomes *o = &model->cohort->outcomes;
+  int64_t burden = 0;
+  for (int i = 0; i < o->n_tumour; i++)
+    burden += counts[o->tumour[i]];
+  return burden;
+}
+
+cs_status cs_kinetics_create(const cs_model *model, cs_kinetics **kinetics, cs_error *err)
+{
+  const cs_cohort *c = model->cohort;
+  const size_t n_reactions = (size_t)c->n_reactions;
+  *kinetics = NULL;
+  cs_kinetics *k = calloc(1, sizeof *k);
+  if (k != NULL) {
+    k->rate = calloc(n_reactions, sizeof *k->rate);
+    k->scale = calloc(n_reactions * CS_FACTOR_MAX, sizeof *k->scale);
+    k->change = calloc(n_reactions * CS_CHANGE_MAX, sizeof *k->change);
+    k->elimination = calloc((size_t)c->n_drugs + 1, sizeof *k->elimination);
+    k->initial = calloc((size_t)c->n_species, sizeof *k->initial);
+  }
+  if (k == NULL || k->rate == NULL || k->scale == NULL || k->change == NULL ||
+      k->elimination == NULL || k->initial == NULL) {
+    cs_kinetics_destroy(&k);
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating patient kinetics");
+  }
+  *kinetics = k;
+  return CS_OK;
+}
+
+void cs_kinetics_destroy(cs_kinetics **kinetics)
+{
+  if (kinetics == NULL || *kinetics == NULL)
+    return;
+  cs_kinetics *k = *kinetics;
+  free(k->rate);
+  free(k->scale);
+  free(k->change);
+  free(k->elimination);
+  free(k->initial);
+  free(k);
+  *kinetics = NULL;
+}
+
+/* Counts are int64; 2^63 itself is not representable, so the bound is exclusive. */
+static bool fits_int64(double value)
+{
+  return isfinite(value) && value >= -0x1.0p63 && value < 0x1.0p63;
+}
+
+static cs_status bind_reaction(const cs_reaction *reaction, const double *param_values,
+                               double *rate, double *scale, int64_t *change, cs_error *err)
+{
+  *rate = cs_expr_eval(&reaction->rate, param_values);
+  CS_CHECK(isfinite(*rate) && *rate >= 0, err, CS_ERR_COHORT,
+           "reaction '%s': rate evaluates to %g; a rate must be finite and >= 0", reaction->name,
+           *rate);
+  for (int f = 0; f < reaction->n_factors; f++) {
+    const cs_factor *factor = &reaction->factor[f];
+    if (factor->kind != CS_FACTOR_LOGISTIC && factor->kind != CS_FACTOR_HILL &&
+        factor->kind != CS_FACTOR_SATURATE)
+      continue;
+    scale[f] = cs_expr_eval(&factor->scale, param_values);
+    CS_CHECK(isfinite(scale[f]) && scale[f] > 0, err, CS_ERR_COHORT,
+             "reaction '%s', factor %d: capacity or half-saturation evaluates to %g; it must "
+             "be finite and > 0",
+             reaction->name, f + 1, scale[f]);
+  }
+  for (int c = 0; c < reaction->n_changes; c++) {
+    const double amount = round(cs_expr_eval(&reaction->change[c], param_values));
+    CS_CHECK(fits_int64(amount), err, CS_ERR_COHORT,
+             "reaction '%s': change of a species evaluates to %g, outside the int64 range",
+             reaction->name, amount);
+    change[c] = (int64_t)amount;
+  }
+  return CS_OK;
+}
+
+cs_status cs_model_bind(const cs_model *model, const double *param_values, cs_kinetics *kinetics,
+                        cs_error *err)
+{
+  const cs_cohort *c = model->cohort;
+  for (int r = 0; r < c->n_reactions; r++)
+    CS_CALL(bind_reaction(&c->reaction[r], param_values, &kinetics->rate[r],
+                          &kinetics->scale[r * CS_FACTOR_MAX],
+                          &kinetics->change[r * CS_CHANGE_MAX], err));
+  for (int d = 0; d < c->n_drugs; d++) {
+    const double k = cs_expr_eval(&c->drug[d].elimination_per_day, param_values);
+    CS_CHECK(isfinite(k) && k > 0, err, CS_ERR_COHORT,
+             "drug '%s': elimination rate evaluates to %g per day; it must be finite and > 0",
+             c->drug[d].name, k);
+    kinetics->elimination[d] = k;
+  }
+  for (int s = 0; s < c->n_species; s++) {
+    const double initial = round(cs_expr_eval(&c->species[s].initial, param_values));
+    CS_CHECK(fits_int64(initial) && initial >= 0, err, CS_ERR_COHORT,
+             "species '%s': initial count evaluates to %g; it must be >= 0 and < 2^63",
+             c->species[s].name, initial);
+    kinetics->initial[s] = (int64_t)initial;
+  }
+  return CS_OK;
+}
+
+static double sum_species(const cs_factor *factor, const int64_t *counts)
+{
+  double sum = 0;
+  for (int i = 0; i < factor->n_sum; i++)
+    sum += (double)counts[factor->sum[i]];
+  return sum;
+}
+
+double cs_model_propensity(const cs_model *model, const cs_kinetics *kinetics, int r,
+                           const int64_t *counts, const double *effect_max,
+                           const double *effect_min)
+{
+  const cs_reaction *reaction = &model->cohort->reaction[r];
+  const double *scale = &kinetics->scale[r * CS_FACTOR_MAX];
+  double a = kinetics->rate[r];
+  for (int f = 0; f < reaction->n_factors && a > 0; f++) {
+    const cs_factor *factor = &reaction->factor[f];
+    switch (factor->kind) {
+    case CS_FACTOR_SPECIES:
+      a *= (double)counts[factor->target];
+      break;
+    case CS_FACTOR_LOGISTIC:
+      a *= fmax(0.0, 1.0 - sum_species(factor, counts) / scale[f]);
+      break;
+    case CS_FACTOR_EFFECT:
+      a *= effect_max[factor->target];
+      break;
+    case CS_FACTOR_INHIBIT:
+      a *= 1.0 - effect_min[factor->target];
+      break;
+    case CS_FACTOR_HILL: {
+      const double x = (double)counts[factor->target];
+      if (factor->hill_n == 1.0) {
+        a *= x / (scale[f] + x);
+      } else {
+        const double xn = pow(x, factor->hill_n);
+        a *= xn / (pow(scale[f], factor->hill_n) + xn);
+      }
+      break;
+    }
+    case CS_FACTOR_SATURATE:
+      a *= 1.0 / (1.0 + sum_species(factor, counts) / scale[f]);
+      break;
+    }
+  }
+  return a;
+}
+
+void cs_model_fire(const cs_model *model, const cs_kinetics *kinetics, int r, int64_t *counts)
+{
+  const cs_reaction *reaction = &model->cohort->reaction[r];
+  const int64_t *change = &kinetics->change[r * CS_CHANGE_MAX];
+  for (int c = 0; c < reaction->n_changes; c++)
+    counts[reaction->change_species[c]] += change[c];
+}

@@ -1,0 +1,465 @@
+#include "cohortsim/ncout.h"
+
+#include <math.h>
+#include <netcdf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cohortsim/outcome.h"
+#include "cs_version.h"
+
+/* Dimensions, in the order of dim[] below. */
+enum { DIM_PATIENT, DIM_ARM, DIM_ARM_OTHER, DIM_TIME, DIM_REACTION, DIM_SPECIES, DIM_COUNT };
+
+/* Per-patient variables, in the order of record_var[] below. */
+enum {
+  REC_OS_TIME,
+  REC_OS_EVENT,
+  REC_RFS_TIME,
+  REC_RFS_EVENT,
+  REC_CLEARED,
+  REC_CLEARANCE_TIME,
+  REC_MRD_NEGATIVE_TIME,
+  REC_RELAPSE_TIME,
+  REC_FINAL_BURDEN,
+  REC_EVENTS,
+  REC_REACTION_COUNT,
+  REC_SPECIES_PEAK,
+  REC_BURDEN,
+  REC_COUNT
+};
+
+/* Cohort statistics, in the order of stat_var[] below. */
+enum {
+  STAT_OS_SURVIVAL,
+  STAT_OS_LOWER,
+  STAT_OS_UPPER,
+  STAT_OS_AT_RISK,
+  STAT_RFS_SURVIVAL,
+  STAT_RFS_LOWER,
+  STAT_RFS_UPPER,
+  STAT_RFS_AT_RISK,
+  STAT_CLEARANCE_FRACTION,
+  STAT_CLEARANCE_LOWER,
+  STAT_CLEARANCE_UPPER,
+  STAT_MEDIAN_OS,
+  STAT_MEDIAN_OS_LOWER,
+  STAT_MEDIAN_OS_UPPER,
+  STAT_LOGRANK_P,
+  STAT_COUNT
+};
+
+typedef struct var_spec {
+  const char *name;
+  nc_type type;
+  int n_dims;
+  int dims[3];
+  const char *units;
+  const char *long_name;
+  bool nan_fill; /* "never" or "not reached" is NaN */
+} var_spec;
+
+#define PATIENT_DIMS 2, {DIM_ARM, DIM_PATIENT, 0}
+#define CURVE_DIMS 2, {DIM_ARM, DIM_TIME, 0}
+#define ARM_DIMS 1, {DIM_ARM, 0, 0}
+
+static const var_spec record_var[REC_COUNT] = {
+    {"os_time", NC_DOUBLE, PATIENT_DIMS, "days", "overall survival time (death or censoring)",
+     false},
+    {"os_event", NC_UBYTE, PATIENT_DIMS, "1", "1 = death from disease, 0 = censored", false},
+    {"rfs_time", NC_DOUBLE, PATIENT_DIMS, "days",
+     "relapse-free survival time (relapse, death or censoring)", false},
+    {"rfs_event", NC_UBYTE, PATIENT_DIMS, "1", "1 = relapse or death, 0 = censored", false},
+    {"cleared", NC_UBYTE, PATIENT_DIMS, "1", "1 = tumour burden reached zero", false},
+    {"clearance_time", NC_DOUBLE, PATIENT_DIMS, "days", "time the tumour burden reached zero",
+     true},
+    {"mrd_negative_time", NC_DOUBLE, PATIENT_DIMS, "days",
+     "first time the burden fell below the MRD level", true},
+    {"relapse_time", NC_DOUBLE, PATIENT_DIMS, "days",
+     "first time the burden rose back to the relapse level after MRD negativity", true},
+    {"final_burden", NC_DOUBLE, PATIENT_DIMS, "cells",
+     "tumour burden when the simulation stopped", false},
+    {"events", NC_INT64, PATIENT_DIMS, "1", "reactions fired plus leaps taken", false},
+    {"reaction_count", NC_INT64, 3, {DIM_ARM, DIM_PATIENT, DIM_REACTION}, "1",
+     "times each reaction fired", false},
+    {"species_peak", NC_DOUBLE, 3, {DIM_ARM, DIM_PATIENT, DIM_SPECIES}, "1",
+     "largest count of each species", false},
+    {"burden", NC_DOUBLE, 3, {DIM_ARM, DIM_PATIENT, DIM_TIME}, "cells",
+     "tumour burden on the reporting grid (held after a final outcome)", false},
+};
+
+static const var_spec stat_var[STAT_COUNT] = {
+    {"os_survival", NC_DOUBLE, CURVE_DIMS, "1", "Kaplan-Meier overall survival S(t) = P(T > t)",
+     false},
+    {"os_lower", NC_DOUBLE, CURVE_DIMS, "1",
+     "overall survival, lower 95% limit (Greenwood, log scale)", false},
+    {"os_upper", NC_DOUBLE, CURVE_DIMS, "1",
+     "overall survival, upper 95% limit (Greenwood, log scale)", false},
+    {"os_at_risk", NC_INT64, CURVE_DIMS, "1", "patients at risk for overall survival (T >= t)",
+     false},
+    {"rfs_survival", NC_DOUBLE, CURVE_DIMS, "1", "Kaplan-Meier relapse-free survival", false},
+    {"rfs_lower", NC_DOUBLE, CURVE_DIMS, "1",
+     "relapse-free survival, lower 95% limit (Greenwood, log scale)", false},
+    {"rfs_upper", NC_DOUBLE, CURVE_DIMS, "1",
+     "relapse-free survival, upper 95% limit (Greenwood, log scale)", false},
+    {"rfs_at_risk", NC_INT64, CURVE_DIMS, "1",
+     "patients at risk for relapse-free survival (T >= t)", false},
+    {"clearance_fraction", NC_DOUBLE, ARM_DIMS, "1", "fraction of patients cleared", false},
+    {"clearance_lower", NC_DOUBLE, ARM_DIMS, "1", "clearance fraction, lower 95% limit (Wilson)",
+     false},
+    {"clearance_upper", NC_DOUBLE, ARM_DIMS, "1", "clearance fraction, upper 95% limit (Wilson)",
+     false},
+    {"median_os", NC_DOUBLE, ARM_DIMS, "days", "median overall survival (NaN: not reached)",
+     true},
+    {"median_os_lower", NC_DOUBLE, ARM_DIMS, "days", "median overall survival, lower 95% limit",
+     true},
+    {"median_os_upper", NC_DOUBLE, ARM_DIMS, "days", "median overall survival, upper 95% limit",
+     true},
+    {"logrank_p", NC_DOUBLE, 2, {DIM_ARM, DIM_ARM_OTHER, 0}, "1",
+     "log-rank p-value of overall survival between two arms", false},
+};
+
+struct cs_ncout {
+  int ncid;
+  const cs_cohort *cohort;
+  size_t n_patients;
+  int dim[DIM_COUNT];
+  int record_varid[REC_COUNT];
+  int stat_varid[STAT_COUNT];
+  int *param_varid; /* [param] */
+  int time_varid, arm_name_varid, reaction_name_varid, species_name_varid;
+};
+
+static cs_status nc_check(int rc, cs_error *err, const char *what)
+{
+  if (rc == NC_NOERR)
+    return CS_OK;
+  return cs_error_set(err, CS_ERR_NETCDF, "NetCDF: %s: %s", what, nc_strerror(rc));
+}
+
+static cs_status put_text_att(int ncid, int varid, const char *name, const char *value,
+                              cs_error *err)
+{
+  return nc_check(nc_put_att_text(ncid, varid, name, strlen(value), value), err, name);
+}
+
+static cs_status define_var(cs_ncout *o, const var_spec *spec, int *varid, cs_error *err)
+{
+  int dimids[3];
+  for (int d = 0; d < spec->n_dims; d++)
+    dimids[d] = o->dim[spec->dims[d]];
+  CS_CALL(nc_check(nc_def_var(o->ncid, spec->name, spec->type, spec->n_dims, dimids, varid), err,
+                   spec->name));
+  CS_CALL(put_text_att(o->ncid, *varid, "units", spec->units, err));
+  CS_CALL(put_text_att(o->ncid, *varid, "long_name", spec->long_name, err));
+  if (spec->nan_fill) {
+    const double fill = NAN;
+    CS_CALL(nc_check(nc_put_att_double(o->ncid, *varid, "_FillValue", NC_DOUBLE, 1, &fill), err,
+                     spec->name));
+  }
+  return CS_OK;
+}
+
+static cs_status define_coordinates(cs_ncout *o, cs_error *err)
+{
+  const cs_cohort *c = o->cohort;
+  CS_CALL(nc_check(nc_def_dim(o->ncid, "patient", o->n_patients, &o->dim[DIM_PATIENT]), err,
+                   "patient dimension"));
+  CS_CALL(nc_check(nc_def_dim(o->ncid, "arm", (size_t)c->n_arms, &o->dim[DIM_ARM]), err,
+                   "arm dimension"));
+  CS_CALL(nc_check(nc_def_dim(o->ncid, "arm_other", (size_t)c->n_arms, &o->dim[DIM_ARM_OTHER]),
+                   err, "arm_other dimension"));
+  CS_CALL(nc_check(nc_def_dim(o->ncid, "time", cs_outcome_grid_size(c), &o->dim[DIM_TIME]), err,
+                   "time dimension"));
+  CS_CALL(nc_check(nc_def_dim(o->ncid, "reaction", (size_t)c->n_reactions, &o->dim[DIM_REACTION]),
+                   err, "reaction dimension"));
+  CS_CALL(nc_check(nc_def_dim(o->ncid, "species", (size_t)c->n_species, &o->dim[DIM_SPECIES]),
+                   err, "species dimension"));
+
+  const var_spec time = {"time", NC_DOUBLE, 1, {DIM_TIME, 0, 0}, "days since start of treatment",
+                         "reporting grid", false};
+  CS_CALL(define_var(o, &time, &o->time_varid, err));
+  CS_CALL(put_text_att(o->ncid, o->time_varid, "axis", "T", err));
+  const var_spec names[] = {
+      {"arm_name", NC_STRING, 1, {DIM_ARM, 0, 0}, "1", "treatment arm", false},
+      {"arm_other_name", NC_STRING, 1, {DIM_ARM_OTHER, 0, 0}, "1", "treatment arm", false},
+      {"reaction_name", NC_STRING, 1, {DIM_REACTION, 0, 0}, "1", "reaction", false},
+      {"species_name", NC_STRING, 1, {DIM_SPECIES, 0, 0}, "1", "species", false},
+  };
+  int arm_other_varid;
+  CS_CALL(define_var(o, &names[0], &o->arm_name_varid, err));
+  CS_CALL(define_var(o, &names[1], &arm_other_varid, err));
+  CS_CALL(define_var(o, &names[2], &o->reaction_name_varid, err));
+  CS_CALL(define_var(o, &names[3], &o->species_name_varid, err));
+  return CS_OK;
+}
+
+static cs_status define_global_attributes(const cs_ncout *o, const cs_run_info *info,
+                                          cs_error *err)
+{
+  const cs_cohort *c = o->cohort;
+  const int id = o->ncid;
+  char title[CS_NAME_MAX + 64];
+  snprintf(title, sizeof title, "cohortsim virtual cohort: %s", c->name);
+  const unsigned long long seed = info->seed, n_patients = info->n_patients;
+  CS_CALL(put_text_att(id, NC_GLOBAL, "Conventions", "CF-1.8", err));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "title", title, err));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "cohort_name", c->name, err));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "cohort_path", c->path, err));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "cohort_yaml", c->text, err));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "overrides", c->overrides, err));
+  CS_CALL(nc_check(nc_put_att_ulonglong(id, NC_GLOBAL, "seed", NC_UINT64, 1, &seed), err, "seed"));
+  CS_CALL(nc_check(nc_put_att_ulonglong(id, NC_GLOBAL, "n_patients", NC_UINT64, 1, &n_patients),
+                   err, "n_patients"));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "method",
+                       c->method == CS_METHOD_EXACT ? "exact" : "hybrid", err));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "software_version", CS_VERSION_STRING, err));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "git_revision", CS_GIT_REVISION, err));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "created", info->created, err));
+  CS_CALL(nc_check(nc_put_att_int(id, NC_GLOBAL, "mpi_ranks", NC_INT, 1, &info->mpi_ranks), err,
+                   "mpi_ranks"));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "hostname", info->hostname, err));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "slurm_job_id", info->slurm_job_id, err));
+  return CS_OK;
+}
+
+static cs_status define_all(cs_ncout *o, const cs_run_info *info, cs_error *err)
+{
+  const cs_cohort *c = o->cohort;
+  CS_CALL(define_coordinates(o, err));
+  for (int p = 0; p < c->n_params; p++) {
+    char name[CS_NAME_MAX + 8], long_name[CS_NAME_MAX + 32];
+    snprintf(name, sizeof name, "param_%s", c->param[p].name);
+    snprintf(long_name, sizeof long_name, "patient's value of parameter %s", c->param[p].name);
+    const var_spec spec = {name, NC_DOUBLE, 1, {DIM_PATIENT, 0, 0}, "1", long_name, false};
+    CS_CALL(define_var(o, &spec, &o->param_varid[p], err));
+  }
+  for (int v = 0; v < REC_COUNT; v++)
+    CS_CALL(define_var(o, &record_var[v], &o->record_varid[v], err));
+  for (int v = 0; v < STAT_COUNT; v++)
+    CS_CALL(define_var(o, &stat_var[v], &o->stat_varid[v], err));
+  CS_CALL(define_global_attributes(o, info, err));
+  return nc_check(nc_enddef(o->ncid), err, "leaving define mode");
+}
+
+cs_status cs_ncout_define(int ncid, const cs_cohort *cohort, const cs_run_info *info,
+                          cs_ncout **out, cs_error *err)
+{
+  *out = NULL;
+  cs_ncout *o = calloc(1, sizeof *o);
+  if (o != NULL)
+    o->param_varid = calloc((size_t)cohort->n_params + 1, sizeof *o->param_varid);
+  if (o == NULL || o->param_varid == NULL) {
+    cs_ncout_destroy(&o);
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory defining the output file");
+  }
+  o->ncid = ncid;
+  o->cohort = cohort;
+  o->n_patients = info->n_patients;
+  const cs_status status = define_all(o, info, err);
+  if (status != CS_OK) {
+    cs_ncout_destroy(&o);
+    return status;
+  }
+  *out = o;
+  return CS_OK;
+}
+
+void cs_ncout_destroy(cs_ncout **out)
+{
+  if (out == NULL || *out == NULL)
+    return;
+  free((*out)->param_varid);
+  free(*out);
+  *out = NULL;
+}
+
+/* Writes n names that sit `stride` bytes apart: the name fields of an array of cohort
+ * entries (arms, reactions, species), each of which starts with its name. */
+static cs_status put_names(int ncid, int varid, size_t n, const char *names, size_t stride,
+                           cs_error *err)
+{
+  for (size_t i = 0; i < n; i++) {
+    const char *name = names + i * stride;
+    CS_CALL(nc_check(nc_put_var1_string(ncid, varid, &i, &name), err, "writing names"));
+  }
+  return CS_OK;
+}
+
+static cs_status write_coordinates(const cs_ncout *o, cs_error *err)
+{
+  const cs_cohort *c = o->cohort;
+  const size_t n_grid = cs_outcome_grid_size(c);
+  double *grid = malloc(n_grid * sizeof *grid);
+  if (grid == NULL)
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory writing the time grid");
+  cs_outcome_grid(c, grid);
+  const cs_status status = nc_check(nc_put_var_double(o->ncid, o->time_varid, grid), err, "time");
+  free(grid);
+  CS_CALL(status);
+  int arm_other_varid;
+  CS_CALL(nc_check(nc_inq_varid(o->ncid, "arm_other_name", &arm_other_varid), err,
+                   "arm_other_name"));
+  CS_CALL(put_names(o->ncid, o->arm_name_varid, (size_t)c->n_arms, c->arm[0].name,
+                    sizeof c->arm[0], err));
+  CS_CALL(put_names(o->ncid, arm_other_varid, (size_t)c->n_arms, c->arm[0].name,
+                    sizeof c->arm[0], err));
+  CS_CALL(put_names(o->ncid, o->reaction_name_varid, (size_t)c->n_reactions,
+                    c->reaction[0].name, sizeof c->reaction[0], err));
+  return put_names(o->ncid, o->species_name_varid, (size_t)c->n_species, c->species[0].name,
+                   sizeof c->species[0], err);
+}
+
+/* Writes one per-patient variable for the block: [arm][patient][width]. */
+static cs_status put_block(const cs_ncout *o, int v, const cs_records *r, size_t width,
+                           const void *data, cs_error *err)
+{
+  const size_t start[3] = {0, r->first_patient, 0};
+  const size_t count[3] = {(size_t)r->n_arms, r->n_patients, width};
+  return nc_check(nc_put_vara(o->ncid, o->record_varid[v], start, count, data), err,
+                  record_var[v].name);
+}
+
+cs_status cs_ncout_write_records(const cs_ncout *o, const cs_records *r, cs_error *err)
+{
+  const cs_cohort *c = o->cohort;
+  double *column = malloc((r->n_patients + 1) * sizeof *column);
+  if (column == NULL)
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory writing parameters");
+  cs_status status = CS_OK;
+  for (int p = 0; p < c->n_params && status == CS_OK; p++) {
+    for (size_t i = 0; i < r->n_patients; i++)
+      column[i] = r->param[i * (size_t)c->n_params + (size_t)p];
+    const size_t start = r->first_patient, count = r->n_patients;
+    status = nc_check(nc_put_vara_double(o->ncid, o->param_varid[p], &start, &count, column), err,
+                      c->param[p].name);
+  }
+  free(column);
+  CS_CALL(status);
+  CS_CALL(put_block(o, REC_OS_TIME, r, 1, r->os_time, err));
+  CS_CALL(put_block(o, REC_OS_EVENT, r, 1, r->os_event, err));
+  CS_CALL(put_block(o, REC_RFS_TIME, r, 1, r->rfs_time, err));
+  CS_CALL(put_block(o, REC_RFS_EVENT, r, 1, r->rfs_event, err));
+  CS_CALL(put_block(o, REC_CLEARED, r, 1, r->cleared, err));
+  CS_CALL(put_block(o, REC_CLEARANCE_TIME, r, 1, r->clearance_time, err));
+  CS_CALL(put_block(o, REC_MRD_NEGATIVE_TIME, r, 1, r->mrd_negative_time, err));
+  CS_CALL(put_block(o, REC_RELAPSE_TIME, r, 1, r->relapse_time, err));
+  CS_CALL(put_block(o, REC_FINAL_BURDEN, r, 1, r->final_burden, err));
+  CS_CALL(put_block(o, REC_EVENTS, r, 1, r->events, err));
+  CS_CALL(put_block(o, REC_REACTION_COUNT, r, (size_t)r->n_reactions, r->reaction_count, err));
+  CS_CALL(put_block(o, REC_SPECIES_PEAK, r, (size_t)r->n_species, r->species_peak, err));
+  return put_block(o, REC_BURDEN, r, r->n_grid, r->burden, err);
+}
+
+static cs_status write_statistics(const cs_ncout *o, const cs_statistics *s, cs_error *err)
+{
+  const void *data[STAT_COUNT] = {
+      [STAT_OS_SURVIVAL] = s->os_survival,
+      [STAT_OS_LOWER] = s->os_lower,
+      [STAT_OS_UPPER] = s->os_upper,
+      [STAT_OS_AT_RISK] = s->os_at_risk,
+      [STAT_RFS_SURVIVAL] = s->rfs_survival,
+      [STAT_RFS_LOWER] = s->rfs_lower,
+      [STAT_RFS_UPPER] = s->rfs_upper,
+      [STAT_RFS_AT_RISK] = s->rfs_at_risk,
+      [STAT_CLEARANCE_FRACTION] = s->clearance_fraction,
+      [STAT_CLEARANCE_LOWER] = s->clearance_lower,
+      [STAT_CLEARANCE_UPPER] = s->clearance_upper,
+      [STAT_MEDIAN_OS] = s->median_os,
+      [STAT_MEDIAN_OS_LOWER] = s->median_os_lower,
+      [STAT_MEDIAN_OS_UPPER] = s->median_os_upper,
+      [STAT_LOGRANK_P] = s->logrank_p,
+  };
+  for (int v = 0; v < STAT_COUNT; v++)
+    CS_CALL(nc_check(nc_put_var(o->ncid, o->stat_varid[v], data[v]), err, stat_var[v].name));
+  return CS_OK;
+}
+
+/* Reads the outcome columns of every patient back from the file. */
+static cs_status read_columns(int ncid, int n_arms, size_t n_patients, double *os_time,
+                              unsigned char *os_event, double *rfs_time,
+                              unsigned char *rfs_event, unsigned char *cleared, cs_error *err)
+{
+  const size_t start[2] = {0, 0}, count[2] = {(size_t)n_arms, n_patients};
+  const char *names[] = {"os_time", "os_event", "rfs_time", "rfs_event", "cleared"};
+  void *data[] = {os_time, os_event, rfs_time, rfs_event, cleared};
+  for (int v = 0; v < 5; v++) {
+    int varid;
+    CS_CALL(nc_check(nc_inq_varid(ncid, names[v], &varid), err, names[v]));
+    CS_CALL(nc_check(nc_get_vara(ncid, varid, start, count, data[v]), err, names[v]));
+  }
+  return CS_OK;
+}
+
+static cs_status finalize_open_file(cs_ncout *o, double wall_seconds, cs_error *err)
+{
+  const cs_cohort *c = o->cohort;
+  const size_t n = o->n_patients * (size_t)c->n_arms + 1;
+  const size_t n_grid = cs_outcome_grid_size(c);
+  double *os_time = malloc(n * sizeof *os_time), *rfs_time = malloc(n * sizeof *rfs_time);
+  unsigned char *os_event = malloc(n), *rfs_event = malloc(n), *cleared = malloc(n);
+  double *grid = malloc(n_grid * sizeof *grid);
+  cs_statistics *statistics = NULL;
+  cs_status status = CS_OK;
+  if (os_time == NULL || rfs_time == NULL || os_event == NULL || rfs_event == NULL ||
+      cleared == NULL || grid == NULL) {
+    status = cs_error_set(err, CS_ERR_NOMEM, "out of memory reading the outcomes of %zu patients",
+                          o->n_patients);
+    goto cleanup;
+  }
+  cs_outcome_grid(c, grid);
+  status = write_coordinates(o, err);
+  if (status == CS_OK)
+    status = read_columns(o->ncid, c->n_arms, o->n_patients, os_time, os_event, rfs_time,
+                          rfs_event, cleared, err);
+  if (status == CS_OK) {
+    const cs_outcome_columns columns = {o->n_patients, os_time, os_event,
+                                        rfs_time,      rfs_event, cleared};
+    status = cs_statistics_compute(c, &columns, grid, &statistics, err);
+  }
+  if (status == CS_OK)
+    status = write_statistics(o, statistics, err);
+  if (status == CS_OK)
+    status = nc_check(nc_put_att_double(o->ncid, NC_GLOBAL, "wall_time_seconds", NC_DOUBLE, 1,
+                                        &wall_seconds),
+                      err, "wall_time_seconds");
+cleanup:
+  cs_statistics_destroy(&statistics);
+  free(os_time);
+  free(rfs_time);
+  free(os_event);
+  free(rfs_event);
+  free(cleared);
+  free(grid);
+  return status;
+}
+
+/* Finds the ids of an existing file's variables, as cs_ncout_define made them. */
+static cs_status lookup_ids(cs_ncout *o, cs_error *err)
+{
+  int patient_dim;
+  CS_CALL(nc_check(nc_inq_dimid(o->ncid, "patient", &patient_dim), err, "patient dimension"));
+  CS_CALL(nc_check(nc_inq_dimlen(o->ncid, patient_dim, &o->n_patients), err, "patient"));
+  for (int v = 0; v < STAT_COUNT; v++)
+    CS_CALL(nc_check(nc_inq_varid(o->ncid, stat_var[v].name, &o->stat_varid[v]), err,
+                     stat_var[v].name));
+  CS_CALL(nc_check(nc_inq_varid(o->ncid, "time", &o->time_varid), err, "time"));
+  CS_CALL(nc_check(nc_inq_varid(o->ncid, "arm_name", &o->arm_name_varid), err, "arm_name"));
+  CS_CALL(nc_check(nc_inq_varid(o->ncid, "reaction_name", &o->reaction_name_varid), err,
+                   "reaction_name"));
+  CS_CALL(nc_check(nc_inq_varid(o->ncid, "species_name", &o->species_name_varid), err,
+                   "species_name"));
+  return CS_OK;
+}
+
+cs_status cs_ncout_finalize(const char *path, const cs_cohort *cohort, double wall_seconds,
+                            cs_error *err)
+{
+  cs_ncout o = {.cohort = cohort};
+  CS_CALL(nc_check(nc_open(path, NC_WRITE, &o.ncid), err, path));
+  cs_status status = lookup_ids(&o, err);
+  if (status == CS_OK)
+    status = finalize_open_file(&o, wall_seconds, err);
+  const cs_status close_status = nc_check(nc_close(o.ncid), err, path);
+  return status != CS_OK ? status : close_status;
+}

@@ -1,0 +1,97 @@
+#include "cohortsim/patient.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cohortsim/population.h"
+#include "cohortsim/rng.h"
+#include "cohortsim/schedule.h"
+#include "cohortsim/ssa.h"
+
+struct cs_patient_sim {
+  const cs_model *model;
+  gsl_rng *rng;
+  double *arm_param; /* the patient's parameters with the arm's settings applied */
+  cs_kinetics *kinetics;
+  cs_schedule *schedule;
+  cs_ssa *ssa;
+};
+
+cs_status cs_patient_sim_create(const cs_model *model, cs_patient_sim **sim, cs_error *err)
+{
+  const cs_cohort *cohort = cs_model_cohort(model);
+  *sim = NULL;
+  cs_patient_sim *s = calloc(1, sizeof *s);
+  if (s == NULL)
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating a patient workspace");
+  s->model = model;
+  s->rng = gsl_rng_alloc(cs_rng_philox);
+  s->arm_param = calloc((size_t)cohort->n_params + 1, sizeof *s->arm_param);
+  if (s->rng == NULL || s->arm_param == NULL) {
+    cs_patient_sim_destroy(&s);
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating a patient workspace");
+  }
+  cs_status status = cs_kinetics_create(model, &s->kinetics, err);
+  if (status == CS_OK)
+    status = cs_schedule_create(cohort, &s->schedule, err);
+  if (status == CS_OK)
+    status = cs_ssa_create(model, &s->ssa, err);
+  if (status != CS_OK) {
+    cs_patient_sim_destroy(&s);
+    return status;
+  }
+  *sim = s;
+  return CS_OK;
+}
+
+void cs_patient_sim_destroy(cs_patient_sim **sim)
+{
+  if (sim == NULL || *sim == NULL)
+    return;
+  cs_patient_sim *s = *sim;
+  if (s->rng != NULL)
+    gsl_rng_free(s->rng);
+  free(s->arm_param);
+  cs_kinetics_destroy(&s->kinetics);
+  cs_schedule_destroy(&s->schedule);
+  cs_ssa_destroy(&s->ssa);
+  free(s);
+  *sim = NULL;
+}
+
+static cs_status run_arm(cs_patient_sim *s, uint64_t seed, size_t patient, int arm,
+                         const double *param, cs_records *records, cs_error *err)
+{
+  const cs_cohort *cohort = cs_model_cohort(s->model);
+  const size_t i = patient - records->first_patient;
+  memcpy(s->arm_param, param, (size_t)cohort->n_params * sizeof *param);
+  cs_population_apply_arm(cohort, arm, s->arm_param);
+  CS_CALL(cs_model_bind(s->model, s->arm_param, s->kinetics, err));
+  CS_CALL(cs_schedule_plan(cohort, arm, s->arm_param, s->schedule, err));
+  cs_rng_select_stream(s->rng, seed, patient, CS_STREAM_DYNAMICS, 0);
+  cs_record record = cs_records_row(records, arm, i);
+  CS_CALL(cs_ssa_simulate(s->ssa, s->kinetics, s->schedule, s->rng, &record, err));
+  cs_records_store(records, arm, i, &record);
+  return CS_OK;
+}
+
+cs_status cs_patient_sim_run(cs_patient_sim *s, uint64_t seed, size_t patient,
+                             cs_records *records, cs_error *err)
+{
+  const cs_cohort *cohort = cs_model_cohort(s->model);
+  double *param = &records->param[(patient - records->first_patient) * (size_t)cohort->n_params];
+  cs_rng_select_stream(s->rng, seed, patient, CS_STREAM_PARAMS, 0);
+  cs_status status = cs_population_sample(cohort, s->rng, param, err);
+  if (status != CS_OK) {
+    cs_error_add_context(err, "patient %zu", patient);
+    return status;
+  }
+  for (int arm = 0; arm < cohort->n_arms; arm++) {
+    status = run_arm(s, seed, patient, arm, param, records, err);
+    if (status != CS_OK) {
+      cs_error_add_context(err, "patient %zu, arm '%s'", patient, cohort->arm[arm].name);
+      return status;
+    }
+  }
+  return CS_OK;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The README's two commands.
+#   tools/quickstart.sh run   set up, build, run the default cohort on all cores, summarise
+#   tools/quickstart.sh test  set up, build (warnings as errors), run every test, then the
+#                             whole suite again under AddressSanitizer + UBSan
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Open MPI refuses to run as root without these; CI runs as root.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1
+
+case "${1:-}" in
+  run)
+    "$here/tools/setup.sh"
+    mkdir -p "$here/results"
+    mpirun -n "$(nproc)" "$here/build/cohortsim" run -o "$here/results/default.nc"
+    "$here/build/cohortsim" summary "$here/results/default.nc"
+    ;;
+  test)
+    "$here/tools/setup.sh" --werror
+    (cd "$here/build" && ctest --output-on-failure --timeout 1200)
+    "$here/tools/setup.sh" --werror --sanitize --build-dir "$here/build-sanitize"
+    (cd "$here/build-sanitize" && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure \
+      --timeout 2400 --label-exclude heavy)
+    ;;
+  *)
+    echo "usage: tools/quickstart.sh run|test" >&2
+    exit 2
+    ;;
+esac
