@@ -67,7 +67,7 @@ typedef enum {
 
 typedef struct cs_factor {
   cs_factor_kind kind;
-  int target;              /* species (SPECIES, HILL) or drug (EFFECT, INHIBIT) index; -1 otherwise */
+  int target;              /* species (SPECIES, HILL) or drug (EFFECT, INHIBIT); else -1 */
   int n_sum;               /* LOGISTIC, SATURATE: the species summed */
   int sum[CS_SUM_MAX];
   cs_expr scale;           /* LOGISTIC: capacity; HILL and SATURATE: half-saturation */
@@ -155,8 +155,12 @@ typedef struct cs_cohort {
 
 /* Loads and validates a cohort file. `sets` are n_sets "KEY.PATH=VALUE" overrides
  * (the --set arguments), applied to the document before validation, so an override is
- * checked like the file itself. On failure *cohort is NULL and err says what is wrong,
- * naming file:line:column and the key path (or the --set argument). */
+ * checked like the file itself. On failure *cohort is NULL, nothing stays allocated, and
+ * err says what is wrong, naming file:line:column and the key path (or the --set
+ * argument). Errors: CS_ERR_IO (file unreadable), CS_ERR_SYNTAX (YAML syntax),
+ * CS_ERR_COHORT (content), CS_ERR_USAGE (a malformed --set, or one whose path or
+ * parameter does not exist in the file), CS_ERR_NOMEM. The caller owns the cohort
+ * (cs_cohort_destroy). Deterministic: the same text and sets give the same cohort. */
 cs_status cs_cohort_load_file(const char *path, int n_sets, const char *const *sets,
                               cs_cohort **cohort, cs_error *err);
 

@@ -24,6 +24,7 @@ typedef struct cs_kinetics {
   int64_t *change;     /* [reaction * CS_CHANGE_MAX + change] */
   double *elimination; /* [drug] per day */
   int64_t *initial;    /* [species] */
+  int64_t *burden_change; /* [reaction]: change of the tumour burden per firing */
 } cs_kinetics;
 
 /* Compiles the cohort's network. The model keeps a pointer to `cohort`, which must
@@ -41,6 +42,11 @@ bool cs_model_uses_drugs(const cs_model *model, int r);
 /* True if reaching zero tumour cells is final: no reaction can create a tumour cell
  * from nothing, so a cleared patient stays cleared. */
 bool cs_model_clearance_absorbing(const cs_model *model);
+
+/* The reactions whose propensity may change when reaction r fires (those with a factor
+ * on a species r changes, r itself included if so): after a firing only these need
+ * re-evaluating. */
+void cs_model_dependents(const cs_model *model, int r, const int **dependents, int *n);
 
 /* Tumour burden: the sum of the tumour species. */
 int64_t cs_model_burden(const cs_model *model, const int64_t *counts);

@@ -51,6 +51,9 @@ typedef struct cs_outcome_watch {
   bool clearance_final; /* clearance is absorbing in this model */
   bool mrd_negative;    /* currently below the MRD level, not yet relapsed */
   int64_t burden;       /* the current burden */
+  /* Burdens strictly between these cannot change the outcome, so the engines skip the
+   * full check for them: the common case, by far. */
+  int64_t quiet_low, quiet_high;
   cs_record *record;
 } cs_outcome_watch;
 
@@ -60,12 +63,27 @@ bool cs_outcome_begin(cs_outcome_watch *watch, const cs_cohort *cohort, const do
                       size_t n_grid, bool clearance_absorbing, int64_t burden0,
                       int n_reactions, int n_species, cs_record *record);
 
-/* Time passes to t with the burden unchanged: samples the grid points before t. */
-void cs_outcome_advance(cs_outcome_watch *watch, double t);
+/* Time passes to t with the burden unchanged: samples the grid points before t. Inline,
+ * as the engines call it before every event. */
+static inline void cs_outcome_advance(cs_outcome_watch *watch, double t)
+{
+  while (watch->next_grid < watch->n_grid && watch->grid[watch->next_grid] < t)
+    watch->record->burden[watch->next_grid++] = (double)watch->burden;
+}
 
 /* The burden changed at time t (after cs_outcome_advance(t)). Returns true when the
  * outcome is final and the simulation can stop. */
 bool cs_outcome_observe(cs_outcome_watch *watch, double t, int64_t burden);
+
+/* The burden is now `burden` at time t (after cs_outcome_advance(t)): the engines' fast
+ * path to cs_outcome_observe. Returns true when the outcome is final. */
+static inline bool cs_outcome_update(cs_outcome_watch *watch, double t, int64_t burden)
+{
+  watch->burden = burden;
+  if (burden > watch->quiet_low && burden < watch->quiet_high)
+    return false;
+  return cs_outcome_observe(watch, t, burden);
+}
 
 /* The simulation stops (end of follow-up, or a final outcome): censors what is still
  * open at the end of follow-up and holds the last burden on the rest of the grid. */

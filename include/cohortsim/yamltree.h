@@ -25,10 +25,10 @@
 typedef struct cs_ytree {
   yaml_document_t document;
   int has_document;
-  const char *origin;     /* file name used in messages; not owned */
-  int n_file_nodes;       /* nodes 1..n_file_nodes come from the text */
+  const char *origin;      /* file name used in messages; not owned */
+  int n_file_nodes;        /* nodes 1..n_file_nodes come from the text */
   const char *const *sets; /* the --set arguments; not owned */
-  int *set_of_node;       /* [id - n_file_nodes - 1]: the --set that created a node */
+  int *set_of_node;        /* [id - n_file_nodes - 1]: the --set that created a node */
   int n_set_nodes;
   char path[CS_YTREE_PATH_MAX];
   size_t path_length;

@@ -138,8 +138,7 @@ static void name_list_add(cs_name_list *list, const char *name)
       snprintf(list->text + used, sizeof list->text - used, ", ...");
     return;
   }
-  snprintf(list->text + used, sizeof list->text - used, "%s%s", list->n == 0 ? "" : ", ",
-           name);
+  snprintf(list->text + used, sizeof list->text - used, "%s%s", list->n == 0 ? "" : ", ", name);
   list->n++;
 }
 
@@ -214,8 +213,8 @@ static cs_status unknown_name(cs_reader *r, const yaml_node_t *node, cs_name_kin
 static cs_status check_name(cs_reader *r, const yaml_node_t *node, const char *name)
 {
   if (strlen(name) >= CS_NAME_MAX)
-    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
-                         "name is longer than %d characters", CS_NAME_MAX - 1);
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "name is longer than %d characters",
+                         CS_NAME_MAX - 1);
   int valid = isalpha((unsigned char)name[0]) || name[0] == '_';
   for (const char *p = name; *p != '\0'; p++)
     if (!isalnum((unsigned char)*p) && *p != '_')
@@ -271,8 +270,7 @@ static cs_status read_species_list(cs_reader *r, const yaml_node_t *node, int *s
 
 typedef enum { CS_BOUND_ANY, CS_BOUND_POSITIVE, CS_BOUND_NON_NEGATIVE, CS_BOUND_FRACTION } cs_bound;
 
-static cs_status check_bound(cs_reader *r, const yaml_node_t *node, double value,
-                             cs_bound bound)
+static cs_status check_bound(cs_reader *r, const yaml_node_t *node, double value, cs_bound bound)
 {
   const char *need = NULL;
   if (bound == CS_BOUND_POSITIVE && !(value > 0))
@@ -283,8 +281,7 @@ static cs_status check_bound(cs_reader *r, const yaml_node_t *node, double value
     need = "between 0 and 1 (exclusive)";
   if (need == NULL)
     return CS_OK;
-  return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "expected a number %s, got %g", need,
-                       value);
+  return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "expected a number %s, got %g", need, value);
 }
 
 /* Reads mapping[key] as a number within `bound`; an absent key gives `fallback`, or an
@@ -362,8 +359,8 @@ static void format_expr(char *buffer, size_t size, const cs_expr *e, const cs_co
 }
 
 /* Checks a value computed from the fixed parameters, at the node it was read from. */
-static cs_status check_value(cs_reader *r, const yaml_node_t *node, const cs_expr *e,
-                             cs_rule rule, const char *problem)
+static cs_status check_value(cs_reader *r, const yaml_node_t *node, const cs_expr *e, cs_rule rule,
+                             const char *problem)
 {
   const double value = cs_expr_eval(e, r->values);
   const char *requirement = rule_violation(rule, value);
@@ -375,8 +372,8 @@ static cs_status check_value(cs_reader *r, const yaml_node_t *node, const cs_exp
   char text[128];
   format_expr(text, sizeof text, e, r->cohort);
   return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
-                       "%s: '%s' evaluates to %g, expected a finite value %s", problem, text,
-                       value, requirement);
+                       "%s: '%s' evaluates to %g, expected a finite value %s", problem, text, value,
+                       requirement);
 }
 
 static cs_status expr_syntax_error(cs_reader *r, const yaml_node_t *node, const char *text,
@@ -389,8 +386,8 @@ static cs_status expr_syntax_error(cs_reader *r, const yaml_node_t *node, const 
 }
 
 /* Adds one term ("2" or "kH") of a product; the next call starts after it. */
-static cs_status parse_term(cs_reader *r, const yaml_node_t *node, const char *text,
-                            const char **p, int power, cs_expr *e)
+static cs_status parse_term(cs_reader *r, const yaml_node_t *node, const char *text, const char **p,
+                            int power, cs_expr *e)
 {
   const char *start = *p;
   if (isdigit((unsigned char)*start) || *start == '.') {
@@ -420,8 +417,8 @@ static cs_status parse_term(cs_reader *r, const yaml_node_t *node, const char *t
   if (param < 0)
     return unknown_name(r, node, CS_NAME_PARAM, name);
   if (e->n_terms == CS_EXPR_MAX_TERMS)
-    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
-                         "'%s' has more than %d parameters", text, CS_EXPR_MAX_TERMS);
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "'%s' has more than %d parameters", text,
+                         CS_EXPR_MAX_TERMS);
   e->param[e->n_terms] = param;
   e->power[e->n_terms] = power;
   e->n_terms++;
@@ -430,8 +427,7 @@ static cs_status parse_term(cs_reader *r, const yaml_node_t *node, const char *t
 }
 
 /* Parses "[+] term (('*' | '/') term)*"; number terms fold into the coefficient. */
-static cs_status parse_expr(cs_reader *r, const yaml_node_t *node, const char *text,
-                            cs_expr *e)
+static cs_status parse_expr(cs_reader *r, const yaml_node_t *node, const char *text, cs_expr *e)
 {
   *e = (cs_expr){.coef = 1.0};
   const char *p = text;
@@ -454,8 +450,7 @@ static cs_status parse_expr(cs_reader *r, const yaml_node_t *node, const char *t
     p++;
   }
   if (!isfinite(e->coef))
-    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "the numbers in '%s' are not finite",
-                         text);
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "the numbers in '%s' are not finite", text);
   return CS_OK;
 }
 
@@ -509,8 +504,8 @@ static cs_status read_method(cs_reader *r, const yaml_node_t *root)
     else if (strcmp(text, "hybrid") == 0)
       c->method = CS_METHOD_HYBRID;
     else
-      return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
-                           "expected 'exact' or 'hybrid', got '%s'", text);
+      return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "expected 'exact' or 'hybrid', got '%s'",
+                           text);
     cs_ytree_leave(&r->tree, mark);
   }
   /* The hybrid settings are read (and checked) even for the exact method, so switching
@@ -535,8 +530,8 @@ static cs_status read_settings(cs_reader *r, const yaml_node_t *root)
   const char *text = NULL;
   CS_CALL(cs_ytree_string(&r->tree, node, &text));
   if (text[0] == '\0' || strlen(text) >= CS_NAME_MAX)
-    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
-                         "expected a name of 1 to %d characters", CS_NAME_MAX - 1);
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "expected a name of 1 to %d characters",
+                         CS_NAME_MAX - 1);
   snprintf(c->name, sizeof c->name, "%s", text);
   cs_ytree_leave(&r->tree, mark);
 
@@ -560,7 +555,7 @@ static cs_status read_settings(cs_reader *r, const yaml_node_t *root)
                       &c->report_every_days));
   if (c->report_every_days > c->followup_days) {
     node = cs_ytree_lookup(&r->tree, root, "report_every_days");
-    mark = cs_ytree_enter(&r->tree, "report_every_days");
+    cs_ytree_enter(&r->tree, "report_every_days");
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
                          "expected at most followup_days (%g), got %g", c->followup_days,
                          c->report_every_days);
@@ -751,8 +746,8 @@ static cs_status read_drugs(cs_reader *r, const yaml_node_t *root)
 
 static const char *const reaction_keys[] = {"change", "rate", "factors", NULL};
 
-static const char *const factor_keys[] = {"species", "logistic", "effect",   "inhibit", "hill",
-                                          "saturate", "capacity", "half", "n",       NULL};
+static const char *const factor_keys[] = {"species",  "logistic", "effect", "inhibit", "hill",
+                                          "saturate", "capacity", "half",   "n",       NULL};
 static const char *const species_factor_keys[] = {"species", NULL};
 static const char *const logistic_keys[] = {"logistic", "capacity", NULL};
 static const char *const effect_keys[] = {"effect", NULL};
@@ -783,8 +778,7 @@ static const cs_factor_syntax factor_syntax[] = {
 enum { CS_FACTOR_KINDS = (int)(sizeof factor_syntax / sizeof factor_syntax[0]) };
 
 /* The one kind key present in a factor mapping. */
-static cs_status factor_kind(cs_reader *r, const yaml_node_t *node,
-                             const cs_factor_syntax **syntax)
+static cs_status factor_kind(cs_reader *r, const yaml_node_t *node, const cs_factor_syntax **syntax)
 {
   *syntax = NULL;
   for (int k = 0; k < CS_FACTOR_KINDS; k++) {
@@ -903,8 +897,7 @@ static cs_status read_changes(cs_reader *r, const yaml_node_t *reaction, cs_reac
   CS_CALL(cs_ytree_mapping(&r->tree, node, NULL, &n));
   if (n == 0 || n > CS_CHANGE_MAX)
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
-                         "expected 1 to %d species with their changes, got %d", CS_CHANGE_MAX,
-                         n);
+                         "expected 1 to %d species with their changes, got %d", CS_CHANGE_MAX, n);
   for (int i = 0; i < n; i++) {
     const char *name = cs_ytree_key(&r->tree, node, i);
     const size_t inner = cs_ytree_enter(&r->tree, name);
@@ -924,8 +917,8 @@ static cs_status read_reaction(cs_reader *r, const yaml_node_t *node, cs_reactio
 {
   int n_keys = 0;
   CS_CALL(cs_ytree_mapping(&r->tree, node, reaction_keys, &n_keys));
-  CS_CALL(read_checked_expr(r, node, "rate", CS_RULE_RATE, "negative or non-finite rate",
-                            &rx->rate));
+  CS_CALL(
+      read_checked_expr(r, node, "rate", CS_RULE_RATE, "negative or non-finite rate", &rx->rate));
   /* Factors before changes: a consumption is checked against the factors. */
   CS_CALL(read_factors(r, node, rx));
   return read_changes(r, node, rx);
@@ -958,7 +951,7 @@ static cs_status read_reactions(cs_reader *r, const yaml_node_t *root)
 /* ---- arms ---------------------------------------------------------------------------- */
 
 static const char *const arm_keys[] = {"doses", "set", "like", NULL};
-static const char *const dose_keys[] = {"amount", "cycles",         "count", "every_days",
+static const char *const dose_keys[] = {"amount",    "cycles",         "count", "every_days",
                                         "start_day", "cycle_gap_days", NULL};
 
 /* Replaces the plan for the same drug (as `like` followed by an arm's own doses needs),
@@ -1011,8 +1004,8 @@ static cs_status read_dose_plan(cs_reader *r, const yaml_node_t *node, cs_dose_p
   CS_CALL(read_number(r, node, "every_days", 0, 1, CS_BOUND_POSITIVE, &plan->every_days));
   CS_CALL(read_integer(r, node, "count", 1, 1, CS_DOSES_MAX, &plan->count));
   CS_CALL(read_integer(r, node, "cycles", 1, 1, CS_DOSES_MAX, &plan->cycles));
-  CS_CALL(read_number(r, node, "cycle_gap_days", 0, 0, CS_BOUND_NON_NEGATIVE,
-                      &plan->cycle_gap_days));
+  CS_CALL(
+      read_number(r, node, "cycle_gap_days", 0, 0, CS_BOUND_NON_NEGATIVE, &plan->cycle_gap_days));
   if ((long)plan->count * plan->cycles > CS_DOSES_MAX)
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "more than %ld doses", CS_DOSES_MAX);
   return CS_OK;
@@ -1074,11 +1067,12 @@ static cs_status read_like(cs_reader *r, const yaml_node_t *arms, const yaml_nod
   const size_t mark = cs_ytree_enter(&r->tree, "like");
   const char *name = NULL;
   CS_CALL(cs_ytree_string(&r->tree, node, &name));
+  if (strcmp(name, c->arm[index].name) == 0)
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "an arm cannot be like itself");
   const int other = find_first(c, CS_NAME_ARM, index, name);
   if (other < 0 && cs_ytree_lookup(&r->tree, arms, name) != NULL)
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
-                         "arm '%s' is not defined yet: like refers to an arm defined above",
-                         name);
+                         "arm '%s' is not defined yet: like refers to an arm defined above", name);
   if (other < 0)
     return unknown_name_among(r, node, CS_NAME_ARM, name, index);
   cs_arm *arm = &c->arm[index];
@@ -1091,8 +1085,8 @@ static cs_status read_like(cs_reader *r, const yaml_node_t *arms, const yaml_nod
 }
 
 /* Describes `e` at `where` in `what` and returns 1 if its value breaks `rule`. */
-static int invalid_expr(const cs_cohort *c, const cs_expr *e, cs_rule rule,
-                        const double *values, const char *where, char *what, size_t size)
+static int invalid_expr(const cs_cohort *c, const cs_expr *e, cs_rule rule, const double *values,
+                        const char *where, char *what, size_t size)
 {
   const double value = cs_expr_eval(e, values);
   const char *need = rule_violation(rule, value);
@@ -1100,8 +1094,8 @@ static int invalid_expr(const cs_cohort *c, const cs_expr *e, cs_rule rule,
     return 0;
   char text[128];
   format_expr(text, sizeof text, e, c);
-  snprintf(what, size, "%s ('%s') evaluates to %g, expected a finite value %s", where, text,
-           value, need);
+  snprintf(what, size, "%s ('%s') evaluates to %g, expected a finite value %s", where, text, value,
+           need);
   return 1;
 }
 
@@ -1137,8 +1131,8 @@ static int invalid_reaction(const cs_cohort *c, const cs_reaction *rx, const dou
 /* Describes the first value of the model (or of the arm's doses) that `values` make
  * invalid, or returns 0. An arm's settings can break what the defaults satisfy, e.g.
  * a half-saturation kmax/kill with kill set to 0. */
-static int invalid_values(const cs_cohort *c, const cs_arm *arm, const double *values,
-                          char *what, size_t size)
+static int invalid_values(const cs_cohort *c, const cs_arm *arm, const double *values, char *what,
+                          size_t size)
 {
   char where[3 * CS_NAME_MAX];
   for (int s = 0; s < c->n_species; s++) {
@@ -1163,8 +1157,7 @@ static int invalid_values(const cs_cohort *c, const cs_arm *arm, const double *v
   return 0;
 }
 
-static cs_status read_arm(cs_reader *r, const yaml_node_t *arms, const yaml_node_t *node,
-                          int index)
+static cs_status read_arm(cs_reader *r, const yaml_node_t *arms, const yaml_node_t *node, int index)
 {
   cs_cohort *c = r->cohort;
   cs_arm *arm = &c->arm[index];
@@ -1211,8 +1204,8 @@ static cs_status read_arms(cs_reader *r, const yaml_node_t *root)
 
 /* ---- outcomes ------------------------------------------------------------------------ */
 
-static const char *const outcome_keys[] = {
-    "tumour", "reference_cells", "mrd_negative_below", "relapse_at", "lethal_cells", NULL};
+static const char *const outcome_keys[] = {"tumour",     "reference_cells", "mrd_negative_below",
+                                           "relapse_at", "lethal_cells",    NULL};
 
 static cs_status read_outcomes(cs_reader *r, const yaml_node_t *root)
 {
@@ -1227,25 +1220,25 @@ static cs_status read_outcomes(cs_reader *r, const yaml_node_t *root)
   const size_t inner = cs_ytree_enter(&r->tree, "tumour");
   CS_CALL(read_species_list(r, tumour, o->tumour, &o->n_tumour));
   cs_ytree_leave(&r->tree, inner);
-  CS_CALL(read_number(r, section, "reference_cells", 0, 1, CS_BOUND_POSITIVE,
-                      &o->reference_cells));
+  CS_CALL(read_number(r, section, "reference_cells", 0, 1, CS_BOUND_POSITIVE, &o->reference_cells));
   CS_CALL(read_number(r, section, "mrd_negative_below", 0, 0, CS_BOUND_NON_NEGATIVE,
                       &o->mrd_negative_below));
   CS_CALL(read_number(r, section, "relapse_at", 0, 0, CS_BOUND_NON_NEGATIVE, &o->relapse_at));
-  CS_CALL(read_number(r, section, "lethal_cells", 0, 0, CS_BOUND_NON_NEGATIVE,
-                      &o->lethal_cells));
+  CS_CALL(read_number(r, section, "lethal_cells", 0, 0, CS_BOUND_NON_NEGATIVE, &o->lethal_cells));
   /* Relapse is a return after MRD negativity: without an MRD level it could never be
    * seen, and below the MRD level a patient would relapse while still MRD-negative. */
-  if (o->relapse_at > 0 && o->relapse_at < o->mrd_negative_below)
-    return cs_ytree_fail(&r->tree, cs_ytree_lookup(&r->tree, section, "relapse_at"),
-                         CS_ERR_COHORT,
-                         "relapse_at (%g) must be at least mrd_negative_below (%g)",
-                         o->relapse_at, o->mrd_negative_below);
-  if (o->relapse_at > 0 && o->mrd_negative_below == 0)
-    return cs_ytree_fail(&r->tree, cs_ytree_lookup(&r->tree, section, "relapse_at"),
-                         CS_ERR_COHORT,
-                         "relapse is a return after MRD negativity: set mrd_negative_below "
-                         "too");
+  if (o->relapse_at > 0) {
+    const yaml_node_t *node = cs_ytree_lookup(&r->tree, section, "relapse_at");
+    cs_ytree_enter(&r->tree, "relapse_at");
+    if (o->mrd_negative_below == 0)
+      return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                           "relapse is a return after MRD negativity: set mrd_negative_below "
+                           "too");
+    if (o->relapse_at < o->mrd_negative_below)
+      return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                           "relapse_at (%g) must be at least mrd_negative_below (%g)",
+                           o->relapse_at, o->mrd_negative_below);
+  }
   cs_ytree_leave(&r->tree, mark);
   return CS_OK;
 }
@@ -1253,9 +1246,9 @@ static cs_status read_outcomes(cs_reader *r, const yaml_node_t *root)
 /* ---- the whole file ------------------------------------------------------------------ */
 
 static const char *const root_keys[] = {
-    "name",    "description", "method",   "hybrid",    "followup_days", "report_every_days",
-    "parameters", "species",  "drugs",    "reactions", "arms",          "outcomes",
-    "correlations", "traits", "timing",   NULL};
+    "name",         "description", "method", "hybrid",    "followup_days", "report_every_days",
+    "parameters",   "species",     "drugs",  "reactions", "arms",          "outcomes",
+    "correlations", "traits",      "timing", NULL};
 
 /* Sections of the planned format (docs/cohort-reference.md), refused by name so that a
  * file written for a later version fails clearly rather than as a typo. */
@@ -1266,12 +1259,15 @@ static cs_status read_cohort(cs_reader *r)
   const yaml_node_t *root = cs_ytree_root(&r->tree);
   int n = 0;
   CS_CALL(cs_ytree_mapping(&r->tree, root, root_keys, &n));
-  for (int i = 0; planned_keys[i] != NULL; i++) {
-    const yaml_node_t *node = cs_ytree_lookup(&r->tree, root, planned_keys[i]);
-    if (node == NULL)
-      continue;
-    cs_ytree_enter(&r->tree, planned_keys[i]);
-    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "not supported yet");
+  for (int i = 0; i < n; i++) {
+    const char *key = cs_ytree_key(&r->tree, root, i);
+    for (int k = 0; planned_keys[k] != NULL; k++) {
+      if (strcmp(key, planned_keys[k]) != 0)
+        continue;
+      cs_ytree_enter(&r->tree, key);
+      return cs_ytree_fail(&r->tree, cs_ytree_key_node(&r->tree, root, i), CS_ERR_COHORT,
+                           "not supported yet");
+    }
   }
   CS_CALL(read_settings(r, root));
   CS_CALL(read_parameters(r, root));
@@ -1344,8 +1340,8 @@ cleanup:
 cs_status cs_cohort_load_string(const char *text, const char *origin, int n_sets,
                                 const char *const *sets, cs_cohort **cohort, cs_error *err)
 {
-  return load_text(text, strlen(text), origin != NULL ? origin : "<string>", n_sets, sets,
-                   cohort, err);
+  return load_text(text, strlen(text), origin != NULL ? origin : "<string>", n_sets, sets, cohort,
+                   err);
 }
 
 /* Reads a whole file into memory (the text is kept for provenance anyway). */
@@ -1356,8 +1352,10 @@ static cs_status read_file(const char *path, char **text, size_t *length, cs_err
   *text = NULL;
   *length = 0;
   FILE *file = fopen(path, "rb");
-  if (file == NULL)
-    return cs_error_set(err, CS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  if (file == NULL) {
+    cs_error_set(err, CS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    return CS_ERR_IO;
+  }
   char *buffer = malloc(capacity);
   while (buffer != NULL) {
     *length += fread(buffer + *length, 1, capacity - *length, file);
@@ -1372,12 +1370,15 @@ static cs_status read_file(const char *path, char **text, size_t *length, cs_err
     buffer = larger;
     capacity *= 2;
   }
+  /* Constant codes (not cs_error_set's return) make plain that a failure is never OK. */
   if (buffer == NULL) {
-    status = cs_error_set(err, CS_ERR_NOMEM, "%s: out of memory reading the file", path);
+    status = CS_ERR_NOMEM;
+    cs_error_set(err, status, "%s: out of memory reading the file", path);
     goto cleanup;
   }
   if (ferror(file)) {
-    status = cs_error_set(err, CS_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    status = CS_ERR_IO;
+    cs_error_set(err, status, "%s: cannot read: %s", path, strerror(errno));
     goto cleanup;
   }
   *text = buffer;
@@ -1466,11 +1467,10 @@ static void print_factor(FILE *out, const cs_factor *f, const cs_cohort *c)
     break;
   case CS_FACTOR_HILL:
     if (f->hill_n == 1.0)
-      fprintf(out, "%s/(%s + %s)", c->species[f->target].name, scale,
-              c->species[f->target].name);
+      fprintf(out, "%s/(%s + %s)", c->species[f->target].name, scale, c->species[f->target].name);
     else
-      fprintf(out, "%s^%g/(%s^%g + %s^%g)", c->species[f->target].name, f->hill_n, scale,
-              f->hill_n, c->species[f->target].name, f->hill_n);
+      fprintf(out, "%s^%g/(%s^%g + %s^%g)", c->species[f->target].name, f->hill_n, scale, f->hill_n,
+              c->species[f->target].name, f->hill_n);
     break;
   case CS_FACTOR_SATURATE:
     fprintf(out, "1/(1 + %s/%s)", sum, scale);
@@ -1637,8 +1637,7 @@ static void print_model(FILE *out, const cs_cohort *c)
     fprintf(out, "\n");
   }
 
-  fprintf(out, "\ndrugs (%d), concentrations C in EC50 units, effect f = C/(1+C):\n",
-          c->n_drugs);
+  fprintf(out, "\ndrugs (%d), concentrations C in EC50 units, effect f = C/(1+C):\n", c->n_drugs);
   for (int d = 0; d < c->n_drugs; d++) {
     const double k = fixed_value(c, &c->drug[d].elimination_per_day);
     fprintf(out, "  %-12s elimination ", c->drug[d].name);
@@ -1675,8 +1674,8 @@ static void print_outcomes(FILE *out, const cs_cohort *c)
   else
     fprintf(out, "  MRD: not tracked\n");
   if (o->relapse_at > 0)
-    fprintf(out, "  relapse after MRD negativity at %g of reference (%g cells)\n",
-            o->relapse_at, o->relapse_at * o->reference_cells);
+    fprintf(out, "  relapse after MRD negativity at %g of reference (%g cells)\n", o->relapse_at,
+            o->relapse_at * o->reference_cells);
   else
     fprintf(out, "  relapse: not tracked\n");
   if (o->lethal_cells > 0)

@@ -7,7 +7,70 @@ struct cs_model {
   const cs_cohort *cohort;
   bool *uses_drugs; /* [reaction] */
   bool clearance_absorbing;
+  int *dependents;       /* concatenated lists, one per reaction */
+  int *dependents_start; /* [reaction + 1]: reaction r's list is [start[r], start[r+1]) */
 };
+
+static bool factor_reads_species(const cs_factor *factor, int species)
+{
+  switch (factor->kind) {
+  case CS_FACTOR_SPECIES:
+  case CS_FACTOR_HILL:
+    return factor->target == species;
+  case CS_FACTOR_LOGISTIC:
+  case CS_FACTOR_SATURATE:
+    for (int i = 0; i < factor->n_sum; i++)
+      if (factor->sum[i] == species)
+        return true;
+    return false;
+  case CS_FACTOR_EFFECT:
+  case CS_FACTOR_INHIBIT:
+    return false;
+  }
+  return false;
+}
+
+static bool reaction_reads_species(const cs_reaction *reaction, int species)
+{
+  for (int f = 0; f < reaction->n_factors; f++)
+    if (factor_reads_species(&reaction->factor[f], species))
+      return true;
+  return false;
+}
+
+static bool reaction_changes_read_by(const cs_reaction *fired, const cs_reaction *other)
+{
+  for (int c = 0; c < fired->n_changes; c++)
+    if (reaction_reads_species(other, fired->change_species[c]))
+      return true;
+  return false;
+}
+
+/* The dependency graph of Gibson and Bruck (J Phys Chem A 104, 1876, 2000). */
+static bool build_dependents(cs_model *m)
+{
+  const cs_cohort *c = m->cohort;
+  const size_t n = (size_t)c->n_reactions;
+  m->dependents = calloc(n * n + 1, sizeof *m->dependents);
+  m->dependents_start = calloc(n + 1, sizeof *m->dependents_start);
+  if (m->dependents == NULL || m->dependents_start == NULL)
+    return false;
+  int k = 0;
+  for (int r = 0; r < c->n_reactions; r++) {
+    m->dependents_start[r] = k;
+    for (int other = 0; other < c->n_reactions; other++)
+      if (reaction_changes_read_by(&c->reaction[r], &c->reaction[other]))
+        m->dependents[k++] = other;
+  }
+  m->dependents_start[c->n_reactions] = k;
+  return true;
+}
+
+void cs_model_dependents(const cs_model *model, int r, const int **dependents, int *n)
+{
+  *dependents = &model->dependents[model->dependents_start[r]];
+  *n = model->dependents_start[r + 1] - model->dependents_start[r];
+}
 
 static bool is_tumour_species(const cs_cohort *cohort, int species)
 {
@@ -41,8 +104,8 @@ cs_status cs_model_create(const cs_cohort *cohort, cs_model **model, cs_error *e
   if (m == NULL)
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory compiling the model");
   m->cohort = cohort;
-  m->uses_drugs = calloc((size_t)cohort->n_reactions, sizeof *m->uses_drugs);
-  if (m->uses_drugs == NULL) {
+  m->uses_drugs = calloc((size_t)cohort->n_reactions + 1, sizeof *m->uses_drugs);
+  if (m->uses_drugs == NULL || !build_dependents(m)) {
     cs_model_destroy(&m);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory compiling the model");
   }
@@ -65,6 +128,8 @@ void cs_model_destroy(cs_model **model)
   if (model == NULL || *model == NULL)
     return;
   free((*model)->uses_drugs);
+  free((*model)->dependents);
+  free((*model)->dependents_start);
   free(*model);
   *model = NULL;
 }
@@ -105,9 +170,10 @@ cs_status cs_kinetics_create(const cs_model *model, cs_kinetics **kinetics, cs_e
     k->change = calloc(n_reactions * CS_CHANGE_MAX, sizeof *k->change);
     k->elimination = calloc((size_t)c->n_drugs + 1, sizeof *k->elimination);
     k->initial = calloc((size_t)c->n_species, sizeof *k->initial);
+    k->burden_change = calloc(n_reactions, sizeof *k->burden_change);
   }
   if (k == NULL || k->rate == NULL || k->scale == NULL || k->change == NULL ||
-      k->elimination == NULL || k->initial == NULL) {
+      k->elimination == NULL || k->initial == NULL || k->burden_change == NULL) {
     cs_kinetics_destroy(&k);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating patient kinetics");
   }
@@ -125,6 +191,7 @@ void cs_kinetics_destroy(cs_kinetics **kinetics)
   free(k->change);
   free(k->elimination);
   free(k->initial);
+  free(k->burden_change);
   free(k);
   *kinetics = NULL;
 }
@@ -167,10 +234,16 @@ cs_status cs_model_bind(const cs_model *model, const double *param_values, cs_ki
                         cs_error *err)
 {
   const cs_cohort *c = model->cohort;
-  for (int r = 0; r < c->n_reactions; r++)
-    CS_CALL(bind_reaction(&c->reaction[r], param_values, &kinetics->rate[r],
-                          &kinetics->scale[r * CS_FACTOR_MAX],
-                          &kinetics->change[r * CS_CHANGE_MAX], err));
+  for (int r = 0; r < c->n_reactions; r++) {
+    const cs_reaction *reaction = &c->reaction[r];
+    int64_t *change = &kinetics->change[r * CS_CHANGE_MAX];
+    CS_CALL(bind_reaction(reaction, param_values, &kinetics->rate[r],
+                          &kinetics->scale[r * CS_FACTOR_MAX], change, err));
+    kinetics->burden_change[r] = 0;
+    for (int i = 0; i < reaction->n_changes; i++)
+      if (is_tumour_species(c, reaction->change_species[i]))
+        kinetics->burden_change[r] += change[i];
+  }
   for (int d = 0; d < c->n_drugs; d++) {
     const double k = cs_expr_eval(&c->drug[d].elimination_per_day, param_values);
     CS_CHECK(isfinite(k) && k > 0, err, CS_ERR_COHORT,

@@ -1,6 +1,7 @@
 #include "cohortsim/outcome.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 size_t cs_outcome_grid_size(const cs_cohort *cohort)
@@ -43,13 +44,40 @@ bool cs_outcome_begin(cs_outcome_watch *watch, const cs_cohort *cohort, const do
   return cs_outcome_observe(watch, 0.0, burden0);
 }
 
-void cs_outcome_advance(cs_outcome_watch *watch, double t)
+/* The smallest whole count at or above `cells`, clamped to the int64 range. */
+static int64_t ceil_count(double cells)
 {
-  while (watch->next_grid < watch->n_grid && watch->grid[watch->next_grid] < t)
-    watch->record->burden[watch->next_grid++] = (double)watch->burden;
+  const double c = ceil(cells);
+  return c >= 0x1.0p63 ? INT64_MAX : (int64_t)c;
 }
 
+/* Recomputes the band of burdens that cannot change anything in the watch's state:
+ * below it lie clearance and MRD negativity, above it relapse and death. */
+static void update_quiet_band(cs_outcome_watch *w)
+{
+  w->quiet_low = w->record->cleared ? -1 : 0;
+  if (w->mrd_cells > 0 && !w->mrd_negative) {
+    const int64_t below_mrd = ceil_count(w->mrd_cells) - 1;
+    if (below_mrd > w->quiet_low)
+      w->quiet_low = below_mrd;
+  }
+  w->quiet_high = INT64_MAX;
+  if (w->lethal_cells > 0)
+    w->quiet_high = ceil_count(w->lethal_cells);
+  if (w->mrd_negative && w->relapse_cells > 0 && ceil_count(w->relapse_cells) < w->quiet_high)
+    w->quiet_high = ceil_count(w->relapse_cells);
+}
+
+static bool observe(cs_outcome_watch *watch, double t, int64_t burden);
+
 bool cs_outcome_observe(cs_outcome_watch *watch, double t, int64_t burden)
+{
+  const bool final = observe(watch, t, burden);
+  update_quiet_band(watch);
+  return final;
+}
+
+static bool observe(cs_outcome_watch *watch, double t, int64_t burden)
 {
   cs_record *r = watch->record;
   const double n = (double)burden;

@@ -1,41 +1,22 @@
 #include "cohortsim/rng.h"
 
-#include <Random123/philox.h>
+#include <math.h>
 
 /* The stream is a sequence of Philox blocks. The key holds (seed, patient); the counter
  * holds (block index, 0, arm, purpose), so no two streams ever share a block. */
-typedef struct cs_philox_state {
-  philox4x64_key_t key;
-  philox4x64_ctr_t counter;
-  philox4x64_ctr_t block; /* the current block's four outputs */
-  unsigned next;          /* index of the next unused output in block (4: none left) */
-} cs_philox_state;
-
-static uint64_t philox_next(cs_philox_state *s)
-{
-  if (s->next == 4) {
-    s->block = philox4x64(s->counter, s->key);
-    s->counter.v[0]++;
-    s->next = 0;
-  }
-  return s->block.v[s->next++];
-}
 
 static unsigned long philox_get(void *state)
 {
   /* GSL's integer interface expects a fixed range; 32 bits keeps its arithmetic simple. */
-  return (unsigned long)(philox_next(state) >> 32);
+  return (unsigned long)(cs_rng_u64(&(gsl_rng){.state = state}) >> 32);
 }
 
 static double philox_get_double(void *state)
 {
-  /* The top 53 bits give every double in [0, 1) on a 2^-53 grid. */
-  return (double)(philox_next(state) >> 11) * 0x1.0p-53;
+  return cs_rng_uniform(&(gsl_rng){.state = state});
 }
 
-/* gsl_rng_alloc seeds every new generator; the seed becomes the key so a generator is
- * usable before a stream is selected, but cohortsim always selects one. */
-static void philox_select(cs_philox_state *s, uint64_t seed, uint64_t patient, uint64_t purpose,
+static void philox_select(cs_rng_state *s, uint64_t seed, uint64_t patient, uint64_t purpose,
                           uint64_t arm)
 {
   s->key.v[0] = seed;
@@ -47,16 +28,62 @@ static void philox_select(cs_philox_state *s, uint64_t seed, uint64_t patient, u
   s->next = 4;
 }
 
+/* The ziggurat's 256 layers of equal area under exp(-x), Marsaglia and Tsang (2000):
+ * layer i spans [0, x_i); the rightmost edge is r = 7.697117470131487 and each layer's
+ * area is v = 3.949659822581572e-3. Points are 56-bit integers, so a layer's width per
+ * unit is x_i / 2^56 and its acceptance bound is x_{i-1}/x_i scaled to 2^56. */
+static void build_ziggurat(cs_rng_state *s)
+{
+  const double scale = 0x1.0p56, area = 3.949659822581572e-3;
+  double x = 7.697117470131487, x_outer = x;
+  const double q = area / exp(-x);
+  s->zig_k[0] = (uint64_t)((x / q) * scale);
+  s->zig_k[1] = 0;
+  s->zig_w[0] = q / scale;
+  s->zig_w[CS_ZIGGURAT_LAYERS - 1] = x / scale;
+  s->zig_f[0] = 1.0;
+  s->zig_f[CS_ZIGGURAT_LAYERS - 1] = exp(-x);
+  for (int i = CS_ZIGGURAT_LAYERS - 2; i >= 1; i--) {
+    x = -log(area / x + exp(-x));
+    s->zig_k[i + 1] = (uint64_t)((x / x_outer) * scale);
+    x_outer = x;
+    s->zig_f[i] = exp(-x);
+    s->zig_w[i] = x / scale;
+  }
+}
+
+double cs_rng_exponential_tail(gsl_rng *rng, uint64_t bits)
+{
+  const cs_rng_state *s = rng->state;
+  for (;;) {
+    const unsigned layer = (unsigned)(bits & (CS_ZIGGURAT_LAYERS - 1));
+    const uint64_t point = bits >> 8;
+    if (point < s->zig_k[layer])
+      return (double)point * s->zig_w[layer];
+    if (layer == 0) /* the tail beyond r is exponential again, shifted by r */
+      return 7.697117470131487 - log1p(-cs_rng_uniform(rng));
+    const double x = (double)point * s->zig_w[layer];
+    const double f_low = s->zig_f[layer], f_high = s->zig_f[layer - 1];
+    if (f_low + cs_rng_uniform(rng) * (f_high - f_low) < exp(-x))
+      return x;
+    bits = cs_rng_u64(rng);
+  }
+}
+
+/* gsl_rng_alloc sets every new generator: the seed becomes the key so a generator is
+ * usable before a stream is selected (cohortsim always selects one), and the ziggurat
+ * is built once per generator. */
 static void philox_set(void *state, unsigned long seed)
 {
   philox_select(state, seed, 0, 0, 0);
+  build_ziggurat(state);
 }
 
 static const gsl_rng_type philox_type = {
     .name = "philox4x64-10",
     .max = 0xffffffffUL,
     .min = 0,
-    .size = sizeof(cs_philox_state),
+    .size = sizeof(cs_rng_state),
     .set = philox_set,
     .get = philox_get,
     .get_double = philox_get_double,

@@ -34,8 +34,8 @@ static void format_location(const cs_ytree *tree, const yaml_node_t *node, char 
            node->start_mark.column + 1);
 }
 
-static cs_status fail_at(cs_ytree *tree, const char *location, cs_status status,
-                         const char *format, va_list args)
+static cs_status fail_at(cs_ytree *tree, const char *location, cs_status status, const char *format,
+                         va_list args)
 {
   char message[768];
   vsnprintf(message, sizeof message, format, args);
@@ -64,8 +64,7 @@ static cs_status fail_at_mark(cs_ytree *tree, yaml_mark_t mark, cs_status status
                               const char *format, ...)
 {
   char location[CS_YTREE_PATH_MAX + 64];
-  snprintf(location, sizeof location, "%s:%zu:%zu", tree->origin, mark.line + 1,
-           mark.column + 1);
+  snprintf(location, sizeof location, "%s:%zu:%zu", tree->origin, mark.line + 1, mark.column + 1);
   va_list args;
   va_start(args, format);
   const cs_status result = fail_at(tree, location, status, format, args);
@@ -146,8 +145,7 @@ static cs_status check_event(cs_ytree *tree, const yaml_event_t *event, int *n_d
                         "anchors (&%s) are not supported: write each value out", anchor);
   if (event->type == YAML_SCALAR_EVENT &&
       strlen((const char *)event->data.scalar.value) != event->data.scalar.length)
-    return fail_at_mark(tree, event->start_mark, CS_ERR_COHORT,
-                        "a value contains a NUL character");
+    return fail_at_mark(tree, event->start_mark, CS_ERR_COHORT, "a value contains a NUL character");
   if (event->type == YAML_DOCUMENT_START_EVENT && ++*n_documents > 1)
     return fail_at_mark(tree, event->start_mark, CS_ERR_COHORT,
                         "a second YAML document: a cohort file holds exactly one");
@@ -305,20 +303,24 @@ static cs_status apply_set(cs_ytree *tree, int set)
    * across an addition. */
   int mapping = node_id(tree, cs_ytree_root(tree));
   const char *key = keys;
-  char path[CS_YTREE_PATH_MAX] = "";
   for (int k = 0; k < n_keys; k++, key += strlen(key) + 1) {
+    /* `keys` is the argument's prefix with '.' replaced by NUL, so the path up to a
+     * component is that prefix of `arg`. */
+    const int parent_length = k == 0 ? 0 : (int)(key - keys) - 1;
+    const int path_length = (int)(key - keys + (ptrdiff_t)strlen(key));
     const yaml_node_t *node = yaml_document_get_node(&tree->document, mapping);
+    if (node->type != YAML_MAPPING_NODE && k == 0)
+      return cs_error_set(tree->err, CS_ERR_USAGE, "--set %s: the top level of %s is not a mapping",
+                          arg, tree->origin);
     if (node->type != YAML_MAPPING_NODE)
       return cs_error_set(tree->err, CS_ERR_USAGE,
-                          "--set %s: %s is not a mapping, so it has no key '%s'", arg,
-                          path[0] == '\0' ? "the top level" : path, key);
-    const size_t used = strlen(path);
-    snprintf(path + used, sizeof path - used, "%s%s", used == 0 ? "" : ".", key);
+                          "--set %s: %.*s is not a mapping, so it has no key '%s'", arg,
+                          parent_length, arg, key);
     const int pair = find_pair(tree, node, key);
     if (pair < 0 && k + 1 < n_keys)
       return cs_error_set(tree->err, CS_ERR_USAGE,
-                          "--set %s: %s: no such key in %s, so there is nothing to override",
-                          arg, path, tree->origin);
+                          "--set %s: %.*s: no such key in %s, so there is nothing to override", arg,
+                          path_length, arg, tree->origin);
     if (k + 1 < n_keys) {
       mapping = node->data.mapping.pairs.start[pair].value;
       continue;
@@ -415,8 +417,7 @@ static cs_status unknown_key(cs_ytree *tree, const yaml_node_t *key_node, const 
     const size_t used = strlen(list);
     snprintf(list + used, sizeof list - used, "%s%s", i == 0 ? "" : ", ", allowed[i]);
   }
-  return cs_ytree_fail(tree, key_node, CS_ERR_COHORT, "unknown key (expected one of: %s)",
-                       list);
+  return cs_ytree_fail(tree, key_node, CS_ERR_COHORT, "unknown key (expected one of: %s)", list);
 }
 
 cs_status cs_ytree_mapping(cs_ytree *tree, const yaml_node_t *node, const char *const *allowed,
@@ -462,8 +463,7 @@ const char *cs_ytree_key(cs_ytree *tree, const yaml_node_t *mapping, int index)
 
 yaml_node_t *cs_ytree_value(cs_ytree *tree, const yaml_node_t *mapping, int index)
 {
-  return yaml_document_get_node(&tree->document,
-                                mapping->data.mapping.pairs.start[index].value);
+  return yaml_document_get_node(&tree->document, mapping->data.mapping.pairs.start[index].value);
 }
 
 yaml_node_t *cs_ytree_lookup(cs_ytree *tree, const yaml_node_t *mapping, const char *key)
@@ -479,8 +479,7 @@ cs_status cs_ytree_require(cs_ytree *tree, const yaml_node_t *mapping, const cha
   if (*value != NULL)
     return CS_OK;
   const size_t mark = cs_ytree_enter(tree, key);
-  const cs_status status =
-      cs_ytree_fail(tree, mapping, CS_ERR_COHORT, "required key is missing");
+  const cs_status status = cs_ytree_fail(tree, mapping, CS_ERR_COHORT, "required key is missing");
   cs_ytree_leave(tree, mark);
   return status;
 }
@@ -554,8 +553,7 @@ cs_status cs_ytree_number(cs_ytree *tree, const yaml_node_t *node, double *value
   return CS_OK;
 }
 
-cs_status cs_ytree_integer(cs_ytree *tree, const yaml_node_t *node, long min, long max,
-                           long *value)
+cs_status cs_ytree_integer(cs_ytree *tree, const yaml_node_t *node, long min, long max, long *value)
 {
   double v = 0;
   CS_CALL(cs_ytree_number(tree, node, &v));

@@ -84,8 +84,8 @@ static int setup(void **state)
 
 static bool begin(fixture *f, bool absorbing, int64_t burden0)
 {
-  return cs_outcome_begin(&f->watch, &f->cohort, f->grid, N_GRID, absorbing, burden0,
-                          N_REACTIONS, N_SPECIES, &f->record);
+  return cs_outcome_begin(&f->watch, &f->cohort, f->grid, N_GRID, absorbing, burden0, N_REACTIONS,
+                          N_SPECIES, &f->record);
 }
 
 /* What the engine does when the burden changes at t. */
@@ -106,8 +106,8 @@ static void assert_burden_grid(const fixture *f, const double *expected)
 {
   for (int k = 0; k < N_GRID; k++)
     if (f->burden[k] != expected[k])
-      fail_msg("burden at grid point %d (t = %g) is %g, expected %g", k, f->grid[k],
-               f->burden[k], expected[k]);
+      fail_msg("burden at grid point %d (t = %g) is %g, expected %g", k, f->grid[k], f->burden[k],
+               expected[k]);
 }
 
 static void test_grid(void **state)
@@ -199,7 +199,7 @@ static void test_mrd_then_relapse(void **state)
   assert_int_equal(r->os_event, 0);
   assert_int_equal(r->cleared, 0);
   assert_true(r->final_burden == 300.0);
-  const double expected[N_GRID] = {1000, 99, 199, 200, 50, 300, 300, 300, 300, 300, 300};
+  const double expected[N_GRID] = {1000, 100, 199, 200, 50, 300, 300, 300, 300, 300, 300};
   assert_burden_grid(f, expected);
 }
 
@@ -232,7 +232,7 @@ static void test_death_is_final(void **state)
   assert_int_equal(r->rfs_event, 1);
   assert_int_equal(r->cleared, 0);
   assert_true(r->final_burden == 5000.0);
-  const double expected[N_GRID] = {1000, 4999, 4999, 5000, 5000, 5000,
+  const double expected[N_GRID] = {1000, 1000, 4999, 5000, 5000, 5000,
                                    5000, 5000, 5000, 5000, 5000};
   assert_burden_grid(f, expected);
 }

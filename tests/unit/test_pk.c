@@ -17,11 +17,10 @@
 
 /* cmocka 1.1.5 (Debian 12) has no assert_double_equal. The tolerance is relative to the
  * expected value (absolute when it is 0); a NaN is never close. */
-#define assert_close(actual, expected, rel)                                                \
+#define assert_close(actual, expected, rel)                                                        \
   assert_close_at((actual), (expected), (rel), __FILE__, __LINE__)
 
-static void assert_close_at(double actual, double expected, double rel, const char *file,
-                            int line)
+static void assert_close_at(double actual, double expected, double rel, const char *file, int line)
 {
   const double tolerance = expected == 0 ? rel : rel * fabs(expected);
   if (!(fabs(actual - expected) <= tolerance)) {
@@ -196,8 +195,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_create_destroy),
       cmocka_unit_test_setup_teardown(test_starts_at_zero, setup_pk, teardown_pk),
-      cmocka_unit_test_setup_teardown(test_single_dose_decays_exponentially, setup_pk,
-                                      teardown_pk),
+      cmocka_unit_test_setup_teardown(test_single_dose_decays_exponentially, setup_pk, teardown_pk),
       cmocka_unit_test_setup_teardown(test_doses_superpose, setup_pk, teardown_pk),
       cmocka_unit_test_setup_teardown(test_simultaneous_doses_add, setup_pk, teardown_pk),
       cmocka_unit_test_setup_teardown(test_effect_is_c_over_one_plus_c, setup_pk, teardown_pk),

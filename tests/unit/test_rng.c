@@ -84,8 +84,8 @@ static void test_random123_known_answer(void **state)
 static void test_dynamics_stream_known_values(void **state)
 {
   gsl_rng *rng = *state;
-  static const unsigned long expected[5] = {0xe9474308UL, 0x0a207ac7UL, 0x58ccc60cUL,
-                                            0xda492e4dUL, 0x4f92c32dUL};
+  static const unsigned long expected[5] = {0xe9474308UL, 0x0a207ac7UL, 0x58ccc60cUL, 0xda492e4dUL,
+                                            0x4f92c32dUL};
   cs_rng_select_stream(rng, 1, 0, CS_STREAM_DYNAMICS, 0);
   for (int i = 0; i < 5; i++)
     assert_int_equal(gsl_rng_get(rng), expected[i]);
@@ -123,16 +123,14 @@ static void test_streams_differ(void **state)
     cs_stream_purpose purpose;
     uint32_t arm;
   } stream[] = {
-      {1, 0, CS_STREAM_DYNAMICS, 0}, {2, 0, CS_STREAM_DYNAMICS, 0},
-      {1, 1, CS_STREAM_DYNAMICS, 0}, {1, 0, CS_STREAM_PARAMS, 0},
-      {1, 0, CS_STREAM_SCHEDULE, 0}, {1, 0, CS_STREAM_DYNAMICS, 1},
+      {1, 0, CS_STREAM_DYNAMICS, 0}, {2, 0, CS_STREAM_DYNAMICS, 0}, {1, 1, CS_STREAM_DYNAMICS, 0},
+      {1, 0, CS_STREAM_PARAMS, 0},   {1, 0, CS_STREAM_SCHEDULE, 0}, {1, 0, CS_STREAM_DYNAMICS, 1},
       {0, 1, CS_STREAM_DYNAMICS, 0}, /* seed and patient swapped */
   };
   enum { N_STREAMS = sizeof stream / sizeof stream[0], N = 8 };
   unsigned long out[N_STREAMS][N];
   for (size_t s = 0; s < N_STREAMS; s++) {
-    cs_rng_select_stream(rng, stream[s].seed, stream[s].patient, stream[s].purpose,
-                         stream[s].arm);
+    cs_rng_select_stream(rng, stream[s].seed, stream[s].patient, stream[s].purpose, stream[s].arm);
     draw(rng, N, out[s]);
   }
   for (size_t s = 0; s < N_STREAMS; s++)
@@ -262,8 +260,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_type_interface, setup_rng, teardown_rng),
       cmocka_unit_test_setup_teardown(test_random123_known_answer, setup_rng, teardown_rng),
-      cmocka_unit_test_setup_teardown(test_dynamics_stream_known_values, setup_rng,
-                                      teardown_rng),
+      cmocka_unit_test_setup_teardown(test_dynamics_stream_known_values, setup_rng, teardown_rng),
       cmocka_unit_test_setup_teardown(test_same_stream_same_sequence, setup_rng, teardown_rng),
       cmocka_unit_test_setup_teardown(test_streams_differ, setup_rng, teardown_rng),
       cmocka_unit_test_setup_teardown(test_select_restarts, setup_rng, teardown_rng),

@@ -1,0 +1,901 @@
+/* Unit tests of the cohort module: a valid cohort resolved into the expected structure
+ * (every factor kind, expressions, half-life conversion, arms with like/set), the --set
+ * overrides, the printed model, loading from a file, and every error path provoked on
+ * purpose with its message checked for file:line:column and key path.
+ *
+ * Error positions are not counted by hand: each test names the text the error must
+ * point at, and the expected "FILE:LINE:COLUMN" is computed from where that text is.
+ */
+/* mkstemp and fdopen, for the file tests; a feature-test macro, reserved by design. */
+#define _POSIX_C_SOURCE 200809L // NOLINT(bugprone-reserved-identifier)
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cohortsim/cohort.h"
+
+#define LN2 0.693147180559945309417232121458176568
+
+#define assert_close(actual, expected) assert_close_at((actual), (expected), __FILE__, __LINE__)
+
+/* cmocka 1.1.5 has no assert_double_equal; a few units in the last place suffice here. */
+static void assert_close_at(double actual, double expected, const char *file, int line)
+{
+  if (!(fabs(actual - expected) <= 1e-15 * fabs(expected))) {
+    print_error("%.17g is not %.17g\n", actual, expected);
+    _fail(file, line);
+  }
+}
+
+/* ---- the cohorts under test ---------------------------------------------------------- */
+
+/* Every factor kind, expressions of each shape, both drug forms, and an arm built with
+ * like + set + an overriding dose. */
+static const char full_cohort[] =
+    "name: small\n"
+    "description: A test cohort.\n"
+    "method: hybrid\n"
+    "hybrid: {epsilon: 0.05, critical: 20}\n"
+    "followup_days: 30\n"
+    "report_every_days: 0.5\n"
+    "parameters:\n"
+    "  b: 0.7\n"
+    "  d0: 0.2\n"
+    "  K: 2.0e9\n"
+    "  N0: 1.0e5\n"
+    "  kH: 2\n"
+    "  qN: 10\n"
+    "  KD: 1.0e5\n"
+    "  kill: 1.0e-7\n"
+    "  kmax: 4\n"
+    "  rE: 1.0e5\n"
+    "  immune: 1\n"
+    "  knec: 1.5\n"
+    "  kapo: 1\n"
+    "  t_casp: 0.25\n"
+    "species:\n"
+    "  A: {initial: N0}\n"
+    "  M: {initial: 0}\n"
+    "  D: {initial: 0}\n"
+    "  E: {initial: 3*immune/2}\n"
+    "drugs:\n"
+    "  hma: {half_life_days: 2.0}\n"
+    "  smac: {elimination_per_day: 0.5}\n"
+    "  casp: {half_life_days: t_casp}\n"
+    "reactions:\n"
+    "  division_A: {change: {A: +1}, rate: b, factors: [{species: A}, {logistic: [A, M], "
+    "capacity: K}]}\n"
+    "  death_A: {change: {A: -1}, rate: d0, factors: [{species: A}]}\n"
+    "  reexpress: {change: {A: -1, M: +1}, rate: kH*b, factors: [{species: A}, {effect: hma}]}\n"
+    "  necroptosis: {change: {M: -1, D: +qN}, rate: knec, factors: [{species: M}, "
+    "{effect: smac}, {effect: casp}]}\n"
+    "  drug_apoptosis_A: {change: {A: -1}, rate: kapo, factors: [{species: A}, "
+    "{effect: smac}, {inhibit: casp}]}\n"
+    "  recruitment: {change: {E: +1}, rate: immune*rE, factors: [{hill: D, half: KD, n: 2}]}\n"
+    "  immune_kill_A: {change: {A: -1}, rate: kill, factors: [{species: E}, {species: A}, "
+    "{saturate: [A, M], half: kmax/kill}]}\n"
+    "  expansion: {change: {E: 2}, rate: \"2*b\", factors: [{species: E}, {hill: D, half: "
+    "KD}]}\n"
+    "  influx: {change: {E: 1}, rate: 5}\n"
+    "arms:\n"
+    "  untreated: {}\n"
+    "  triple:\n"
+    "    doses:\n"
+    "      hma: {amount: 3, every_days: 1, count: 5, cycles: 2, cycle_gap_days: 2}\n"
+    "      smac: {amount: 3, count: 5}\n"
+    "      casp: {amount: 5, start_day: 1}\n"
+    "  immunodeficient:\n"
+    "    doses:\n"
+    "      casp: {amount: 2}\n"
+    "    like: triple\n"
+    "    set: {immune: 0, kH: 1}\n"
+    "outcomes:\n"
+    "  tumour: [A, M]\n"
+    "  reference_cells: 3.0e8\n"
+    "  mrd_negative_below: 1.0e-4\n"
+    "  relapse_at: 1.0e-4\n"
+    "  lethal_cells: 1.0e9\n";
+
+/* The smallest valid cohort; error tests change one piece of it. */
+static const char tiny_cohort[] = "name: tiny\n"
+                                  "followup_days: 10\n"
+                                  "parameters:\n"
+                                  "  b: 0.5\n"
+                                  "  d: 0.1\n"
+                                  "species:\n"
+                                  "  A: {initial: 10}\n"
+                                  "drugs:\n"
+                                  "  x: {half_life_days: 1}\n"
+                                  "reactions:\n"
+                                  "  birth: {change: {A: +1}, rate: b, factors: [{species: A}]}\n"
+                                  "  death: {change: {A: -1}, rate: d, factors: [{species: A}]}\n"
+                                  "arms:\n"
+                                  "  untreated: {}\n"
+                                  "outcomes:\n"
+                                  "  tumour: [A]\n";
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+/* tiny_cohort with the first `old` replaced by `new` (a malloc'ed string). */
+static char *variant(const char *old, const char *new)
+{
+  const char *at = strstr(tiny_cohort, old);
+  assert_non_null(at);
+  const size_t head = (size_t)(at - tiny_cohort);
+  const size_t size = sizeof tiny_cohort + strlen(new);
+  char *text = malloc(size);
+  assert_non_null(text);
+  memcpy(text, tiny_cohort, head);
+  snprintf(text + head, size - head, "%s%s", new, at + strlen(old));
+  return text;
+}
+
+/* "tiny.yaml:LINE:COLUMN" of the first occurrence of `marker` in `text`; a '^' in the
+ * marker (not part of the searched text) marks the position meant, e.g. "days: ^0}". */
+static void location_of(const char *text, const char *marker, char *location, size_t size)
+{
+  char needle[128];
+  size_t offset = 0;
+  size_t n = 0;
+  for (const char *m = marker; *m != '\0' && n + 1 < sizeof needle; m++) {
+    if (*m == '^')
+      offset = n;
+    else
+      needle[n++] = *m;
+  }
+  needle[n] = '\0';
+  const char *found = strstr(text, needle);
+  assert_non_null(found);
+  const char *at = found + offset;
+  int line = 1;
+  const char *line_start = text;
+  for (const char *p = text; p < at; p++)
+    if (*p == '\n') {
+      line++;
+      line_start = p + 1;
+    }
+  snprintf(location, size, "tiny.yaml:%d:%d:", line, (int)(at - line_start) + 1);
+}
+
+static void assert_contains_at(const char *message, const char *part, const char *file, int line)
+{
+  if (strstr(message, part) == NULL) {
+    print_error("message \"%s\"\n  lacks \"%s\"\n", message, part);
+    _fail(file, line);
+  }
+}
+#define assert_contains(message, part) assert_contains_at((message), (part), __FILE__, __LINE__)
+
+/* Loads `text` with overrides; the load must fail with `status` and a message that
+ * contains `part`. The message is returned in `err` for further checks. */
+static void expect_failure_at(const char *text, int n_sets, const char *const *sets,
+                              cs_status status, const char *part, cs_error *err, const char *file,
+                              int line)
+{
+  static cs_cohort sentinel;
+  cs_cohort *cohort = &sentinel; /* must be reset to NULL */
+  *err = (cs_error){0};
+  const cs_status got = cs_cohort_load_string(text, "tiny.yaml", n_sets, sets, &cohort, err);
+  if (got != status || cohort != NULL) {
+    print_error("status %d (\"%s\"), expected %d\n", (int)got, err->message, (int)status);
+    _fail(file, line);
+  }
+  assert_contains_at(err->message, part, file, line);
+}
+#define expect_failure(text, n_sets, sets, status, part, err)                                      \
+  expect_failure_at((text), (n_sets), (sets), (status), (part), (err), __FILE__, __LINE__)
+
+/* Replaces `old` by `new` in tiny_cohort; the load must fail with CS_ERR_COHORT at the
+ * position of `marker` (in the changed text), naming `path`, saying `what`. */
+static void expect_cohort_error_at(const char *old, const char *new, const char *marker,
+                                   const char *path, const char *what, const char *file, int line)
+{
+  char *text = variant(old, new);
+  char location[64];
+  char head[256];
+  location_of(text, marker, location, sizeof location);
+  if (path[0] == '\0')
+    snprintf(head, sizeof head, "%s ", location);
+  else
+    snprintf(head, sizeof head, "%s %s: ", location, path);
+  cs_error err;
+  expect_failure_at(text, 0, NULL, CS_ERR_COHORT, head, &err, file, line);
+  assert_contains_at(err.message, what, file, line);
+  free(text);
+}
+#define expect_cohort_error(old, new, marker, path, what)                                          \
+  expect_cohort_error_at((old), (new), (marker), (path), (what), __FILE__, __LINE__)
+
+static cs_cohort *load_ok(const char *text, int n_sets, const char *const *sets)
+{
+  cs_cohort *cohort = NULL;
+  cs_error err = {0};
+  const cs_status status = cs_cohort_load_string(text, "test.yaml", n_sets, sets, &cohort, &err);
+  if (status != CS_OK)
+    print_error("%s\n", err.message);
+  assert_int_equal(status, CS_OK);
+  assert_non_null(cohort);
+  return cohort;
+}
+
+static const cs_reaction *reaction(const cs_cohort *c, const char *name)
+{
+  const int r = cs_cohort_find_reaction(c, name);
+  assert_true(r >= 0);
+  return &c->reaction[r];
+}
+
+/* ---- a valid cohort ------------------------------------------------------------------ */
+
+static void test_settings_and_parameters(void **state)
+{
+  (void)state;
+  cs_cohort *c = load_ok(full_cohort, 0, NULL);
+  assert_string_equal(c->name, "small");
+  assert_string_equal(c->description, "A test cohort.");
+  assert_string_equal(c->path, "test.yaml");
+  assert_string_equal(c->text, full_cohort);
+  assert_string_equal(c->overrides, "");
+  assert_int_equal(c->method, CS_METHOD_HYBRID);
+  assert_close(c->hybrid_epsilon, 0.05);
+  assert_int_equal(c->hybrid_critical, 20);
+  assert_close(c->followup_days, 30);
+  assert_close(c->report_every_days, 0.5);
+  assert_int_equal(c->n_params, 14);
+  assert_int_equal(cs_cohort_find_param(c, "b"), 0);
+  assert_int_equal(cs_cohort_find_param(c, "t_casp"), 13);
+  assert_int_equal(cs_cohort_find_param(c, "nope"), -1);
+  assert_int_equal(c->param[2].dist, CS_DIST_FIXED);
+  assert_close(c->param[2].value, 2.0e9);
+  assert_int_equal(c->n_species, 4);
+  assert_int_equal(cs_cohort_find_species(c, "E"), 3);
+  assert_int_equal(c->n_drugs, 3);
+  assert_int_equal(cs_cohort_find_drug(c, "casp"), 2);
+  assert_int_equal(c->n_reactions, 9);
+  assert_int_equal(c->n_arms, 3);
+  assert_int_equal(cs_cohort_find_arm(c, "immunodeficient"), 2);
+  cs_cohort_destroy(&c);
+  assert_null(c);
+}
+
+static void test_defaults(void **state)
+{
+  (void)state;
+  cs_cohort *c = load_ok(tiny_cohort, 0, NULL);
+  assert_string_equal(c->description, "");
+  assert_int_equal(c->method, CS_METHOD_EXACT);
+  assert_close(c->hybrid_epsilon, 0.03);
+  assert_int_equal(c->hybrid_critical, 10);
+  assert_close(c->report_every_days, 1);
+  assert_close(c->outcomes.reference_cells, 1);
+  assert_true(c->outcomes.mrd_negative_below == 0 && c->outcomes.relapse_at == 0 &&
+              c->outcomes.lethal_cells == 0);
+  cs_cohort_destroy(&c);
+
+  /* A follow-up shorter than a day is reported at its end, not rejected. */
+  char *text = variant("followup_days: 10", "followup_days: 0.25");
+  c = load_ok(text, 0, NULL);
+  assert_close(c->report_every_days, 0.25);
+  cs_cohort_destroy(&c);
+  free(text);
+}
+
+static void test_expressions(void **state)
+{
+  (void)state;
+  cs_cohort *c = load_ok(full_cohort, 0, NULL);
+  const int b = cs_cohort_find_param(c, "b");
+  const int kH = cs_cohort_find_param(c, "kH");
+  const int kmax = cs_cohort_find_param(c, "kmax");
+  const int kill = cs_cohort_find_param(c, "kill");
+  const int immune = cs_cohort_find_param(c, "immune");
+  const int qN = cs_cohort_find_param(c, "qN");
+  double values[14];
+  for (int p = 0; p < c->n_params; p++)
+    values[p] = c->param[p].value;
+
+  const cs_expr *e = &reaction(c, "reexpress")->rate; /* kH*b */
+  assert_close(e->coef, 1);
+  assert_int_equal(e->n_terms, 2);
+  assert_true(e->param[0] == kH && e->power[0] == 1 && e->param[1] == b && e->power[1] == 1);
+  assert_close(cs_expr_eval(e, values), 1.4);
+
+  e = &reaction(c, "expansion")->rate; /* "2*b": the number folds into coef */
+  assert_close(e->coef, 2);
+  assert_int_equal(e->n_terms, 1);
+  assert_int_equal(e->param[0], b);
+
+  e = &reaction(c, "influx")->rate; /* a YAML number */
+  assert_close(e->coef, 5);
+  assert_int_equal(e->n_terms, 0);
+  assert_int_equal(reaction(c, "influx")->n_factors, 0);
+
+  e = &reaction(c, "immune_kill_A")->factor[2].scale; /* kmax/kill */
+  assert_int_equal(e->n_terms, 2);
+  assert_true(e->param[0] == kmax && e->power[0] == 1);
+  assert_true(e->param[1] == kill && e->power[1] == -1);
+  assert_close(cs_expr_eval(e, values), 4e7);
+
+  e = &c->species[3].initial; /* 3*immune/2 */
+  assert_close(e->coef, 1.5);
+  assert_int_equal(e->n_terms, 1);
+  assert_int_equal(e->param[0], immune);
+
+  const cs_reaction *necro = reaction(c, "necroptosis"); /* D: +qN */
+  assert_int_equal(necro->n_changes, 2);
+  assert_int_equal(necro->change_species[1], cs_cohort_find_species(c, "D"));
+  assert_close(necro->change[1].coef, 1);
+  assert_int_equal(necro->change[1].n_terms, 1);
+  assert_int_equal(necro->change[1].param[0], qN);
+  assert_close(necro->change[0].coef, -1);
+  assert_int_equal(necro->change[0].n_terms, 0);
+  cs_cohort_destroy(&c);
+}
+
+static void test_factors(void **state)
+{
+  (void)state;
+  cs_cohort *c = load_ok(full_cohort, 0, NULL);
+  const int A = cs_cohort_find_species(c, "A");
+  const int M = cs_cohort_find_species(c, "M");
+  const int D = cs_cohort_find_species(c, "D");
+  const int E = cs_cohort_find_species(c, "E");
+
+  const cs_reaction *r = reaction(c, "division_A");
+  assert_int_equal(r->n_factors, 2);
+  assert_int_equal(r->factor[0].kind, CS_FACTOR_SPECIES);
+  assert_int_equal(r->factor[0].target, A);
+  assert_int_equal(r->factor[1].kind, CS_FACTOR_LOGISTIC);
+  assert_int_equal(r->factor[1].n_sum, 2);
+  assert_true(r->factor[1].sum[0] == A && r->factor[1].sum[1] == M);
+  assert_int_equal(r->factor[1].scale.param[0], cs_cohort_find_param(c, "K"));
+  assert_int_equal(r->n_changes, 1);
+  assert_int_equal(r->change_species[0], A);
+  assert_close(r->change[0].coef, 1);
+
+  r = reaction(c, "drug_apoptosis_A");
+  assert_int_equal(r->factor[1].kind, CS_FACTOR_EFFECT);
+  assert_int_equal(r->factor[1].target, cs_cohort_find_drug(c, "smac"));
+  assert_int_equal(r->factor[2].kind, CS_FACTOR_INHIBIT);
+  assert_int_equal(r->factor[2].target, cs_cohort_find_drug(c, "casp"));
+
+  r = reaction(c, "recruitment");
+  assert_int_equal(r->factor[0].kind, CS_FACTOR_HILL);
+  assert_int_equal(r->factor[0].target, D);
+  assert_close(r->factor[0].hill_n, 2);
+  assert_close(reaction(c, "expansion")->factor[1].hill_n, 1); /* the default */
+
+  r = reaction(c, "immune_kill_A");
+  assert_int_equal(r->factor[0].target, E);
+  assert_int_equal(r->factor[2].kind, CS_FACTOR_SATURATE);
+  assert_int_equal(r->factor[2].n_sum, 2);
+  cs_cohort_destroy(&c);
+}
+
+static void test_half_life(void **state)
+{
+  (void)state;
+  cs_cohort *c = load_ok(full_cohort, 0, NULL);
+  double values[14];
+  for (int p = 0; p < c->n_params; p++)
+    values[p] = c->param[p].value;
+  const cs_expr *hma = &c->drug[0].elimination_per_day;
+  assert_int_equal(hma->n_terms, 0);
+  assert_close(hma->coef, LN2 / 2.0);
+  const cs_expr *smac = &c->drug[1].elimination_per_day;
+  assert_close(smac->coef, 0.5);
+  const cs_expr *casp = &c->drug[2].elimination_per_day; /* ln2 / t_casp */
+  assert_close(casp->coef, LN2);
+  assert_int_equal(casp->n_terms, 1);
+  assert_int_equal(casp->param[0], cs_cohort_find_param(c, "t_casp"));
+  assert_int_equal(casp->power[0], -1);
+  assert_close(cs_expr_eval(casp, values), LN2 / 0.25);
+  cs_cohort_destroy(&c);
+}
+
+static void test_arms(void **state)
+{
+  (void)state;
+  cs_cohort *c = load_ok(full_cohort, 0, NULL);
+  const int hma = cs_cohort_find_drug(c, "hma");
+  const int smac = cs_cohort_find_drug(c, "smac");
+  const int casp = cs_cohort_find_drug(c, "casp");
+  assert_int_equal(c->arm[0].n_doses, 0);
+  assert_int_equal(c->arm[0].n_sets, 0);
+
+  const cs_arm *triple = &c->arm[1];
+  assert_int_equal(triple->n_doses, 3);
+  const cs_dose_plan *d = &triple->dose[0];
+  assert_int_equal(d->drug, hma);
+  assert_close(d->amount.coef, 3);
+  assert_close(d->every_days, 1);
+  assert_int_equal(d->count, 5);
+  assert_int_equal(d->cycles, 2);
+  assert_close(d->cycle_gap_days, 2);
+  assert_close(d->start_day, 0);
+  d = &triple->dose[2];
+  assert_int_equal(d->drug, casp);
+  assert_close(d->start_day, 1);
+  assert_int_equal(d->count, 1);
+  assert_int_equal(d->cycles, 1);
+  assert_close(d->every_days, 1);
+
+  /* like: triple copies the doses; the arm's own casp plan replaces the copied one as a
+   * whole (start_day back to its default), and set adds parameter values. */
+  const cs_arm *deficient = &c->arm[2];
+  assert_int_equal(deficient->n_doses, 3);
+  assert_int_equal(deficient->dose[0].drug, hma);
+  assert_int_equal(deficient->dose[0].count, 5);
+  assert_int_equal(deficient->dose[1].drug, smac);
+  assert_int_equal(deficient->dose[2].drug, casp);
+  assert_close(deficient->dose[2].amount.coef, 2);
+  assert_close(deficient->dose[2].start_day, 0);
+  assert_int_equal(deficient->n_sets, 2);
+  assert_int_equal(deficient->set[0].param, cs_cohort_find_param(c, "immune"));
+  assert_close(deficient->set[0].value, 0);
+  assert_int_equal(deficient->set[1].param, cs_cohort_find_param(c, "kH"));
+  assert_close(deficient->set[1].value, 1);
+
+  const cs_outcomes *o = &c->outcomes;
+  assert_int_equal(o->n_tumour, 2);
+  assert_true(o->tumour[0] == 0 && o->tumour[1] == 1);
+  assert_close(o->reference_cells, 3e8);
+  assert_close(o->mrd_negative_below, 1e-4);
+  assert_close(o->relapse_at, 1e-4);
+  assert_close(o->lethal_cells, 1e9);
+  cs_cohort_destroy(&c);
+}
+
+static void test_like_overrides_sets(void **state)
+{
+  (void)state;
+  char *text = variant("  untreated: {}\n", "  a: {set: {b: 0.6, d: 0.2}}\n"
+                                            "  c: {like: a, set: {d: 0.3}}\n");
+  cs_cohort *c = load_ok(text, 0, NULL);
+  const cs_arm *arm = &c->arm[1];
+  assert_int_equal(arm->n_sets, 2);
+  assert_close(arm->set[0].value, 0.6);
+  assert_close(arm->set[1].value, 0.3);
+  cs_cohort_destroy(&c);
+  free(text);
+}
+
+static char *print_to_string(const cs_cohort *c)
+{
+  FILE *file = tmpfile();
+  assert_non_null(file);
+  cs_cohort_print(c, file);
+  const long size = ftell(file);
+  assert_true(size > 0);
+  rewind(file);
+  char *text = calloc((size_t)size + 1, 1);
+  assert_non_null(text);
+  assert_int_equal(fread(text, 1, (size_t)size, file), (size_t)size);
+  fclose(file);
+  return text;
+}
+
+static void test_print(void **state)
+{
+  (void)state;
+  const char *sets[] = {"parameters.b=0.8"};
+  cs_cohort *c = load_ok(full_cohort, 1, sets);
+  char *text = print_to_string(c);
+  assert_contains(text, "cohort small (test.yaml)");
+  assert_contains(text, "overrides: parameters.b=0.8");
+  assert_contains(text, "method: hybrid (epsilon 0.05, critical 20)");
+  assert_contains(text, "  b            = 0.8\n");
+  assert_contains(text, "  A            N0 (= 100000)\n");
+  assert_contains(text, "  hma          elimination 0.346574 per day, half-life 2 days\n");
+  assert_contains(text, "casp         elimination 0.693147/t_casp (= 2.77259) per day");
+  assert_contains(text, "division_A: A -> 2A   propensity = b * A * max(0, 1 - (A+M)/K)\n");
+  assert_contains(text, "death_A: A -> 0   propensity = d0 * A\n");
+  assert_contains(text, "reexpress: A -> M   propensity = kH*b * A * f_hma\n");
+  assert_contains(text, "necroptosis: M -> qN D   propensity = knec * M * f_smac * f_casp\n");
+  assert_contains(text, "propensity = kapo * A * f_smac * (1 - f_casp)\n");
+  assert_contains(text, "recruitment: 0 -> E   propensity = immune*rE * D^2/(KD^2 + D^2)\n");
+  assert_contains(text, "immune_kill_A: E + A -> E   propensity = kill * E * A * "
+                        "1/(1 + (A+M)/(kmax/kill))\n");
+  assert_contains(text, "expansion: E -> 3E   propensity = 2*b * E * D/(KD + D)\n");
+  assert_contains(text, "  untreated: no doses\n");
+  assert_contains(text, "    hma: 3 per dose, 10 doses at days 0, 1, 2, 3, 4, 7, 8, 9, 10, 11\n");
+  assert_contains(text, "    casp: 5 per dose, 1 dose at day 1\n");
+  assert_contains(text, "    set: immune = 0, kH = 1\n");
+  assert_contains(text, "tumour burden = A + M");
+  assert_contains(text, "MRD-negative below 0.0001 of reference (30000 cells)");
+  assert_contains(text, "death at 1e+09 cells");
+  free(text);
+  cs_cohort_destroy(&c);
+}
+
+/* ---- overrides ----------------------------------------------------------------------- */
+
+static void test_overrides(void **state)
+{
+  (void)state;
+  const char *sets[] = {"parameters.b=0.8",          "followup_days=60",
+                        "outcomes.lethal_cells=1e9", "description=added by --set",
+                        "parameters.b=0.9",          "arms.untreated.set=~"};
+  cs_cohort *c = load_ok(tiny_cohort, 6, sets);
+  assert_close(c->param[0].value, 0.9); /* the later override wins */
+  assert_close(c->followup_days, 60);
+  assert_close(c->outcomes.lethal_cells, 1e9);
+  assert_string_equal(c->description, "added by --set");
+  assert_string_equal(c->overrides, "parameters.b=0.8 followup_days=60 "
+                                    "outcomes.lethal_cells=1e9 description=added by --set "
+                                    "parameters.b=0.9 arms.untreated.set=~");
+  assert_string_equal(c->text, tiny_cohort); /* the text is the file's, not the result */
+  cs_cohort_destroy(&c);
+}
+
+static void test_override_replaces_mapping(void **state)
+{
+  (void)state;
+  /* A distribution is not supported yet, but --set fixing the parameter replaces the
+   * whole mapping, so the file loads. */
+  char *text = variant("  b: 0.5", "  b: {lognormal: {median: 0.5, cv: 0.3}}");
+  cs_error err;
+  expect_failure(text, 0, NULL, CS_ERR_COHORT, "distributions are not supported yet", &err);
+  const char *sets[] = {"parameters.b=0.75"};
+  cs_cohort *c = load_ok(text, 1, sets);
+  assert_close(c->param[0].value, 0.75);
+  assert_int_equal(c->param[0].dist, CS_DIST_FIXED);
+  cs_cohort_destroy(&c);
+  free(text);
+}
+
+static void test_override_errors(void **state)
+{
+  (void)state;
+  cs_error err;
+  const char *no_equals[] = {"followup_days"};
+  expect_failure(tiny_cohort, 1, no_equals, CS_ERR_USAGE,
+                 "--set followup_days: expected KEY.PATH=VALUE", &err);
+  const char *empty_key[] = {"=3"};
+  expect_failure(tiny_cohort, 1, empty_key, CS_ERR_USAGE, "--set =3: expected KEY.PATH", &err);
+  const char *empty_part[] = {"outcomes..lethal_cells=3"};
+  expect_failure(tiny_cohort, 1, empty_part, CS_ERR_USAGE, "expected KEY.PATH=VALUE", &err);
+  const char *unknown_path[] = {"reactions.growth.rate=1"};
+  expect_failure(tiny_cohort, 1, unknown_path, CS_ERR_USAGE,
+                 "--set reactions.growth.rate=1: reactions.growth: no such key", &err);
+  const char *through_scalar[] = {"name.first=x"};
+  expect_failure(tiny_cohort, 1, through_scalar, CS_ERR_USAGE,
+                 "--set name.first=x: name is not a mapping", &err);
+  const char *unknown_param[] = {"followup_days=20", "parameters.bb=1"};
+  expect_failure(tiny_cohort, 2, unknown_param, CS_ERR_USAGE,
+                 "unknown parameter bb in --set parameters.bb=1 (parameters are: b, d)", &err);
+
+  /* Errors in what an override put in cite the argument, not a file position. */
+  const char *not_number[] = {"parameters.b=abc"};
+  expect_failure(tiny_cohort, 1, not_number, CS_ERR_COHORT,
+                 "--set parameters.b=abc: parameters.b: expected a number, got 'abc'", &err);
+  const char *typo[] = {"outcomes.lethal_cell=5"};
+  expect_failure(tiny_cohort, 1, typo, CS_ERR_COHORT,
+                 "--set outcomes.lethal_cell=5: outcomes.lethal_cell: unknown key (did you "
+                 "mean 'lethal_cells'?)",
+                 &err);
+  const char *negative[] = {"followup_days=-1"};
+  expect_failure(tiny_cohort, 1, negative, CS_ERR_COHORT,
+                 "--set followup_days=-1: followup_days: expected a number > 0, got -1", &err);
+  /* A value an override makes invalid elsewhere is reported where it is used. */
+  const char *negative_rate[] = {"parameters.d=-0.5"};
+  char location[64];
+  location_of(tiny_cohort, "d, factors", location, sizeof location);
+  expect_failure(tiny_cohort, 1, negative_rate, CS_ERR_COHORT, location, &err);
+  assert_contains(err.message, "reactions.death.rate: negative or non-finite rate");
+}
+
+/* ---- errors -------------------------------------------------------------------------- */
+
+static void test_yaml_errors(void **state)
+{
+  (void)state;
+  cs_error err;
+  char *text = variant("  b: 0.5\n", "  b: [0.5\n");
+  expect_failure(text, 0, NULL, CS_ERR_SYNTAX, "tiny.yaml:", &err);
+  assert_contains(err.message, ": YAML syntax error: ");
+  free(text);
+
+  text = variant("name: tiny", "name: tiny\n  oops: : x");
+  expect_failure(text, 0, NULL, CS_ERR_SYNTAX, "tiny.yaml:2:", &err);
+  free(text);
+
+  expect_cohort_error("  b: 0.5\n  d: 0.1", "  b: &rate 0.5\n  d: *rate", "&rate", "",
+                      "anchors (&rate) are not supported");
+
+  text = variant("  tumour: [A]\n", "  tumour: [A]\n---\nname: second\n");
+  char location[64];
+  location_of(text, "---", location, sizeof location);
+  expect_failure(text, 0, NULL, CS_ERR_COHORT, location, &err);
+  assert_contains(err.message, "a second YAML document");
+  free(text);
+
+  expect_failure("", 0, NULL, CS_ERR_COHORT, "tiny.yaml: the file is empty", &err);
+  expect_failure("# only a comment\n", 0, NULL, CS_ERR_COHORT, "the file is empty", &err);
+  expect_failure("- a\n- b\n", 0, NULL, CS_ERR_COHORT,
+                 "tiny.yaml:1:1: expected a mapping, got a list", &err);
+
+  expect_cohort_error("  d: 0.1\n", "  d: 0.1\n  b: 0.6\n", "b: 0.6", "parameters.b",
+                      "duplicate key (first given at tiny.yaml:4:3)");
+  expect_cohort_error("  untreated: {}", "  untreated: {}\n  untreated: {like: x}",
+                      "untreated: {like", "arms.untreated", "duplicate key");
+}
+
+static void test_key_errors(void **state)
+{
+  (void)state;
+  expect_cohort_error("followup_days", "followup_day", "followup_day", "followup_day",
+                      "unknown key (did you mean 'followup_days'?)");
+  expect_cohort_error("{initial: 10}", "{inital: 10}", "inital", "species.A.inital",
+                      "unknown key (did you mean 'initial'?)");
+  expect_cohort_error("name: tiny", "name: tiny\nspecies_list: 3", "species_list", "species_list",
+                      "unknown key (expected one of: name, description");
+  expect_cohort_error("{species: A}]}\n  death", "{species: A, half: 3}]}\n  death", "half: 3",
+                      "reactions.birth.factors[0].half", "unknown key (expected one of: species)");
+  expect_cohort_error("{species: A}]}\n  death", "{species: A, hill: A}]}\n  death",
+                      "{species: A, hill", "reactions.birth.factors[0]",
+                      "a factor has one kind, got both 'species' and 'hill'");
+  expect_cohort_error("{species: A}]}\n  death", "{specie: A}]}\n  death", "{^specie: A",
+                      "reactions.birth.factors[0].specie", "unknown key (did you mean 'species'?)");
+  expect_cohort_error("name: tiny", "name: tiny\ntraits: {}", "traits", "traits",
+                      "not supported yet");
+  expect_cohort_error("  A: {initial", "  A-1: {initial", "A-1", "species.A-1",
+                      "'A-1' is not a valid name");
+}
+
+static void test_missing_sections(void **state)
+{
+  (void)state;
+  expect_cohort_error("outcomes:\n  tumour: [A]\n", "", "name", "outcomes",
+                      "required key is missing");
+  expect_cohort_error("name: tiny\n", "", "followup", "name", "required key is missing");
+  expect_cohort_error("  tumour: [A]\n", "  lethal_cells: 5\n", "lethal", "outcomes.tumour",
+                      "required key is missing");
+  expect_cohort_error("{change: {A: +1}, rate: b,", "{change: {A: +1},", "{change: {A: +1}",
+                      "reactions.birth.rate", "required key is missing");
+  expect_cohort_error("{half_life_days: 1}", "{}", "{}", "drugs.x",
+                      "expected exactly one of half_life_days or elimination_per_day");
+  expect_cohort_error("{half_life_days: 1}", "{half_life_days: 1, elimination_per_day: 2}",
+                      "{half_life_days", "drugs.x", "expected exactly one of");
+}
+
+static void test_type_errors(void **state)
+{
+  (void)state;
+  expect_cohort_error("followup_days: 10", "followup_days: abc", "abc", "followup_days",
+                      "expected a number, got 'abc'");
+  expect_cohort_error("followup_days: 10", "followup_days: [10]", "[10]", "followup_days",
+                      "expected a number, got a list");
+  expect_cohort_error("species:\n  A: {initial: 10}", "species:\n  - A", "- A", "species",
+                      "expected a mapping, got a list");
+  expect_cohort_error("  A: {initial: 10}", "  A: 10", "A: ^10", "species.A",
+                      "expected a mapping, got '10'");
+  expect_cohort_error("tumour: [A]", "tumour: {A: 1}", "{A: 1}", "outcomes.tumour",
+                      "expected a list, got a mapping");
+  expect_cohort_error("name: tiny", "name: tiny\nmethod: fast", "fast", "method",
+                      "expected 'exact' or 'hybrid', got 'fast'");
+  expect_cohort_error("name: tiny", "name: tiny\nhybrid: {epsilon: 1.5}", "1.5", "hybrid.epsilon",
+                      "expected a number between 0 and 1 (exclusive), got 1.5");
+  expect_cohort_error("name: tiny", "name: tiny\nhybrid: {critical: 2.5}", "2.5", "hybrid.critical",
+                      "expected an integer, got '2.5'");
+  expect_cohort_error("name: tiny", "name: tiny\nreport_every_days: 20", "20", "report_every_days",
+                      "expected at most followup_days (10), got 20");
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {median: 0.5}}", "{lognormal", "parameters.b",
+                      "distributions are not supported yet");
+}
+
+static void test_value_errors(void **state)
+{
+  (void)state;
+  expect_cohort_error("  d: 0.1", "  d: -0.1", "d, factors", "reactions.death.rate",
+                      "negative or non-finite rate: 'd' evaluates to -0.1, expected a finite "
+                      "value >= 0");
+  expect_cohort_error("rate: d,", "rate: -2,", "-2,", "reactions.death.rate",
+                      "negative or non-finite rate -2");
+  expect_cohort_error("followup_days: 10", "followup_days: .inf", ".inf", "followup_days",
+                      "expected a finite number, got '.inf'");
+  expect_cohort_error("rate: d,", "rate: 1e999,", "1e999", "reactions.death.rate",
+                      "expected a finite number, got '1e999'");
+  expect_cohort_error("  b: 0.5", "  b: .nan", ".nan", "parameters.b",
+                      "expected a finite number, got '.nan'");
+  expect_cohort_error("{initial: 10}", "{initial: 1e19}", "1e19", "species.A.initial",
+                      "initial count out of range 1e+19, expected a finite value >= 0 and "
+                      "below 2^63");
+  expect_cohort_error("{initial: 10}", "{initial: -3}", "-3", "species.A.initial",
+                      "initial count out of range -3");
+  expect_cohort_error("{half_life_days: 1}", "{half_life_days: 0}", "days: ^0}",
+                      "drugs.x.half_life_days", "invalid half-life 0, expected a finite value > 0");
+  expect_cohort_error("{half_life_days: 1}", "{half_life_days: 1e-320}", "1e-320",
+                      "drugs.x.half_life_days", "the elimination rate ln2/half-life is not finite");
+  expect_cohort_error("{species: A}]}\n  death",
+                      "{species: A}, {hill: A, half: b, n: 0}]}\n  death", "0}]}",
+                      "reactions.birth.factors[1].n", "expected a number > 0, got 0");
+  expect_cohort_error("{species: A}]}\n  death",
+                      "{species: A}, {logistic: A, capacity: 0*b}]}\n  death", "0*b",
+                      "reactions.birth.factors[1].capacity",
+                      "invalid scale: '0*b' evaluates to 0, expected a finite value > 0");
+  expect_cohort_error("tumour: [A]", "tumour: [A]\n  relapse_at: 0.01", "0.01",
+                      "outcomes.relapse_at", "set mrd_negative_below too");
+  expect_cohort_error("tumour: [A]", "tumour: [A]\n  mrd_negative_below: 0.1\n  relapse_at: 0.01",
+                      "0.01", "outcomes.relapse_at",
+                      "relapse_at (0.01) must be at least mrd_negative_below (0.1)");
+  expect_cohort_error("tumour: [A]", "tumour: [A, A]", "A]", "outcomes.tumour[1]",
+                      "species 'A' is listed twice");
+}
+
+static void test_expression_errors(void **state)
+{
+  (void)state;
+  expect_cohort_error("rate: d,", "rate: dd,", "dd,", "reactions.death.rate",
+                      "unknown parameter 'dd' (parameters are: b, d)");
+  expect_cohort_error("rate: d,", "rate: A*d,", "A*d", "reactions.death.rate",
+                      "'A' is a species, not a parameter");
+  expect_cohort_error("rate: d,", "rate: b+d,", "b+d", "reactions.death.rate",
+                      "cannot read 'b+d': expected '*' or '/' at '+d'");
+  expect_cohort_error("rate: d,", "rate: d*,", "d*", "reactions.death.rate",
+                      "expected a number or a parameter name at the end");
+  expect_cohort_error("rate: d,", "rate: \"\",", "\"\"", "reactions.death.rate",
+                      "expected a number or an expression such as kH*b, got nothing");
+  expect_cohort_error("rate: d,", "rate: d/0,", "d/0", "reactions.death.rate",
+                      "'d/0' divides by zero");
+  expect_cohort_error("rate: d,", "rate: b*b*b*b*b*b*b*b*d,", "b*b", "reactions.death.rate",
+                      "has more than 8 parameters");
+  expect_cohort_error("rate: d,", "rate: {x: 1},", "{x: 1}", "reactions.death.rate",
+                      "expected a number or an expression such as kH*b, got a mapping");
+}
+
+static void test_reference_errors(void **state)
+{
+  (void)state;
+  expect_cohort_error("{A: -1}", "{B: -1}", "B: -1", "reactions.death.change.B",
+                      "unknown species 'B' (species are: A)");
+  expect_cohort_error("d, factors: [{species: A}]", "d, factors: [{species: Z}]", "Z}]",
+                      "reactions.death.factors[0].species", "unknown species 'Z' (species are: A)");
+  expect_cohort_error("d, factors: [{species: A}]", "d, factors: [{species: A}, {effect: y}]",
+                      "y}]", "reactions.death.factors[1].effect",
+                      "unknown drug 'y' (drugs are: x)");
+  expect_cohort_error("  untreated: {}", "  untreated: {doses: {y: {amount: 1}}}",
+                      "y:", "arms.untreated.doses.y", "unknown drug 'y' (drugs are: x)");
+  expect_cohort_error("  untreated: {}", "  untreated: {set: {q: 1}}", "q:", "arms.untreated.set.q",
+                      "unknown parameter 'q' (parameters are: b, d)");
+  expect_cohort_error("tumour: [A]", "tumour: [A, B]", "B]", "outcomes.tumour[1]",
+                      "unknown species 'B'");
+}
+
+static void test_stoichiometry_errors(void **state)
+{
+  (void)state;
+  expect_cohort_error("{A: -1}", "{A: -2}", "-2", "reactions.death.change.A",
+                      "-2 could drive A negative");
+  expect_cohort_error("{A: -1}, rate: d, factors: [{species: A}]", "{A: -1}, rate: d", "-1",
+                      "reactions.death.change.A", "-1 could drive A negative");
+  expect_cohort_error("{A: -1}", "{A: -b}", "-b", "reactions.death.change.A",
+                      "-b could drive A negative");
+  expect_cohort_error("{A: -1}", "{A: 0}", "{A: ^0}", "reactions.death.change.A",
+                      "a change of 0 does nothing");
+  expect_cohort_error("{A: -1}", "{A: 1.5}", "1.5", "reactions.death.change.A",
+                      "expected an integer or an expression such as +qN, got '1.5'");
+  expect_cohort_error("{A: -1}", "{}", "{}", "reactions.death.change",
+                      "expected 1 to 8 species with their changes, got 0");
+}
+
+static void test_arm_errors(void **state)
+{
+  (void)state;
+  expect_cohort_error("  untreated: {}\n", "  {}\n", "{}\noutcomes", "arms",
+                      "no arms: define at least one");
+  expect_cohort_error("arms:\n  untreated: {}\n", "arms: {}\n", "{}\noutcomes", "arms", "no arms");
+  expect_cohort_error("  untreated: {}", "  treated: {like: untreated}\n  untreated: {}",
+                      "untreated}", "arms.treated.like", "arm 'untreated' is not defined yet");
+  expect_cohort_error("  untreated: {}", "  untreated: {}\n  other: {like: placebo}", "placebo",
+                      "arms.other.like", "unknown arm 'placebo' (arms are: untreated)");
+  expect_cohort_error("  untreated: {}", "  untreated: {like: untreated}", "untreated}",
+                      "arms.untreated.like", "an arm cannot be like itself");
+  expect_cohort_error("  untreated: {}", "  untreated: {like: placebo}", "placebo",
+                      "arms.untreated.like", "unknown arm 'placebo' (no arms are defined)");
+  expect_cohort_error("  untreated: {}", "  untreated: {doses: {x: {count: 2}}}", "{count",
+                      "arms.untreated.doses.x.amount", "required key is missing");
+  expect_cohort_error("  untreated: {}", "  untreated: {doses: {x: {amount: 1, count: 0}}}",
+                      "count: ^0}", "arms.untreated.doses.x.count",
+                      "expected an integer from 1 to 1000000, got '0'");
+  expect_cohort_error("  untreated: {}", "  untreated: {doses: {x: {amount: b, evry_days: 2}}}",
+                      "evry", "arms.untreated.doses.x.evry_days",
+                      "unknown key (did you mean 'every_days'?)");
+  expect_cohort_error("  untreated: {}", "  untreated: {set: {b: -1}}", "{set", "arms.untreated",
+                      "with this arm's parameters, reactions.birth.rate ('b') evaluates to -1");
+  expect_cohort_error("  untreated: {}", "  untreated: {set: {d: -1}, doses: {x: {amount: d}}}",
+                      "d}}", "arms.untreated.doses.x.amount", "invalid dose amount -1");
+}
+
+/* ---- files --------------------------------------------------------------------------- */
+
+static void test_files(void **state)
+{
+  (void)state;
+  char path[] = "/tmp/test_cohort_XXXXXX";
+  const int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  FILE *file = fdopen(fd, "w");
+  assert_non_null(file);
+  char *text = variant("followup_days", "followup_dayz");
+  assert_int_equal(fputs(text, file) >= 0, 1);
+  assert_int_equal(fclose(file), 0);
+
+  cs_cohort *cohort = NULL;
+  cs_error err = {0};
+  assert_int_equal(cs_cohort_load_file(path, 0, NULL, &cohort, &err), CS_ERR_COHORT);
+  assert_null(cohort);
+  char expected[128];
+  snprintf(expected, sizeof expected,
+           "%s:2:1: followup_dayz: unknown key (did you mean 'followup_days'?)", path);
+  assert_string_equal(err.message, expected);
+
+  file = fopen(path, "w");
+  assert_non_null(file);
+  fputs(tiny_cohort, file);
+  fclose(file);
+  err = (cs_error){0};
+  assert_int_equal(cs_cohort_load_file(path, 0, NULL, &cohort, &err), CS_OK);
+  assert_string_equal(cohort->path, path);
+  assert_string_equal(cohort->text, tiny_cohort);
+  cs_cohort_destroy(&cohort);
+  remove(path);
+  free(text);
+
+  err = (cs_error){0};
+  static cs_cohort sentinel;
+  cohort = &sentinel;
+  assert_int_equal(cs_cohort_load_file("/nonexistent/cohort.yaml", 0, NULL, &cohort, &err),
+                   CS_ERR_IO);
+  assert_null(cohort);
+  assert_contains(err.message, "/nonexistent/cohort.yaml: cannot open");
+  err = (cs_error){0};
+  assert_int_equal(cs_cohort_load_file("/tmp", 0, NULL, &cohort, &err), CS_ERR_IO);
+  assert_contains(err.message, "/tmp: cannot read");
+}
+
+static void test_destroy_null(void **state)
+{
+  (void)state;
+  cs_cohort_destroy(NULL);
+  cs_cohort *cohort = NULL;
+  cs_cohort_destroy(&cohort);
+  assert_null(cohort);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_settings_and_parameters),
+      cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_expressions),
+      cmocka_unit_test(test_factors),
+      cmocka_unit_test(test_half_life),
+      cmocka_unit_test(test_arms),
+      cmocka_unit_test(test_like_overrides_sets),
+      cmocka_unit_test(test_print),
+      cmocka_unit_test(test_overrides),
+      cmocka_unit_test(test_override_replaces_mapping),
+      cmocka_unit_test(test_override_errors),
+      cmocka_unit_test(test_yaml_errors),
+      cmocka_unit_test(test_key_errors),
+      cmocka_unit_test(test_missing_sections),
+      cmocka_unit_test(test_type_errors),
+      cmocka_unit_test(test_value_errors),
+      cmocka_unit_test(test_expression_errors),
+      cmocka_unit_test(test_reference_errors),
+      cmocka_unit_test(test_stoichiometry_errors),
+      cmocka_unit_test(test_arm_errors),
+      cmocka_unit_test(test_files),
+      cmocka_unit_test(test_destroy_null),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,393 @@
+/* Unit tests of the compiled reaction network: the propensity of every factor kind against
+ * values worked out by hand, the upper bound from the largest and smallest drug effects,
+ * binding a patient's parameters (rates, scales, rounded changes and initial counts,
+ * elimination rates) and every way binding fails, firing with parameter-driven
+ * stoichiometry, the tumour burden, and whether clearance is absorbing.
+ *
+ * Cohorts are read from YAML text with cs_cohort_load_string. Their default parameter
+ * values pass validation; the error paths bind other values, as a patient whose sampled
+ * parameters differ would.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cohortsim/cohort.h"
+#include "cohortsim/model.h"
+
+/* cmocka 1.1.5 (Debian 12) has no assert_double_equal. The tolerance is relative; a NaN
+ * is never close. */
+#define assert_close(actual, expected, rel)                                                        \
+  assert_close_at((actual), (expected), (rel), __FILE__, __LINE__)
+
+static void assert_close_at(double actual, double expected, double rel, const char *file, int line)
+{
+  const double tolerance = expected == 0 ? rel : rel * fabs(expected);
+  if (!(fabs(actual - expected) <= tolerance)) {
+    print_error("%.17g is not within %g (relative) of %.17g\n", actual, rel, expected);
+    _fail(file, line);
+  }
+}
+
+#define REL 1e-14
+
+/* One reaction per factor kind (two for Hill: n = 1 has its own code path). */
+static const char network_yaml[] =
+    "name: model_test\n"
+    "followup_days: 10\n"
+    "parameters:\n"
+    "  b: 0.5\n"
+    "  K: 1000\n"
+    "  kd: 2\n"
+    "  h: 40\n"
+    "  s: 7\n"
+    "  kill: 0.01\n"
+    "  kmax: 50\n"
+    "  q: 3.4\n"
+    "  ke: 1\n"
+    "  A0: 99.5\n"
+    "species:\n"
+    "  A: {initial: A0}\n"
+    "  M: {initial: 20}\n"
+    "  D: {initial: 30}\n"
+    "  E: {initial: 5}\n"
+    "drugs:\n"
+    "  c1: {elimination_per_day: ke}\n"
+    "  c2: {half_life_days: 2}\n"
+    "reactions:\n"
+    "  grow: {change: {A: +1}, rate: b, factors: [{species: A}, {logistic: [A, M], capacity: "
+    "K}]}\n"
+    "  switch: {change: {A: -1, M: +1}, rate: kd, factors: [{species: A}, {effect: c1}, "
+    "{inhibit: c2}]}\n"
+    "  recruit2: {change: {E: +1}, rate: s, factors: [{hill: D, half: h, n: 2}]}\n"
+    "  recruit1: {change: {E: +1}, rate: s, factors: [{hill: D, half: h}]}\n"
+    "  immune: {change: {A: -1}, rate: kill, factors: [{species: E}, {species: A}, "
+    "{saturate: [A, M], half: kmax/kill}]}\n"
+    "  danger: {change: {M: -1, D: +q}, rate: 1.5, factors: [{species: M}]}\n"
+    "arms:\n"
+    "  untreated: {}\n"
+    "outcomes:\n"
+    "  tumour: [A, M]\n";
+
+enum { P_B, P_K, P_KD, P_H, P_S, P_KILL, P_KMAX, P_Q, P_KE, P_A0, N_PARAMS };
+enum { R_GROW, R_SWITCH, R_RECRUIT2, R_RECRUIT1, R_IMMUNE, R_DANGER, N_REACTIONS };
+enum { S_A, S_M, S_D, S_E, N_SPECIES };
+
+static const double default_param[N_PARAMS] = {0.5, 1000, 2, 40, 7, 0.01, 50, 3.4, 1, 99.5};
+
+typedef struct fixture {
+  cs_cohort *cohort;
+  cs_model *model;
+  cs_kinetics *kinetics;
+  double param[N_PARAMS];
+} fixture;
+
+static int setup(void **state)
+{
+  static fixture f;
+  cs_error err = {0};
+  memset(&f, 0, sizeof f);
+  if (cs_cohort_load_string(network_yaml, "model_test", 0, NULL, &f.cohort, &err) != CS_OK) {
+    print_error("cohort: %s\n", err.message);
+    return -1;
+  }
+  if (cs_model_create(f.cohort, &f.model, &err) != CS_OK ||
+      cs_kinetics_create(f.model, &f.kinetics, &err) != CS_OK) {
+    print_error("model: %s\n", err.message);
+    return -1;
+  }
+  memcpy(f.param, default_param, sizeof f.param);
+  if (cs_model_bind(f.model, f.param, f.kinetics, &err) != CS_OK) {
+    print_error("bind: %s\n", err.message);
+    return -1;
+  }
+  *state = &f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+  cs_kinetics_destroy(&f->kinetics);
+  cs_model_destroy(&f->model);
+  cs_cohort_destroy(&f->cohort);
+  return 0;
+}
+
+static double propensity(const fixture *f, int r, const int64_t *counts, const double *effect)
+{
+  return cs_model_propensity(f->model, f->kinetics, r, counts, effect, effect);
+}
+
+static void test_structure(void **state)
+{
+  const fixture *f = *state;
+  assert_int_equal(f->cohort->n_params, N_PARAMS);
+  assert_int_equal(f->cohort->n_reactions, N_REACTIONS);
+  assert_int_equal(f->cohort->n_species, N_SPECIES);
+  assert_ptr_equal(cs_model_cohort(f->model), f->cohort);
+  for (int r = 0; r < N_REACTIONS; r++)
+    assert_int_equal(cs_model_uses_drugs(f->model, r), r == R_SWITCH);
+  assert_true(cs_model_clearance_absorbing(f->model));
+  const int64_t counts[N_SPECIES] = {100, 20, 30, 5};
+  assert_int_equal(cs_model_burden(f->model, counts), 120);
+}
+
+/* Everything a patient's parameters determine, evaluated once. */
+static void test_bind_values(void **state)
+{
+  const fixture *f = *state;
+  const cs_kinetics *k = f->kinetics;
+  const double rate[N_REACTIONS] = {0.5, 2, 7, 7, 0.01, 1.5};
+  for (int r = 0; r < N_REACTIONS; r++)
+    assert_true(k->rate[r] == rate[r]);
+  assert_true(k->scale[R_GROW * CS_FACTOR_MAX + 1] == 1000.0);
+  assert_true(k->scale[R_RECRUIT2 * CS_FACTOR_MAX + 0] == 40.0);
+  assert_close(k->scale[R_IMMUNE * CS_FACTOR_MAX + 2], 5000.0, REL);
+  /* Changes: A -1, M +1 for switch; M -1 and D +round(3.4) = +3 for danger. */
+  assert_int_equal(k->change[R_SWITCH * CS_CHANGE_MAX + 0], -1);
+  assert_int_equal(k->change[R_SWITCH * CS_CHANGE_MAX + 1], 1);
+  assert_int_equal(k->change[R_DANGER * CS_CHANGE_MAX + 0], -1);
+  assert_int_equal(k->change[R_DANGER * CS_CHANGE_MAX + 1], 3);
+  assert_true(k->elimination[0] == 1.0);
+  assert_close(k->elimination[1], log(2.0) / 2.0, REL);
+  /* Initial counts are rounded: 99.5 to 100. */
+  const int64_t initial[N_SPECIES] = {100, 20, 30, 5};
+  for (int s = 0; s < N_SPECIES; s++)
+    assert_int_equal(k->initial[s], initial[s]);
+}
+
+/* At A = 100, M = 20, D = 30, E = 5 with effects 0.25 (c1) and 0.6 (c2):
+ *   grow      0.5 * 100 * (1 - 120/1000)            = 44
+ *   switch    2 * 100 * 0.25 * (1 - 0.6)            = 20
+ *   recruit2  7 * 30^2 / (40^2 + 30^2)              = 2.52
+ *   recruit1  7 * 30 / (40 + 30)                    = 3
+ *   immune    0.01 * 5 * 100 / (1 + 120/(50/0.01))  = 4.8828125
+ *   danger    1.5 * 20                              = 30 */
+static void test_propensity_by_hand(void **state)
+{
+  const fixture *f = *state;
+  const int64_t counts[N_SPECIES] = {100, 20, 30, 5};
+  const double effect[2] = {0.25, 0.6};
+  const double expected[N_REACTIONS] = {44, 20, 2.52, 3, 4.8828125, 30};
+  for (int r = 0; r < N_REACTIONS; r++)
+    assert_close(propensity(f, r, counts, effect), expected[r], REL);
+}
+
+/* The limits of each factor: logistic clipped at 0 above capacity, Hill 0 at 0, no drug
+ * no effect, a full inhibitor nothing left, and nothing at all with every count at 0. */
+static void test_propensity_limits(void **state)
+{
+  const fixture *f = *state;
+  const double none[2] = {0, 0};
+  const double full[2] = {1, 1};
+  const int64_t crowded[N_SPECIES] = {990, 20, 0, 5};
+  assert_true(propensity(f, R_GROW, crowded, none) == 0.0);
+  assert_true(propensity(f, R_RECRUIT2, crowded, none) == 0.0);
+  assert_true(propensity(f, R_RECRUIT1, crowded, none) == 0.0);
+  const int64_t at_capacity[N_SPECIES] = {980, 20, 40, 5};
+  assert_true(propensity(f, R_GROW, at_capacity, none) == 0.0);
+  /* Hill at its half-saturation gives half the rate, for either exponent. */
+  assert_close(propensity(f, R_RECRUIT2, at_capacity, none), 3.5, REL);
+  assert_close(propensity(f, R_RECRUIT1, at_capacity, none), 3.5, REL);
+  const int64_t counts[N_SPECIES] = {100, 20, 30, 5};
+  assert_true(propensity(f, R_SWITCH, counts, none) == 0.0);
+  assert_true(propensity(f, R_SWITCH, counts, full) == 0.0);
+  const double on_only[2] = {1, 0};
+  assert_close(propensity(f, R_SWITCH, counts, on_only), 200.0, REL);
+  const int64_t empty[N_SPECIES] = {0, 0, 0, 0};
+  for (int r = 0; r < N_REACTIONS; r++)
+    assert_true(propensity(f, r, empty, on_only) == 0.0);
+}
+
+/* Passing the largest effects as effect_max and the smallest as effect_min bounds the
+ * propensity over every combination in between (EFFECT rises with f, INHIBIT falls). */
+static void test_bound_dominates(void **state)
+{
+  const fixture *f = *state;
+  const int64_t counts[N_SPECIES] = {100, 20, 30, 5};
+  const double effect_max[2] = {0.5, 0.6}, effect_min[2] = {0.25, 0.2};
+  const double bound =
+      cs_model_propensity(f->model, f->kinetics, R_SWITCH, counts, effect_max, effect_min);
+  assert_close(bound, 2 * 100 * 0.5 * (1 - 0.2), REL); /* 80 */
+  for (int i = 0; i <= 4; i++)
+    for (int j = 0; j <= 4; j++) {
+      const double effect[2] = {0.25 + 0.0625 * i, 0.2 + 0.1 * j};
+      const double a = propensity(f, R_SWITCH, counts, effect);
+      if (!(a <= bound))
+        fail_msg("propensity %.17g at effects (%g, %g) exceeds the bound %.17g", a, effect[0],
+                 effect[1], bound);
+    }
+  /* Reactions without drug factors ignore the effects. */
+  assert_close(cs_model_propensity(f->model, f->kinetics, R_GROW, counts, effect_max, effect_min),
+               44.0, REL);
+}
+
+/* Firing applies the bound stoichiometry, parameter-driven amounts rounded, and leaves
+ * other species alone. */
+static void test_fire(void **state)
+{
+  fixture *f = *state;
+  int64_t counts[N_SPECIES] = {100, 20, 30, 5};
+  cs_model_fire(f->model, f->kinetics, R_SWITCH, counts);
+  assert_true(counts[S_A] == 99 && counts[S_M] == 21 && counts[S_D] == 30 && counts[S_E] == 5);
+  cs_model_fire(f->model, f->kinetics, R_DANGER, counts);
+  assert_true(counts[S_A] == 99 && counts[S_M] == 20 && counts[S_D] == 33 && counts[S_E] == 5);
+  cs_model_fire(f->model, f->kinetics, R_GROW, counts);
+  cs_model_fire(f->model, f->kinetics, R_RECRUIT1, counts);
+  cs_model_fire(f->model, f->kinetics, R_IMMUNE, counts);
+  assert_true(counts[S_A] == 99 && counts[S_M] == 20 && counts[S_D] == 33 && counts[S_E] == 6);
+
+  /* Another patient: q = 3.6 rounds to 4, q = 2.5 to 3 (half away from zero). */
+  cs_error err = {0};
+  f->param[P_Q] = 3.6;
+  assert_int_equal(cs_model_bind(f->model, f->param, f->kinetics, &err), CS_OK);
+  cs_model_fire(f->model, f->kinetics, R_DANGER, counts);
+  assert_int_equal(counts[S_D], 37);
+  f->param[P_Q] = 2.5;
+  assert_int_equal(cs_model_bind(f->model, f->param, f->kinetics, &err), CS_OK);
+  cs_model_fire(f->model, f->kinetics, R_DANGER, counts);
+  assert_int_equal(counts[S_D], 40);
+  assert_int_equal(counts[S_M], 18);
+}
+
+/* Binding again with other values replaces every value. */
+static void test_rebind(void **state)
+{
+  fixture *f = *state;
+  cs_error err = {0};
+  f->param[P_B] = 0.25;
+  f->param[P_K] = 240;
+  f->param[P_A0] = 7.4;
+  assert_int_equal(cs_model_bind(f->model, f->param, f->kinetics, &err), CS_OK);
+  const int64_t counts[N_SPECIES] = {100, 20, 30, 5};
+  const double none[2] = {0, 0};
+  assert_close(propensity(f, R_GROW, counts, none), 0.25 * 100 * 0.5, REL);
+  assert_int_equal(f->kinetics->initial[S_A], 7);
+}
+
+/* Binds `value` into parameter p and expects CS_ERR_COHORT with `needle` in the message. */
+static void expect_bind_error(fixture *f, int p, double value, const char *needle)
+{
+  cs_error err = {0};
+  memcpy(f->param, default_param, sizeof f->param);
+  f->param[p] = value;
+  assert_int_equal(cs_model_bind(f->model, f->param, f->kinetics, &err), CS_ERR_COHORT);
+  assert_int_equal(err.status, CS_ERR_COHORT);
+  if (strstr(err.message, needle) == NULL)
+    fail_msg("parameter %d = %g: message '%s' does not contain '%s'", p, value, err.message,
+             needle);
+}
+
+/* Every unusable value is refused, naming what it belongs to. */
+static void test_bind_errors(void **state)
+{
+  fixture *f = *state;
+  expect_bind_error(f, P_B, -0.5, "reaction 'grow'");
+  expect_bind_error(f, P_B, NAN, "reaction 'grow'");
+  expect_bind_error(f, P_KD, INFINITY, "reaction 'switch'");
+  expect_bind_error(f, P_K, 0, "reaction 'grow', factor 2");
+  expect_bind_error(f, P_K, -1, "reaction 'grow', factor 2");
+  expect_bind_error(f, P_H, 0, "reaction 'recruit2', factor 1");
+  /* kill = 0 is a valid rate, but makes the half-saturation kmax/kill infinite. */
+  expect_bind_error(f, P_KILL, 0, "reaction 'immune', factor 3");
+  expect_bind_error(f, P_Q, 1e19, "reaction 'danger'");
+  expect_bind_error(f, P_Q, NAN, "reaction 'danger'");
+  expect_bind_error(f, P_KE, 0, "drug 'c1'");
+  expect_bind_error(f, P_KE, -2, "drug 'c1'");
+  expect_bind_error(f, P_A0, -3, "species 'A'");
+  expect_bind_error(f, P_A0, 1e19, "species 'A'");
+  expect_bind_error(f, P_A0, NAN, "species 'A'");
+  /* The boundaries themselves are fine: a rate of 0 and an initial count of 0. */
+  cs_error err = {0};
+  memcpy(f->param, default_param, sizeof f->param);
+  f->param[P_B] = 0;
+  f->param[P_A0] = 0;
+  assert_int_equal(cs_model_bind(f->model, f->param, f->kinetics, &err), CS_OK);
+}
+
+static cs_model *model_of(const char *yaml, cs_cohort **cohort)
+{
+  cs_error err = {0};
+  cs_model *model = NULL;
+  if (cs_cohort_load_string(yaml, "absorbing_test", 0, NULL, cohort, &err) != CS_OK)
+    fail_msg("cohort: %s", err.message);
+  assert_int_equal(cs_model_create(*cohort, &model, &err), CS_OK);
+  return model;
+}
+
+#define ABSORBING_HEAD                                                                             \
+  "name: absorbing\n"                                                                              \
+  "followup_days: 5\n"                                                                             \
+  "species: {T: {initial: 10}, E: {initial: 3}}\n"                                                 \
+  "arms: {none: {}}\n"                                                                             \
+  "outcomes: {tumour: [T]}\n"
+
+/* Clearance is absorbing unless some reaction can add tumour cells at zero burden:
+ * immigration (no factors), or growth driven only by a non-tumour species. */
+static void test_clearance_absorbing(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *yaml;
+    bool absorbing;
+  } cases[] = {
+      {ABSORBING_HEAD "reactions: {birth: {change: {T: +1}, rate: 1, factors: [{species: T}]},"
+                      " death: {change: {T: -1}, rate: 1, factors: [{species: T}]}}\n",
+       true},
+      {ABSORBING_HEAD "reactions: {birth: {change: {T: +1}, rate: 1, factors: [{species: T}]},"
+                      " influx: {change: {T: +1}, rate: 0.5}}\n",
+       false},
+      {ABSORBING_HEAD "reactions: {seeded: {change: {T: +1}, rate: 1, factors: [{species: E}]}}\n",
+       false},
+      {ABSORBING_HEAD "reactions: {influx: {change: {E: +1}, rate: 2},"
+                      " kill: {change: {T: -1}, rate: 1, factors: [{species: E}, {species: "
+                      "T}]}}\n",
+       true},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    cs_cohort *cohort = NULL;
+    cs_model *model = model_of(cases[i].yaml, &cohort);
+    if (cs_model_clearance_absorbing(model) != cases[i].absorbing)
+      fail_msg("case %zu: clearance_absorbing should be %d", i, cases[i].absorbing);
+    cs_model_destroy(&model);
+    assert_null(model);
+    cs_cohort_destroy(&cohort);
+  }
+}
+
+static void test_destroy_accepts_null(void **state)
+{
+  (void)state;
+  cs_model *model = NULL;
+  cs_kinetics *kinetics = NULL;
+  cs_model_destroy(&model);
+  cs_model_destroy(NULL);
+  cs_kinetics_destroy(&kinetics);
+  cs_kinetics_destroy(NULL);
+  assert_null(model);
+  assert_null(kinetics);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_structure, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bind_values, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_propensity_by_hand, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_propensity_limits, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bound_dominates, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_fire, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rebind, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bind_errors, setup, teardown),
+      cmocka_unit_test(test_clearance_absorbing),
+      cmocka_unit_test(test_destroy_accepts_null),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
