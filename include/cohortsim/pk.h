@@ -33,6 +33,11 @@ void cs_pk_effect(const cs_pk *pk, double t, double *effect);
 /* Gives `amount` EC50 units of `drug` at time t >= t_ref. */
 void cs_pk_dose(cs_pk *pk, double t, int drug, double amount);
 
+/* Integral over [t0, t1] (t_ref <= t0 <= t1, no dose in between) of the drug's effect
+ * f = C/(1+C), in closed form: with C(t) = C0 exp(-k t), the integral of C/(1+C) is
+ * (1/k) ln((1 + C(t0)) / (1 + C(t1))). */
+double cs_pk_effect_integral(const cs_pk *pk, int drug, double t0, double t1);
+
 /* The largest elimination rate among drugs present (0 if none is): how fast drug
  * effects can change, which sets how far ahead a propensity bound stays tight. */
 double cs_pk_fastest_decay(const cs_pk *pk);

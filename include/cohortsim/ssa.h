@@ -9,16 +9,20 @@
  * levels are never frozen over a step. Doses are scheduled stops: the engine advances to
  * the dose time, applies the dose, and continues, which is exact because waiting times
  * are memoryless.
+ *
+ * After a firing only the propensities that depend on it are re-evaluated (the
+ * dependency graph of Gibson and Bruck, J Phys Chem A 104, 1876, 2000), and waiting
+ * times come from a ziggurat exponential, without a logarithm per event.
  */
 #ifndef COHORTSIM_SSA_H
 #define COHORTSIM_SSA_H
 
 #include <gsl/gsl_rng.h>
+#include <stdint.h>
 
 #include "cohortsim/model.h"
-#include "cohortsim/outcome.h"
-#include "cohortsim/schedule.h"
 #include "cohortsim/status.h"
+#include "cohortsim/trajectory.h"
 
 /* A per-rank workspace, reused across patients: nothing is allocated while simulating. */
 typedef struct cs_ssa cs_ssa;
@@ -28,10 +32,18 @@ cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err);
 /* Frees; accepts NULL and sets *ssa to NULL. */
 void cs_ssa_destroy(cs_ssa **ssa);
 
-/* Simulates one patient in one arm from time 0 to the end of follow-up or a final
- * outcome, drawing every random number from `rng` (the patient's dynamics stream), and
- * fills `record` (whose arrays the caller provides). Deterministic given its inputs. */
-cs_status cs_ssa_simulate(cs_ssa *ssa, const cs_kinetics *kinetics, const cs_schedule *schedule,
-                          gsl_rng *rng, cs_record *record, cs_error *err);
+/* Prepares for a new patient (sorts its reactions by whether they can fire and whether
+ * they depend on drugs). */
+void cs_ssa_begin_patient(cs_ssa *ssa, const cs_kinetics *kinetics);
+
+/* Advances the trajectory by exact steps until time t_until (which must not lie beyond
+ * the next dose), until max_events reactions have fired, or until the outcome is final,
+ * drawing from `rng`. Returns the number of reactions fired. The hybrid engine uses it
+ * for the stretches where leaping would not pay. */
+int64_t cs_ssa_advance(cs_ssa *ssa, cs_trajectory *tr, gsl_rng *rng, double t_until,
+                       int64_t max_events);
+
+/* Simulates a begun trajectory exactly to the end of follow-up or a final outcome. */
+void cs_ssa_simulate(cs_ssa *ssa, cs_trajectory *tr, gsl_rng *rng);
 
 #endif

@@ -82,15 +82,6 @@ static bool observe(cs_outcome_watch *watch, double t, int64_t burden)
   cs_record *r = watch->record;
   const double n = (double)burden;
   watch->burden = burden;
-  if (watch->lethal_cells > 0 && n >= watch->lethal_cells) {
-    r->os_time = t;
-    r->os_event = 1;
-    if (!r->rfs_event) {
-      r->rfs_time = t;
-      r->rfs_event = 1;
-    }
-    return true;
-  }
   if (watch->mrd_cells > 0 && n < watch->mrd_cells && !watch->mrd_negative) {
     watch->mrd_negative = true;
     if (isnan(r->mrd_negative_time))
@@ -104,6 +95,17 @@ static bool observe(cs_outcome_watch *watch, double t, int64_t burden)
       r->rfs_time = t;
       r->rfs_event = 1;
     }
+  }
+  /* Death after the relapse check: a leap from MRD negativity straight to the lethal
+   * level is a relapse too. */
+  if (watch->lethal_cells > 0 && n >= watch->lethal_cells) {
+    r->os_time = t;
+    r->os_event = 1;
+    if (!r->rfs_event) {
+      r->rfs_time = t;
+      r->rfs_event = 1;
+    }
+    return true;
   }
   if (burden == 0 && !r->cleared) {
     r->cleared = 1;

@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cohortsim/leap.h"
 #include "cohortsim/population.h"
 #include "cohortsim/rng.h"
 #include "cohortsim/schedule.h"
 #include "cohortsim/ssa.h"
+#include "cohortsim/trajectory.h"
 
 struct cs_patient_sim {
   const cs_model *model;
@@ -14,7 +16,9 @@ struct cs_patient_sim {
   double *arm_param; /* the patient's parameters with the arm's settings applied */
   cs_kinetics *kinetics;
   cs_schedule *schedule;
+  cs_trajectory *trajectory;
   cs_ssa *ssa;
+  cs_leap *leap; /* NULL for the exact method */
 };
 
 cs_status cs_patient_sim_create(const cs_model *model, cs_patient_sim **sim, cs_error *err)
@@ -35,7 +39,11 @@ cs_status cs_patient_sim_create(const cs_model *model, cs_patient_sim **sim, cs_
   if (status == CS_OK)
     status = cs_schedule_create(cohort, &s->schedule, err);
   if (status == CS_OK)
+    status = cs_trajectory_create(model, &s->trajectory, err);
+  if (status == CS_OK)
     status = cs_ssa_create(model, &s->ssa, err);
+  if (status == CS_OK && cohort->method == CS_METHOD_HYBRID)
+    status = cs_leap_create(model, s->ssa, &s->leap, err);
   if (status != CS_OK) {
     cs_patient_sim_destroy(&s);
     return status;
@@ -54,7 +62,9 @@ void cs_patient_sim_destroy(cs_patient_sim **sim)
   free(s->arm_param);
   cs_kinetics_destroy(&s->kinetics);
   cs_schedule_destroy(&s->schedule);
+  cs_leap_destroy(&s->leap);
   cs_ssa_destroy(&s->ssa);
+  cs_trajectory_destroy(&s->trajectory);
   free(s);
   *sim = NULL;
 }
@@ -70,7 +80,12 @@ static cs_status run_arm(cs_patient_sim *s, uint64_t seed, size_t patient, int a
   CS_CALL(cs_schedule_plan(cohort, arm, s->arm_param, s->schedule, err));
   cs_rng_select_stream(s->rng, seed, patient, CS_STREAM_DYNAMICS, 0);
   cs_record record = cs_records_row(records, arm, i);
-  CS_CALL(cs_ssa_simulate(s->ssa, s->kinetics, s->schedule, s->rng, &record, err));
+  cs_trajectory_begin(s->trajectory, s->kinetics, s->schedule, &record);
+  if (s->leap != NULL)
+    cs_leap_simulate(s->leap, s->trajectory, s->rng);
+  else
+    cs_ssa_simulate(s->ssa, s->trajectory, s->rng);
+  cs_trajectory_end(s->trajectory);
   cs_records_store(records, arm, i, &record);
   return CS_OK;
 }

@@ -56,6 +56,17 @@ void cs_pk_dose(cs_pk *pk, double t, int drug, double amount)
   pk->conc[drug] += amount;
 }
 
+double cs_pk_effect_integral(const cs_pk *pk, int drug, double t0, double t1)
+{
+  if (pk->conc[drug] <= 0)
+    return 0;
+  const double k = pk->elimination[drug];
+  const double c0 = pk->conc[drug] * exp(-k * (t0 - pk->t_ref));
+  const double c1 = c0 * exp(-k * (t1 - t0));
+  /* log1p keeps the difference accurate when the concentrations are small. */
+  return (log1p(c0) - log1p(c1)) / k;
+}
+
 double cs_pk_fastest_decay(const cs_pk *pk)
 {
   double fastest = 0;

@@ -3,7 +3,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "cohortsim/pk.h"
 #include "cohortsim/rng.h"
 
 /* How far ahead the propensity bound of a drug-dependent reaction is taken, in units of
@@ -13,9 +12,7 @@
 
 struct cs_ssa {
   const cs_model *model;
-  int n_species;
-  int n_reactions;
-  int64_t *counts;
+  const cs_cohort *cohort;
   double *propensity;     /* [reaction]: current values (static) or bounds (varying) */
   double *effect_now;     /* [drug] at the current or candidate time */
   double *effect_horizon; /* [drug] at the end of the look-ahead window */
@@ -29,9 +26,12 @@ struct cs_ssa {
   int *mass_action_species; /* [reaction] */
   const int **dependents;   /* [reaction]: cs_model_dependents, looked up once */
   int *n_dependents;        /* [reaction] */
-  cs_pk *pk;
-  double *grid;
-  size_t n_grid;
+  /* What is left of the current Exp(1) waiting-time draw, in units of integrated
+   * propensity bound, when a stop (a dose, the end of a window) cut the wait short; -1
+   * when a new draw is needed. By the memoryless property the remainder is again Exp(1),
+   * so stops cost no random numbers: a patient's path does not depend on where the
+   * stops fall, and an arm whose doses do nothing replays the untreated arm exactly. */
+  double residual_wait;
 };
 
 cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
@@ -44,10 +44,7 @@ cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
   if (w == NULL)
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating the SSA workspace");
   w->model = model;
-  w->n_species = cohort->n_species;
-  w->n_reactions = cohort->n_reactions;
-  w->n_grid = cs_outcome_grid_size(cohort);
-  w->counts = calloc((size_t)cohort->n_species, sizeof *w->counts);
+  w->cohort = cohort;
   w->propensity = calloc(n_reactions, sizeof *w->propensity);
   w->effect_now = calloc(n_drugs, sizeof *w->effect_now);
   w->effect_horizon = calloc(n_drugs, sizeof *w->effect_horizon);
@@ -57,12 +54,9 @@ cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
   w->mass_action_species = calloc(n_reactions, sizeof *w->mass_action_species);
   w->dependents = calloc(n_reactions, sizeof *w->dependents);
   w->n_dependents = calloc(n_reactions, sizeof *w->n_dependents);
-  w->grid = calloc(w->n_grid, sizeof *w->grid);
-  if (w->counts == NULL || w->propensity == NULL || w->effect_now == NULL ||
-      w->effect_horizon == NULL || w->static_reaction == NULL || w->varying_reaction == NULL ||
-      w->is_static == NULL || w->mass_action_species == NULL || w->dependents == NULL ||
-      w->n_dependents == NULL || w->grid == NULL ||
-      cs_pk_create(cohort->n_drugs, &w->pk, err) != CS_OK) {
+  if (w->propensity == NULL || w->effect_now == NULL || w->effect_horizon == NULL ||
+      w->static_reaction == NULL || w->varying_reaction == NULL || w->is_static == NULL ||
+      w->mass_action_species == NULL || w->dependents == NULL || w->n_dependents == NULL) {
     cs_ssa_destroy(&w);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating the SSA workspace");
   }
@@ -72,7 +66,6 @@ cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
     w->mass_action_species[r] = simple ? reaction->factor[0].target : -1;
     cs_model_dependents(model, r, &w->dependents[r], &w->n_dependents[r]);
   }
-  cs_outcome_grid(cohort, w->grid);
   *ssa = w;
   return CS_OK;
 }
@@ -82,7 +75,6 @@ void cs_ssa_destroy(cs_ssa **ssa)
   if (ssa == NULL || *ssa == NULL)
     return;
   cs_ssa *w = *ssa;
-  free(w->counts);
   free(w->propensity);
   free(w->effect_now);
   free(w->effect_horizon);
@@ -92,19 +84,17 @@ void cs_ssa_destroy(cs_ssa **ssa)
   free(w->mass_action_species);
   free(w->dependents);
   free(w->n_dependents);
-  free(w->grid);
-  cs_pk_destroy(&w->pk);
   free(w);
   *ssa = NULL;
 }
 
-/* Sorts the patient's reactions into those that can fire without and with drug factors;
- * a reaction with rate 0 (a switched-off route, an immunodeficient host) never fires
+/* A reaction with rate 0 (a switched-off route, an immunodeficient host) never fires
  * and costs nothing. */
-static void classify_reactions(cs_ssa *w, const cs_kinetics *kinetics)
+void cs_ssa_begin_patient(cs_ssa *w, const cs_kinetics *kinetics)
 {
   w->n_static = w->n_varying = 0;
-  for (int r = 0; r < w->n_reactions; r++) {
+  w->residual_wait = -1;
+  for (int r = 0; r < w->cohort->n_reactions; r++) {
     w->is_static[r] = false;
     w->propensity[r] = 0;
     if (kinetics->rate[r] <= 0)
@@ -118,23 +108,23 @@ static void classify_reactions(cs_ssa *w, const cs_kinetics *kinetics)
   }
 }
 
-static inline double static_propensity(const cs_ssa *w, const cs_kinetics *kinetics, int r)
+static inline double static_propensity(const cs_ssa *w, const cs_kinetics *kinetics,
+                                       const int64_t *counts, int r)
 {
   const int s = w->mass_action_species[r];
   if (s >= 0)
-    return kinetics->rate[r] * (double)w->counts[s];
-  return cs_model_propensity(w->model, kinetics, r, w->counts, NULL, NULL);
+    return kinetics->rate[r] * (double)counts[s];
+  return cs_model_propensity(w->model, kinetics, r, counts, NULL, NULL);
 }
 
-/* Sum of the propensities of the listed reactions, each stored in w->propensity. */
-static double evaluate(cs_ssa *w, const cs_kinetics *kinetics, const int *reactions, int n,
-                       const double *effect_max, const double *effect_min)
+/* Sum of the propensities of the varying reactions, each stored in w->propensity. */
+static double evaluate_varying(cs_ssa *w, const cs_kinetics *kinetics, const int64_t *counts,
+                               const double *effect_max, const double *effect_min)
 {
   double total = 0;
-  for (int i = 0; i < n; i++) {
-    const int r = reactions[i];
-    w->propensity[r] =
-        cs_model_propensity(w->model, kinetics, r, w->counts, effect_max, effect_min);
+  for (int i = 0; i < w->n_varying; i++) {
+    const int r = w->varying_reaction[i];
+    w->propensity[r] = cs_model_propensity(w->model, kinetics, r, counts, effect_max, effect_min);
     total += w->propensity[r];
   }
   return total;
@@ -167,101 +157,93 @@ static int select_reaction(const cs_ssa *w, const int *reactions, int n, double 
   return thinning ? -1 : last_possible;
 }
 
-/* Fires reaction r and re-evaluates the static propensities that depend on it (the
- * varying ones are re-evaluated at every step anyway). */
-static inline void fire(cs_ssa *w, const cs_cohort *cohort, const cs_kinetics *kinetics, int r,
-                        cs_record *record)
+/* Fires reaction r at time t and re-evaluates the static propensities that depend on it
+ * (the varying ones are re-evaluated at every step anyway). */
+static inline void fire(cs_ssa *w, cs_trajectory *tr, int r, double t)
 {
-  const cs_reaction *reaction = &cohort->reaction[r];
+  const cs_reaction *reaction = &w->cohort->reaction[r];
+  const cs_kinetics *kinetics = tr->kinetics;
   const int64_t *change = &kinetics->change[r * CS_CHANGE_MAX];
+  cs_record *record = tr->record;
+  cs_outcome_advance(&tr->watch, t);
   record->events++;
   record->reaction_count[r]++;
   for (int c = 0; c < reaction->n_changes; c++) {
     const int s = reaction->change_species[c];
-    w->counts[s] += change[c];
-    if (change[c] > 0 && (double)w->counts[s] > record->species_peak[s])
-      record->species_peak[s] = (double)w->counts[s];
+    tr->counts[s] += change[c];
+    if (change[c] > 0 && (double)tr->counts[s] > record->species_peak[s])
+      record->species_peak[s] = (double)tr->counts[s];
   }
   const int *dependents = w->dependents[r];
   for (int i = 0; i < w->n_dependents[r]; i++) {
     const int d = dependents[i];
     if (w->is_static[d])
-      w->propensity[d] = static_propensity(w, kinetics, d);
+      w->propensity[d] = static_propensity(w, kinetics, tr->counts, d);
   }
+  if (kinetics->burden_change[r] != 0)
+    cs_trajectory_burden_changed(tr, t, kinetics->burden_change[r]);
 }
 
-cs_status cs_ssa_simulate(cs_ssa *w, const cs_kinetics *kinetics, const cs_schedule *schedule,
-                          gsl_rng *rng, cs_record *record, cs_error *err)
+int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_until,
+                       int64_t max_events)
 {
-  const cs_cohort *cohort = cs_model_cohort(w->model);
-  const double t_end = cohort->followup_days;
-  cs_outcome_watch watch;
-  (void)err;
-
-  for (int s = 0; s < w->n_species; s++)
-    w->counts[s] = kinetics->initial[s];
-  cs_pk_reset(w->pk, kinetics->elimination);
-  int64_t burden = cs_model_burden(w->model, w->counts);
-  bool final = cs_outcome_begin(&watch, cohort, w->grid, w->n_grid,
-                                cs_model_clearance_absorbing(w->model), burden, w->n_reactions,
-                                w->n_species, record);
-  for (int s = 0; s < w->n_species; s++)
-    record->species_peak[s] = (double)w->counts[s];
-  classify_reactions(w, kinetics);
-  for (int i = 0; i < w->n_static; i++)
-    w->propensity[w->static_reaction[i]] = static_propensity(w, kinetics, w->static_reaction[i]);
-
-  double t = 0;
-  size_t next_dose = 0;
-  while (!final && t < t_end) {
-    while (next_dose < schedule->n_doses && schedule->dose[next_dose].t_days <= t) {
-      const cs_dose *dose = &schedule->dose[next_dose++];
-      cs_pk_dose(w->pk, t, dose->drug, dose->amount_ec50);
-    }
-    const double t_stop =
-        next_dose < schedule->n_doses ? fmin(schedule->dose[next_dose].t_days, t_end) : t_end;
-
+  const cs_kinetics *kinetics = tr->kinetics;
+  int64_t fired = 0;
+  for (int i = 0; i < w->n_static; i++) {
+    const int r = w->static_reaction[i];
+    w->propensity[r] = static_propensity(w, kinetics, tr->counts, r);
+  }
+  double t = tr->t;
+  while (!tr->final && t < t_until && fired < max_events) {
     /* Drug effects only fall between doses, so an effect factor is largest at the start
      * of the window and an inhibition factor (1 - f) at its end: evaluated that way, the
      * propensities bound the true ones over the whole window. */
-    double t_horizon = t_stop, varying_bound = 0;
+    double t_horizon = t_until, varying_bound = 0;
     if (w->n_varying > 0) {
-      const double decay = cs_pk_fastest_decay(w->pk);
+      const double decay = cs_pk_fastest_decay(tr->pk);
       if (decay > 0)
-        t_horizon = fmin(t_stop, t + CS_BOUND_WINDOW / decay);
-      cs_pk_effect(w->pk, t, w->effect_now);
-      cs_pk_effect(w->pk, t_horizon, w->effect_horizon);
-      varying_bound = evaluate(w, kinetics, w->varying_reaction, w->n_varying, w->effect_now,
-                               w->effect_horizon);
+        t_horizon = fmin(t_until, t + CS_BOUND_WINDOW / decay);
+      cs_pk_effect(tr->pk, t, w->effect_now);
+      cs_pk_effect(tr->pk, t_horizon, w->effect_horizon);
+      varying_bound =
+          evaluate_varying(w, kinetics, tr->counts, w->effect_now, w->effect_horizon);
     }
     const double static_total = sum_propensities(w, w->static_reaction, w->n_static);
     const double bound = static_total + varying_bound;
-    const double tau = bound > 0 ? cs_rng_exponential(rng) / bound : INFINITY;
-    if (t + tau >= t_horizon) {
+    if (w->residual_wait < 0)
+      w->residual_wait = cs_rng_exponential(rng);
+    const double t_next = bound > 0 ? t + w->residual_wait / bound : INFINITY;
+    if (!(t_next < t_horizon)) {
+      w->residual_wait = fmax(0.0, w->residual_wait - bound * (t_horizon - t));
       t = t_horizon;
       continue;
     }
-    t += tau;
-
+    w->residual_wait = -1;
+    t = t_next;
     const double target = cs_rng_uniform(rng) * bound;
     int r;
     if (target < static_total) {
       r = select_reaction(w, w->static_reaction, w->n_static, target, false);
     } else {
       /* Thinning: the candidate is kept with probability (true propensity)/(bound). */
-      cs_pk_effect(w->pk, t, w->effect_now);
-      evaluate(w, kinetics, w->varying_reaction, w->n_varying, w->effect_now, w->effect_now);
+      cs_pk_effect(tr->pk, t, w->effect_now);
+      evaluate_varying(w, kinetics, tr->counts, w->effect_now, w->effect_now);
       r = select_reaction(w, w->varying_reaction, w->n_varying, target - static_total, true);
     }
     if (r < 0)
       continue;
-    cs_outcome_advance(&watch, t);
-    fire(w, cohort, kinetics, r, record);
-    if (kinetics->burden_change[r] != 0) {
-      burden += kinetics->burden_change[r];
-      final = cs_outcome_update(&watch, t, burden);
-    }
+    fire(w, tr, r, t);
+    fired++;
   }
-  cs_outcome_end(&watch);
-  return CS_OK;
+  tr->t = t;
+  return fired;
+}
+
+void cs_ssa_simulate(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng)
+{
+  cs_ssa_begin_patient(w, tr->kinetics);
+  while (!tr->final && tr->t < tr->t_end) {
+    const double t_stop = cs_trajectory_apply_doses(tr);
+    cs_ssa_advance(w, tr, rng, t_stop, INT64_MAX);
+  }
 }

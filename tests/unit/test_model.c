@@ -1,8 +1,10 @@
 /* Unit tests of the compiled reaction network: the propensity of every factor kind against
  * values worked out by hand, the upper bound from the largest and smallest drug effects,
  * binding a patient's parameters (rates, scales, rounded changes and initial counts,
- * elimination rates) and every way binding fails, firing with parameter-driven
- * stoichiometry, the tumour burden, and whether clearance is absorbing.
+ * elimination rates, burden changes) and every way binding fails, firing with
+ * parameter-driven stoichiometry, the tumour burden, the reaction dependency graph (by
+ * hand, and as a property: no propensity changes outside it), and whether clearance is
+ * absorbing.
  *
  * Cohorts are read from YAML text with cs_cohort_load_string. Their default parameter
  * values pass validation; the error paths bind other values, as a patient whose sampled
@@ -312,6 +314,87 @@ static void test_bind_errors(void **state)
   assert_int_equal(cs_model_bind(f->model, f->param, f->kinetics, &err), CS_OK);
 }
 
+/* The dependency graph, worked out by hand from which species each reaction changes and
+ * which species each propensity reads (logistic and saturating sums included; drugs not):
+ *   grow     changes A     read by grow, switch, immune
+ *   switch   changes A, M  read by grow, switch, immune, danger
+ *   recruit* change  E     read by immune
+ *   immune   changes A     read by grow, switch, immune
+ *   danger   changes M, D  read by grow, recruit2, recruit1, immune, danger */
+static void test_dependents_by_hand(void **state)
+{
+  const fixture *f = *state;
+  static const int expected[N_REACTIONS][N_REACTIONS + 1] = {
+      /* count, then the reactions in increasing order */
+      {3, R_GROW, R_SWITCH, R_IMMUNE},
+      {4, R_GROW, R_SWITCH, R_IMMUNE, R_DANGER},
+      {1, R_IMMUNE},
+      {1, R_IMMUNE},
+      {3, R_GROW, R_SWITCH, R_IMMUNE},
+      {5, R_GROW, R_RECRUIT2, R_RECRUIT1, R_IMMUNE, R_DANGER},
+  };
+  for (int r = 0; r < N_REACTIONS; r++) {
+    const int *dependents = NULL;
+    int n = -1;
+    cs_model_dependents(f->model, r, &dependents, &n);
+    if (n != expected[r][0])
+      fail_msg("reaction %d has %d dependents, expected %d", r, n, expected[r][0]);
+    for (int i = 0; i < n; i++)
+      if (dependents[i] != expected[r][i + 1])
+        fail_msg("reaction %d: dependent %d is %d, expected %d", r, i, dependents[i],
+                 expected[r][i + 1]);
+  }
+}
+
+/* The property the engine relies on: after any reaction fires, every propensity that
+ * changed belongs to a dependent of that reaction. Checked from a spread of states, with
+ * drug effects held fixed (they change with time, not with firings). */
+static void test_dependents_cover_every_change(void **state)
+{
+  const fixture *f = *state;
+  const double effect[2] = {0.3, 0.45};
+  static const int64_t states[][N_SPECIES] = {
+      {100, 20, 30, 5}, {1, 0, 0, 0}, {0, 1, 1, 1}, {980, 19, 39, 2}, {5, 5, 0, 100}};
+  for (size_t s = 0; s < sizeof states / sizeof states[0]; s++)
+    for (int r = 0; r < N_REACTIONS; r++) {
+      int64_t counts[N_SPECIES];
+      memcpy(counts, states[s], sizeof counts);
+      double before[N_REACTIONS];
+      for (int q = 0; q < N_REACTIONS; q++)
+        before[q] = propensity(f, q, counts, effect);
+      if (before[r] == 0)
+        continue; /* it cannot fire here */
+      cs_model_fire(f->model, f->kinetics, r, counts);
+      const int *dependents = NULL;
+      int n = 0;
+      cs_model_dependents(f->model, r, &dependents, &n);
+      for (int q = 0; q < N_REACTIONS; q++) {
+        if (propensity(f, q, counts, effect) == before[q])
+          continue;
+        bool listed = false;
+        for (int i = 0; i < n; i++)
+          listed = listed || dependents[i] == q;
+        if (!listed)
+          fail_msg("state %zu: firing %d changes the propensity of %d, not a dependent", s, r, q);
+      }
+    }
+}
+
+/* The burden change per firing is the sum of the tumour species' changes (A and M):
+ * +1 for grow, 0 for switch (A to M), -1 for immune and danger (M -1; D is not tumour). */
+static void test_burden_change(void **state)
+{
+  const fixture *f = *state;
+  static const int64_t expected[N_REACTIONS] = {1, 0, 0, 0, -1, -1};
+  for (int r = 0; r < N_REACTIONS; r++) {
+    assert_int_equal(f->kinetics->burden_change[r], expected[r]);
+    int64_t counts[N_SPECIES] = {100, 20, 30, 5};
+    const int64_t before = cs_model_burden(f->model, counts);
+    cs_model_fire(f->model, f->kinetics, r, counts);
+    assert_int_equal(cs_model_burden(f->model, counts) - before, expected[r]);
+  }
+}
+
 static cs_model *model_of(const char *yaml, cs_cohort **cohort)
 {
   cs_error err = {0};
@@ -330,7 +413,8 @@ static cs_model *model_of(const char *yaml, cs_cohort **cohort)
   "outcomes: {tumour: [T]}\n"
 
 /* Clearance is absorbing unless some reaction can add tumour cells at zero burden:
- * immigration (no factors), or growth driven only by a non-tumour species. */
+ * immigration (no factors), growth driven only by a non-tumour species, or growth whose
+ * only tumour factor (a logistic one) is not zero at zero burden. */
 static void test_clearance_absorbing(void **state)
 {
   (void)state;
@@ -345,6 +429,9 @@ static void test_clearance_absorbing(void **state)
                       " influx: {change: {T: +1}, rate: 0.5}}\n",
        false},
       {ABSORBING_HEAD "reactions: {seeded: {change: {T: +1}, rate: 1, factors: [{species: E}]}}\n",
+       false},
+      {ABSORBING_HEAD "reactions: {crowd: {change: {T: +1}, rate: 1, factors: [{logistic: [T], "
+                      "capacity: 100}]}}\n",
        false},
       {ABSORBING_HEAD "reactions: {influx: {change: {E: +1}, rate: 2},"
                       " kill: {change: {T: -1}, rate: 1, factors: [{species: E}, {species: "
@@ -386,6 +473,9 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_fire, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rebind, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bind_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dependents_by_hand, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dependents_cover_every_change, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_burden_change, setup, teardown),
       cmocka_unit_test(test_clearance_absorbing),
       cmocka_unit_test(test_destroy_accepts_null),
   };

@@ -43,7 +43,8 @@ static const char cohort_yaml[] = "name: ncout_test\n"
 #define N_GRID 5 /* 0, 1, 2, 3, 4 days */
 #define REACTIONS 2
 #define SPECIES 2
-#define SEED UINT64_C(987654321012) /* more than 32 bits */
+#define SEED UINT64_C(987654321012)      /* more than 32 bits */
+#define ROWS ((size_t)ARMS * N_PATIENTS) /* (arm, patient) pairs */
 
 #define NC_OK(call) assert_int_equal((call), NC_NOERR)
 
@@ -94,9 +95,9 @@ static cs_records *make_block(const cs_cohort *c, size_t first, size_t n)
       rec.mrd_negative_time = NAN;
       rec.relapse_time = NAN;
       rec.final_burden = (double)(10 * p) + a;
-      rec.events = 1000 * a + (int64_t)p;
+      rec.events = INT64_C(1000) * a + (int64_t)p;
       for (int k = 0; k < REACTIONS; k++)
-        rec.reaction_count[k] = 100 * a + 10 * (int64_t)p + k;
+        rec.reaction_count[k] = INT64_C(100) * a + 10 * (int64_t)p + k;
       for (int k = 0; k < SPECIES; k++)
         rec.species_peak[k] = (double)(a + (int)p) + 0.5 * k;
       for (size_t k = 0; k < N_GRID; k++)
@@ -321,13 +322,13 @@ static void test_records_read_back(void **state)
   for (int a = 0; a < ARMS; a++)
     for (size_t p = 0; p < N_PATIENTS; p++)
       want[(size_t)a * N_PATIENTS + p] = os_time_of(a, p);
-  assert_same_doubles(got, want, ARMS * N_PATIENTS);
+  assert_same_doubles(got, want, ROWS);
 
   NC_OK(nc_get_var_double(ncid, varid_of(ncid, "clearance_time"), got));
   for (int a = 0; a < ARMS; a++)
     for (size_t p = 0; p < N_PATIENTS; p++)
       want[(size_t)a * N_PATIENTS + p] = cleared_of(a, p) ? 2.25 : NAN;
-  assert_same_doubles(got, want, ARMS * N_PATIENTS);
+  assert_same_doubles(got, want, ROWS);
 
   unsigned char flags[ARMS * N_PATIENTS];
   NC_OK(nc_get_var_uchar(ncid, varid_of(ncid, "os_event"), flags));
@@ -356,7 +357,7 @@ static void test_records_read_back(void **state)
     for (size_t p = 0; p < N_PATIENTS; p++)
       for (size_t k = 0; k < N_GRID; k++)
         want[((size_t)a * N_PATIENTS + p) * N_GRID + k] = burden_of(a, p, k);
-  assert_same_doubles(got, want, ARMS * N_PATIENTS * N_GRID);
+  assert_same_doubles(got, want, ROWS * N_GRID);
 
   NC_OK(nc_get_var_double(ncid, varid_of(ncid, "species_peak"), got));
   assert_true(got[(1 * N_PATIENTS + 2) * SPECIES + 1] == 3.5);
@@ -384,7 +385,7 @@ static void test_nan_fill(void **state)
   }
   double times[ARMS * N_PATIENTS];
   NC_OK(nc_get_var_double(ncid, varid_of(ncid, "mrd_negative_time"), times));
-  for (size_t i = 0; i < ARMS * N_PATIENTS; i++)
+  for (size_t i = 0; i < ROWS; i++)
     assert_true(isnan(times[i]));
   NC_OK(nc_close(ncid));
 }
@@ -429,7 +430,7 @@ static void test_statistics_from_file(void **state)
   NC_OK(nc_get_var_double(ncid, varid_of(ncid, "os_survival"), s));
   const double third = 2.0 / 3.0;
   const double want[ARMS * N_GRID] = {1, 1, third, third, third, 1, 1, 1, third, third};
-  for (size_t i = 0; i < ARMS * N_GRID; i++)
+  for (size_t i = 0; i < (size_t)ARMS * N_GRID; i++)
     if (fabs(s[i] - want[i]) > 1e-15)
       fail_msg("os_survival[%zu] = %.17g, expected %.17g", i, s[i], want[i]);
   long long at_risk[ARMS * N_GRID];
@@ -451,6 +452,7 @@ static void test_statistics_from_file(void **state)
   NC_OK(nc_close(ncid));
 }
 
+/* Finalizing `path` fails with a NetCDF or I/O error whose message contains `needle`. */
 static void expect_finalize_error(const fixture *f, const char *path, const char *needle)
 {
   cs_error err = {0};

@@ -1,8 +1,9 @@
 /* Unit tests of the outcome watcher, driven by hand the way the engine drives it
  * (cs_outcome_advance(t), then cs_outcome_observe(t, burden), and cs_outcome_end once):
  * MRD negativity and relapse, death, clearance (final only when absorbing), censoring at
- * the end of follow-up, thresholds at their exact boundaries, and the burden on the
- * reporting grid as a right-continuous step function held after a final outcome.
+ * the end of follow-up, thresholds at their exact boundaries, the burden on the
+ * reporting grid as a right-continuous step function held after a final outcome, and the
+ * engines' fast path (cs_outcome_update) giving the same records as the full check.
  *
  * The cohort is built by hand: the watcher reads only the follow-up, the reporting
  * interval and the outcome thresholds. Thresholds are chosen exact in binary so that the
@@ -358,6 +359,77 @@ static void test_untracked_outcomes(void **state)
   assert_true(r->final_burden == 0x1.0p40);
 }
 
+/* Drives a watch through `n` burden changes, one a quarter-day apart, with
+ * cs_outcome_observe or with the engines' fast path cs_outcome_update, then ends it. */
+static void drive(fixture *f, bool fast, const int64_t *burden, size_t n)
+{
+  assert_false(begin(f, false, burden[0]));
+  for (size_t i = 1; i < n; i++) {
+    const double t = 0.25 * (double)i;
+    cs_outcome_advance(&f->watch, t);
+    const bool final = fast ? cs_outcome_update(&f->watch, t, burden[i])
+                            : cs_outcome_observe(&f->watch, t, burden[i]);
+    if (final)
+      break;
+  }
+  cs_outcome_end(&f->watch);
+}
+
+/* The fast path skips the full check only where it cannot matter: a walk that steps to
+ * one below, onto and one above every threshold (thresholds that are not whole counts,
+ * so rounding the band the wrong way shows), through MRD, relapse, clearance without
+ * absorption, a second MRD episode and relapse, and death, gives the same record. */
+static void test_update_matches_observe(void **state)
+{
+  fixture *f = *state;
+  /* reference 401: MRD below 100.25, relapse at 200.5, death at 4999.5. */
+  f->cohort.outcomes.reference_cells = 401;
+  f->cohort.outcomes.lethal_cells = 4999.5;
+  static const int64_t walk[] = {1000, 101, 100, 101, 199, 200, 201, 200, 101, 100,  50,   1,    0,
+                                 1,    100, 101, 200, 201, 150, 100, 99,  250, 4998, 4999, 5000, 7};
+  const size_t n = sizeof walk / sizeof walk[0];
+  drive(f, false, walk, n);
+  const cs_record slow = f->record;
+  double slow_burden[N_GRID];
+  memcpy(slow_burden, f->burden, sizeof slow_burden);
+  /* The walk does what it is meant to: MRD at 100 (t = 0.5), relapse at 201 (t = 1.5),
+   * clearance at t = 3, death at 5000 (t = 6). */
+  assert_true(slow.mrd_negative_time == 0.5);
+  assert_true(slow.relapse_time == 1.5);
+  assert_true(slow.clearance_time == 3.0);
+  assert_true(slow.os_time == 6.0);
+  assert_int_equal(slow.os_event, 1);
+
+  drive(f, true, walk, n);
+  const cs_record *fast = &f->record;
+  const double slow_times[] = {slow.os_time,           slow.rfs_time,     slow.clearance_time,
+                               slow.mrd_negative_time, slow.relapse_time, slow.final_burden};
+  const double fast_times[] = {fast->os_time,           fast->rfs_time,     fast->clearance_time,
+                               fast->mrd_negative_time, fast->relapse_time, fast->final_burden};
+  assert_memory_equal(fast_times, slow_times, sizeof slow_times);
+  assert_int_equal(fast->os_event, slow.os_event);
+  assert_int_equal(fast->rfs_event, slow.rfs_event);
+  assert_int_equal(fast->cleared, slow.cleared);
+  assert_memory_equal(f->burden, slow_burden, sizeof slow_burden);
+}
+
+/* The second MRD episode and relapse after a non-absorbing clearance are seen by the
+ * fast path too: the state they change (not the first times) decides later relapses. */
+static void test_update_sees_second_relapse_after_clearance(void **state)
+{
+  fixture *f = *state;
+  static const int64_t walk[] = {1000, 99, 0, 1, 250, 120, 50, 300, 4999, 5000};
+  for (int fast = 0; fast < 2; fast++) {
+    drive(f, fast, walk, sizeof walk / sizeof walk[0]);
+    assert_true(f->record.mrd_negative_time == 0.25);
+    assert_true(f->record.clearance_time == 0.5);
+    assert_true(f->record.relapse_time == 1.0);
+    assert_true(f->record.os_time == 2.25);
+    assert_true(f->record.rfs_time == 1.0);
+    assert_true(f->watch.mrd_negative == false);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -372,6 +444,8 @@ int main(void)
       cmocka_unit_test_setup(test_final_at_time_zero, setup),
       cmocka_unit_test_setup(test_begin_resets_previous_patient, setup),
       cmocka_unit_test_setup(test_untracked_outcomes, setup),
+      cmocka_unit_test_setup(test_update_matches_observe, setup),
+      cmocka_unit_test_setup(test_update_sees_second_relapse_after_clearance, setup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* Unit tests of the drug-level module: exact exponential decay between doses, superposition
- * of doses, effects f = C/(1+C), the fastest decay among drugs present, reset, and the
- * lifecycle (destroy accepts NULL and clears the pointer).
+ * of doses, effects f = C/(1+C) and their integral over an interval (against quadrature
+ * and by hand), the fastest decay among drugs present, reset, and the lifecycle (destroy
+ * accepts NULL and clears the pointer).
  *
  * Values that the formulas give exactly are compared bit for bit or to a few units in the
  * last place, where the order of operations legitimately differs.
@@ -190,6 +191,47 @@ static void test_reset_starts_a_new_patient(void **state)
   assert_close(conc[2], 2.0 * exp(-1.0), REL);
 }
 
+/* The effect integrated by Simpson's rule on 2000 intervals: error below 1e-13 for these
+ * smooth integrands, far below the tolerances used. */
+static double simpson_effect(const cs_pk *pk, int drug, double t0, double t1)
+{
+  enum { STEPS = 2000 };
+  const double h = (t1 - t0) / STEPS;
+  double effect[3], sum = 0;
+  for (int i = 0; i <= STEPS; i++) {
+    cs_pk_effect(pk, t0 + h * i, effect);
+    sum += (i == 0 || i == STEPS ? 1 : i % 2 == 1 ? 4 : 2) * effect[drug];
+  }
+  return sum * h / 3;
+}
+
+/* The closed form (1/k) ln((1 + C(t0)) / (1 + C(t1))) agrees with quadrature of
+ * C/(1+C), splits additively over a midpoint, is 0 over an empty interval or for a drug
+ * that is absent, and keeps full relative accuracy at tiny concentrations, where
+ * C/(1+C) ~ C integrates to C(t0)(1 - exp(-k (t1 - t0)))/k. */
+static void test_effect_integral(void **state)
+{
+  cs_pk *pk = *state;
+  cs_pk_dose(pk, 0.5, 0, 4.0);
+  /* By hand: drug 0 is 4 exp(-0.5 (t - 0.5)), so from 0.5 to 2.5 the integral is
+   * 2 ln(5 / (1 + 4/e)). */
+  assert_close(cs_pk_effect_integral(pk, 0, 0.5, 2.5), 2 * log(5 / (1 + 4 * exp(-1.0))), 1e-15);
+  cs_pk_dose(pk, 1.0, 1, 0.7); /* from here on, intervals start at 1.0 or later */
+  assert_close(cs_pk_effect_integral(pk, 0, 1.0, 3.0), simpson_effect(pk, 0, 1.0, 3.0), 1e-12);
+  assert_close(cs_pk_effect_integral(pk, 1, 1.0, 1.25), simpson_effect(pk, 1, 1.0, 1.25), 1e-12);
+  assert_close(cs_pk_effect_integral(pk, 0, 1.5, 9.0), simpson_effect(pk, 0, 1.5, 9.0), 1e-12);
+  const double whole = cs_pk_effect_integral(pk, 0, 1.0, 5.0);
+  assert_close(cs_pk_effect_integral(pk, 0, 1.0, 2.2) + cs_pk_effect_integral(pk, 0, 2.2, 5.0),
+               whole, 1e-15);
+  assert_true(cs_pk_effect_integral(pk, 0, 2.0, 2.0) == 0.0);
+  assert_true(cs_pk_effect_integral(pk, 2, 1.0, 5.0) == 0.0);
+
+  cs_pk_reset(pk, elimination);
+  const double tiny = 1e-12;
+  cs_pk_dose(pk, 0.0, 2, tiny);
+  assert_close(cs_pk_effect_integral(pk, 2, 0.0, 10.0), tiny * (1 - exp(-1.0)) / 0.1, 1e-10);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -202,6 +244,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_fastest_decay_ignores_absent_drugs, setup_pk,
                                       teardown_pk),
       cmocka_unit_test_setup_teardown(test_reset_starts_a_new_patient, setup_pk, teardown_pk),
+      cmocka_unit_test_setup_teardown(test_effect_integral, setup_pk, teardown_pk),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

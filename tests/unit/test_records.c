@@ -25,6 +25,7 @@
 #define SPECIES 2
 #define N_GRID 5 /* 0, 0.5, ..., 2 days */
 #define PATIENTS 6
+#define ROWS ((size_t)ARMS * PATIENTS) /* (arm, patient) rows of a block */
 
 static cs_cohort make_cohort(void)
 {
@@ -69,14 +70,14 @@ static void test_sizes_and_zeroes(void **state)
   assert_int_equal(r->n_reactions, REACTIONS);
   assert_int_equal(r->n_species, SPECIES);
   assert_int_equal(r->n_grid, N_GRID);
-  for (size_t i = 0; i < ARMS * PATIENTS; i++) {
+  for (size_t i = 0; i < ROWS; i++) {
     assert_true(r->os_time[i] == 0.0 && r->clearance_time[i] == 0.0);
     assert_int_equal(r->events[i], 0);
     assert_int_equal(r->cleared[i], 0);
   }
-  for (size_t i = 0; i < ARMS * PATIENTS * N_GRID; i++)
+  for (size_t i = 0; i < ROWS * N_GRID; i++)
     assert_true(r->burden[i] == 0.0);
-  for (size_t i = 0; i < PATIENTS * PARAMS; i++)
+  for (size_t i = 0; i < (size_t)PATIENTS * PARAMS; i++)
     assert_true(r->param[i] == 0.0);
 }
 
@@ -99,7 +100,7 @@ static void test_rows_follow_layout(void **state)
       for (int k = 0; k < N_GRID; k++)
         rec.burden[k] = (double)(1000 * row + (size_t)k) + 0.25;
     }
-  for (size_t row = 0; row < ARMS * PATIENTS; row++) {
+  for (size_t row = 0; row < ROWS; row++) {
     for (size_t k = 0; k < REACTIONS; k++)
       assert_int_equal(r->reaction_count[row * REACTIONS + k], 1000 * row + k);
     for (size_t k = 0; k < SPECIES; k++)
@@ -135,7 +136,7 @@ static void test_store_scalars(void **state)
   assert_int_equal(r->events[at], INT64_C(123456789012));
   assert_int_equal(r->os_event[at], 1);
   assert_int_equal(r->rfs_event[at], 1);
-  for (size_t i = 0; i < ARMS * PATIENTS; i++) {
+  for (size_t i = 0; i < ROWS; i++) {
     if (i == at)
       continue;
     assert_true(r->os_time[i] == 0.0 && r->clearance_time[i] == 0.0);

@@ -1,7 +1,9 @@
 /* Unit tests of the per-patient random streams: Random123's published known-answer vector
  * for Philox4x64-10, a recorded regression of the stream cohortsim uses most, stream
- * independence and restart, the gsl_rng interface (range, clone, distributions), and a
- * chi-square test of uniformity with a sigma-based limit.
+ * independence and restart, the gsl_rng interface (range, clone, distributions), the
+ * inline draws the engines use (the same stream as the gsl_rng interface), the ziggurat
+ * exponential (regression values, moments, a chi-square against the exponential law and
+ * the far tail), and a chi-square test of uniformity with a sigma-based limit.
  *
  * Everything runs on fixed seeds, so each test either always passes or always fails.
  */
@@ -255,6 +257,108 @@ static void test_gsl_gaussian(void **state)
   assert_memory_equal(a, b, sizeof a);
 }
 
+/* The first five 64-bit outputs of (seed 1, patient 0, DYNAMICS, arm 0), as above. */
+static const uint64_t dynamics_raw[5] = {UINT64_C(0xe9474308657e80f8), UINT64_C(0x0a207ac726ea0e10),
+                                         UINT64_C(0x58ccc60c5e64eae5), UINT64_C(0xda492e4de2adaa94),
+                                         UINT64_C(0x4f92c32d1fff42c8)};
+
+/* The inline draws read the full 64 bits of Random123's known answer. */
+static void test_u64_known_answer(void **state)
+{
+  gsl_rng *rng = *state;
+  static const uint64_t kat[4] = {UINT64_C(0x16554d9eca36314c), UINT64_C(0xdb20fe9d672d0fdc),
+                                  UINT64_C(0xd7e772cee186176b), UINT64_C(0x7e68b68aec7ba23b)};
+  gsl_rng_set(rng, 0);
+  for (int i = 0; i < 4; i++)
+    assert_true(cs_rng_u64(rng) == kat[i]);
+}
+
+/* Inline and gsl_rng draws take turns on one stream: each reads the next output, across
+ * the block boundary, so an engine may mix them freely. */
+static void test_inline_and_gsl_share_the_stream(void **state)
+{
+  gsl_rng *rng = *state;
+  cs_rng_select_stream(rng, 1, 0, CS_STREAM_DYNAMICS, 0);
+  assert_true(cs_rng_u64(rng) == dynamics_raw[0]);
+  assert_int_equal(gsl_rng_get(rng), (unsigned long)(dynamics_raw[1] >> 32));
+  const double u2 = cs_rng_uniform(rng), want2 = top53(dynamics_raw[2]);
+  assert_memory_equal(&u2, &want2, sizeof u2);
+  const double u3 = gsl_rng_uniform(rng), want3 = top53(dynamics_raw[3]);
+  assert_memory_equal(&u3, &want3, sizeof u3);
+  assert_true(cs_rng_u64(rng) == dynamics_raw[4]);
+}
+
+/* A regression record of the ziggurat exponential on (seed 1, patient 0, DYNAMICS): the
+ * first outputs pick layers 248, 16, 229, ... of the table built from exp and log, so a
+ * change of the table, the layer/point split or the stream shows here. */
+static void test_exponential_known_values(void **state)
+{
+  gsl_rng *rng = *state;
+  static const double expected[6] = {0x1.3670c249b0e09p+2, 0x1.f5264ce251d44p-7,
+                                     0x1.53b4e4eefe75bp+0, 0x1.a671c691f7c5bp+0,
+                                     0x1.c8f7bf8694c8cp-1, 0x1.0894d49c3eb73p+1};
+  cs_rng_select_stream(rng, 1, 0, CS_STREAM_DYNAMICS, 0);
+  for (int i = 0; i < 6; i++) {
+    const double x = cs_rng_exponential(rng);
+    if (x != expected[i]) /* finite and nonzero: equal values have equal bits */
+      fail_msg("exponential draw %d is %a, expected %a", i, x, expected[i]);
+  }
+  /* Each exponential takes exactly one 64-bit output unless it falls outside the
+   * rectangles; these six did not, so the seventh output is the next in the stream. */
+  cs_rng_select_stream(rng, 1, 0, CS_STREAM_DYNAMICS, 0);
+  for (int i = 0; i < 6; i++)
+    (void)cs_rng_u64(rng);
+  const uint64_t seventh = cs_rng_u64(rng);
+  cs_rng_select_stream(rng, 1, 0, CS_STREAM_DYNAMICS, 0);
+  for (int i = 0; i < 6; i++)
+    (void)cs_rng_exponential(rng);
+  assert_true(cs_rng_u64(rng) == seventh);
+}
+
+/* The exponential law, checked on 1e6 draws with 5-sigma limits: the mean (sd 1/sqrt(n))
+ * and variance (sd sqrt(8/n), from the fourth moment 9); Pearson's chi-square over 100
+ * bins of equal probability (edges -log(1 - k/100)), which sees a wrong acceptance test in
+ * the wedges at about 10 sigma; and the counts in [7.5, r) and [r, inf) around the
+ * ziggurat's base r = 7.6971 (expected 99.0 and 454.1), which only a right tail branch
+ * gets right. A million draws take a few milliseconds. */
+static void test_exponential_distribution(void **state)
+{
+  gsl_rng *rng = *state;
+  enum { BINS = 100, DRAWS = 1000000 };
+  const double r = 7.697117470131487;
+  unsigned count[BINS] = {0};
+  double sum = 0, sum2 = 0;
+  long near_r = 0, beyond_r = 0;
+  cs_rng_select_stream(rng, 2024, 7, CS_STREAM_DYNAMICS, 0);
+  for (int i = 0; i < DRAWS; i++) {
+    const double x = cs_rng_exponential(rng);
+    if (!(x >= 0.0 && isfinite(x)))
+      fail_msg("draw %d is %g", i, x);
+    sum += x;
+    sum2 += x * x;
+    near_r += x >= 7.5 && x < r;
+    beyond_r += x >= r;
+    /* The bin of probability mass F(x) = 1 - exp(-x). */
+    const size_t bin = (size_t)(-expm1(-x) * BINS);
+    count[bin < BINS ? bin : BINS - 1]++;
+  }
+  const double n = DRAWS, mean = sum / n, variance = sum2 / n - mean * mean;
+  if (fabs(mean - 1.0) > 5 / sqrt(n))
+    fail_msg("mean %g", mean);
+  if (fabs(variance - 1.0) > 5 * sqrt(8 / n))
+    fail_msg("variance %g", variance);
+  double chi2 = 0;
+  for (int b = 0; b < BINS; b++)
+    chi2 += ((double)count[b] - n / BINS) * ((double)count[b] - n / BINS) / (n / BINS);
+  if (fabs(chi2 - (BINS - 1)) > 5 * sqrt(2.0 * (BINS - 1)))
+    fail_msg("chi-square %g is more than 5 sigma from %d", chi2, BINS - 1);
+  const double near_expected = n * (exp(-7.5) - exp(-r)), tail_expected = n * exp(-r);
+  if (fabs((double)near_r - near_expected) > 5 * sqrt(near_expected))
+    fail_msg("%ld draws in [7.5, r), expected %g", near_r, near_expected);
+  if (fabs((double)beyond_r - tail_expected) > 5 * sqrt(tail_expected))
+    fail_msg("%ld draws beyond r, expected %g", beyond_r, tail_expected);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -269,6 +373,11 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_chi_square_uniformity, setup_rng, teardown_rng),
       cmocka_unit_test_setup_teardown(test_low_bit_balanced, setup_rng, teardown_rng),
       cmocka_unit_test_setup_teardown(test_gsl_gaussian, setup_rng, teardown_rng),
+      cmocka_unit_test_setup_teardown(test_u64_known_answer, setup_rng, teardown_rng),
+      cmocka_unit_test_setup_teardown(test_inline_and_gsl_share_the_stream, setup_rng,
+                                      teardown_rng),
+      cmocka_unit_test_setup_teardown(test_exponential_known_values, setup_rng, teardown_rng),
+      cmocka_unit_test_setup_teardown(test_exponential_distribution, setup_rng, teardown_rng),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,10 @@ static void assert_close_at(double actual, double expected, double tolerance, co
 
 static void assert_same_at(double a, double b, const char *file, int line)
 {
-  if (memcmp(&a, &b, sizeof a) != 0) {
+  uint64_t bits_a, bits_b;
+  memcpy(&bits_a, &a, sizeof a);
+  memcpy(&bits_b, &b, sizeof b);
+  if (bits_a != bits_b) {
     print_error("%.17g and %.17g differ\n", a, b);
     _fail(file, line);
   }
@@ -148,8 +151,10 @@ static void test_curves_match_survival_module(void **state)
   for (int a = 0; a < ARMS; a++) {
     cs_error err = {0};
     cs_km *os = NULL, *rfs = NULL;
-    assert_int_equal(cs_km_fit(N, &os_time[a * N], &os_event[a * N], &os, &err), CS_OK);
-    assert_int_equal(cs_km_fit(N, &rfs_time[a * N], &rfs_event[a * N], &rfs, &err), CS_OK);
+    assert_int_equal(cs_km_fit(N, &os_time[(size_t)a * N], &os_event[(size_t)a * N], &os, &err),
+                     CS_OK);
+    assert_int_equal(cs_km_fit(N, &rfs_time[(size_t)a * N], &rfs_event[(size_t)a * N], &rfs, &err),
+                     CS_OK);
     for (int k = 0; k < N_GRID; k++) {
       const int i = a * N_GRID + k;
       double sv, lo, hi;
@@ -254,16 +259,16 @@ static void test_order_independent(void **state)
   cs_statistics *t = NULL;
   cs_error err = {0};
   assert_int_equal(cs_statistics_compute(&f->cohort, &shuffled, f->grid, &t, &err), CS_OK);
-  const size_t curve = ARMS * N_GRID * sizeof(double);
+  const size_t curve = (size_t)ARMS * N_GRID * sizeof(double);
   assert_memory_equal(t->os_survival, f->s->os_survival, curve);
   assert_memory_equal(t->os_lower, f->s->os_lower, curve);
   assert_memory_equal(t->os_upper, f->s->os_upper, curve);
   assert_memory_equal(t->rfs_survival, f->s->rfs_survival, curve);
   assert_memory_equal(t->rfs_upper, f->s->rfs_upper, curve);
-  assert_memory_equal(t->os_at_risk, f->s->os_at_risk, ARMS * N_GRID * sizeof(int64_t));
+  assert_memory_equal(t->os_at_risk, f->s->os_at_risk, (size_t)ARMS * N_GRID * sizeof(int64_t));
   assert_memory_equal(t->clearance_lower, f->s->clearance_lower, ARMS * sizeof(double));
   assert_memory_equal(t->median_os, f->s->median_os, ARMS * sizeof(double));
-  assert_memory_equal(t->logrank_p, f->s->logrank_p, ARMS * ARMS * sizeof(double));
+  assert_memory_equal(t->logrank_p, f->s->logrank_p, (size_t)ARMS * ARMS * sizeof(double));
   cs_statistics_destroy(&t);
   assert_null(t);
 }

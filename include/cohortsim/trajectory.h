@@ -1,0 +1,66 @@
+/* One patient's simulation in progress, shared by the exact and the hybrid engines: the
+ * species counts, the time, the drug levels, the position in the dose schedule and the
+ * outcome watch that turns the path into a record.
+ *
+ * Engines advance the counts and time; the trajectory applies doses at their times and
+ * keeps the record (peaks, burden, outcomes) in step.
+ */
+#ifndef COHORTSIM_TRAJECTORY_H
+#define COHORTSIM_TRAJECTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cohortsim/model.h"
+#include "cohortsim/outcome.h"
+#include "cohortsim/pk.h"
+#include "cohortsim/schedule.h"
+#include "cohortsim/status.h"
+
+typedef struct cs_trajectory {
+  const cs_model *model;
+  const cs_kinetics *kinetics;
+  const cs_schedule *schedule;
+  cs_record *record;
+  int64_t *counts; /* [species] */
+  double t;
+  double t_end;
+  size_t next_dose;
+  cs_pk *pk;
+  int64_t burden;
+  bool final; /* the outcome is decided: nothing more to simulate */
+  cs_outcome_watch watch;
+  double *grid;
+  size_t n_grid;
+} cs_trajectory;
+
+/* Allocates a trajectory for the model's patients (reused across patients). */
+cs_status cs_trajectory_create(const cs_model *model, cs_trajectory **trajectory, cs_error *err);
+
+/* Frees; accepts NULL and sets *trajectory to NULL. */
+void cs_trajectory_destroy(cs_trajectory **trajectory);
+
+/* Starts a patient at time 0 with its initial counts and no drug; resets the record. */
+void cs_trajectory_begin(cs_trajectory *tr, const cs_kinetics *kinetics,
+                         const cs_schedule *schedule, cs_record *record);
+
+/* Gives the doses due at the current time and returns the next stop: the time of the
+ * next dose or the end of follow-up, whichever comes first. */
+double cs_trajectory_apply_doses(cs_trajectory *tr);
+
+/* Counts changed at time t by more than one firing (a leap): updates the peaks, the
+ * burden and the outcome. */
+void cs_trajectory_changed(cs_trajectory *tr, double t);
+
+/* The burden changed at time t by one firing (the exact engine's fast path). */
+static inline void cs_trajectory_burden_changed(cs_trajectory *tr, double t, int64_t change)
+{
+  tr->burden += change;
+  tr->final = cs_outcome_update(&tr->watch, t, tr->burden);
+}
+
+/* Ends the patient: censors what is open and completes the record. */
+void cs_trajectory_end(cs_trajectory *tr);
+
+#endif

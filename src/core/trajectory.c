@@ -1,0 +1,84 @@
+#include "cohortsim/trajectory.h"
+
+#include <stdlib.h>
+
+cs_status cs_trajectory_create(const cs_model *model, cs_trajectory **trajectory, cs_error *err)
+{
+  const cs_cohort *cohort = cs_model_cohort(model);
+  *trajectory = NULL;
+  cs_trajectory *tr = calloc(1, sizeof *tr);
+  if (tr == NULL)
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating a trajectory");
+  tr->model = model;
+  tr->n_grid = cs_outcome_grid_size(cohort);
+  tr->counts = calloc((size_t)cohort->n_species, sizeof *tr->counts);
+  tr->grid = calloc(tr->n_grid, sizeof *tr->grid);
+  if (tr->counts == NULL || tr->grid == NULL ||
+      cs_pk_create(cohort->n_drugs, &tr->pk, err) != CS_OK) {
+    cs_trajectory_destroy(&tr);
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating a trajectory");
+  }
+  cs_outcome_grid(cohort, tr->grid);
+  *trajectory = tr;
+  return CS_OK;
+}
+
+void cs_trajectory_destroy(cs_trajectory **trajectory)
+{
+  if (trajectory == NULL || *trajectory == NULL)
+    return;
+  cs_trajectory *tr = *trajectory;
+  free(tr->counts);
+  free(tr->grid);
+  cs_pk_destroy(&tr->pk);
+  free(tr);
+  *trajectory = NULL;
+}
+
+void cs_trajectory_begin(cs_trajectory *tr, const cs_kinetics *kinetics,
+                         const cs_schedule *schedule, cs_record *record)
+{
+  const cs_cohort *cohort = cs_model_cohort(tr->model);
+  tr->kinetics = kinetics;
+  tr->schedule = schedule;
+  tr->record = record;
+  tr->t = 0;
+  tr->t_end = cohort->followup_days;
+  tr->next_dose = 0;
+  for (int s = 0; s < cohort->n_species; s++)
+    tr->counts[s] = kinetics->initial[s];
+  cs_pk_reset(tr->pk, kinetics->elimination);
+  tr->burden = cs_model_burden(tr->model, tr->counts);
+  tr->final = cs_outcome_begin(&tr->watch, cohort, tr->grid, tr->n_grid,
+                               cs_model_clearance_absorbing(tr->model), tr->burden,
+                               cohort->n_reactions, cohort->n_species, record);
+  for (int s = 0; s < cohort->n_species; s++)
+    record->species_peak[s] = (double)tr->counts[s];
+}
+
+double cs_trajectory_apply_doses(cs_trajectory *tr)
+{
+  const cs_schedule *schedule = tr->schedule;
+  while (tr->next_dose < schedule->n_doses && schedule->dose[tr->next_dose].t_days <= tr->t) {
+    const cs_dose *dose = &schedule->dose[tr->next_dose++];
+    cs_pk_dose(tr->pk, tr->t, dose->drug, dose->amount_ec50);
+  }
+  if (tr->next_dose < schedule->n_doses && schedule->dose[tr->next_dose].t_days < tr->t_end)
+    return schedule->dose[tr->next_dose].t_days;
+  return tr->t_end;
+}
+
+void cs_trajectory_changed(cs_trajectory *tr, double t)
+{
+  const int n_species = cs_model_cohort(tr->model)->n_species;
+  for (int s = 0; s < n_species; s++)
+    if ((double)tr->counts[s] > tr->record->species_peak[s])
+      tr->record->species_peak[s] = (double)tr->counts[s];
+  tr->burden = cs_model_burden(tr->model, tr->counts);
+  tr->final = cs_outcome_update(&tr->watch, t, tr->burden);
+}
+
+void cs_trajectory_end(cs_trajectory *tr)
+{
+  cs_outcome_end(&tr->watch);
+}
