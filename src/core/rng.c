@@ -1,31 +1,33 @@
 #include "cohortsim/rng.h"
 
+#include <Random123/philox.h>
 #include <math.h>
 
-/* The stream is a sequence of Philox blocks. The key holds (seed, patient); the counter
- * holds (block index, 0, arm, purpose), so no two streams ever share a block. */
 
-static unsigned long philox_get(void *state)
+static unsigned long stream_get(void *state)
 {
   /* GSL's integer interface expects a fixed range; 32 bits keeps its arithmetic simple. */
-  return (unsigned long)(cs_rng_u64(&(gsl_rng){.state = state}) >> 32);
+  return (unsigned long)(cs_xoshiro_next(((cs_rng_state *)state)->s) >> 32);
 }
 
-static double philox_get_double(void *state)
+static double stream_get_double(void *state)
 {
-  return cs_rng_uniform(&(gsl_rng){.state = state});
+  return cs_rng_bits_to_uniform(cs_xoshiro_next(((cs_rng_state *)state)->s));
 }
 
-static void philox_select(cs_rng_state *s, uint64_t seed, uint64_t patient, uint64_t purpose,
+/* The stream's name, through Philox: key (seed, patient), counter (0, 0, arm, purpose).
+ * The all-zero state, xoshiro's one fixed point, would need Philox to map a name to zero
+ * (probability 2^-256); it is replaced all the same, so no stream is ever stuck. */
+static void stream_select(cs_rng_state *s, uint64_t seed, uint64_t patient, uint64_t purpose,
                           uint64_t arm)
 {
-  s->key.v[0] = seed;
-  s->key.v[1] = patient;
-  s->counter.v[0] = 0;
-  s->counter.v[1] = 0;
-  s->counter.v[2] = arm;
-  s->counter.v[3] = purpose;
-  s->next = 4;
+  const philox4x64_key_t key = {{seed, patient}};
+  const philox4x64_ctr_t counter = {{0, 0, arm, purpose}};
+  const philox4x64_ctr_t block = philox4x64(counter, key);
+  for (int i = 0; i < 4; i++)
+    s->s[i] = block.v[i];
+  if ((s->s[0] | s->s[1] | s->s[2] | s->s[3]) == 0)
+    s->s[0] = 1;
 }
 
 /* The ziggurat's 256 layers of equal area under exp(-x), Marsaglia and Tsang (2000):
@@ -52,47 +54,46 @@ static void build_ziggurat(cs_rng_state *s)
   }
 }
 
-double cs_rng_exponential_tail(gsl_rng *rng, uint64_t bits)
+double cs_rng_exponential_tail(uint64_t s[4], const cs_rng_state *tables, uint64_t bits)
 {
-  const cs_rng_state *s = rng->state;
   for (;;) {
     const unsigned layer = (unsigned)(bits & (CS_ZIGGURAT_LAYERS - 1));
     const uint64_t point = bits >> 8;
-    if (point < s->zig_k[layer])
-      return (double)point * s->zig_w[layer];
+    if (point < tables->zig_k[layer])
+      return (double)point * tables->zig_w[layer];
     if (layer == 0) /* the tail beyond r is exponential again, shifted by r */
-      return 7.697117470131487 - log1p(-cs_rng_uniform(rng));
-    const double x = (double)point * s->zig_w[layer];
-    const double f_low = s->zig_f[layer], f_high = s->zig_f[layer - 1];
-    if (f_low + cs_rng_uniform(rng) * (f_high - f_low) < exp(-x))
+      return 7.697117470131487 - log1p(-cs_rng_bits_to_uniform(cs_xoshiro_next(s)));
+    const double x = (double)point * tables->zig_w[layer];
+    const double f_low = tables->zig_f[layer], f_high = tables->zig_f[layer - 1];
+    if (f_low + cs_rng_bits_to_uniform(cs_xoshiro_next(s)) * (f_high - f_low) < exp(-x))
       return x;
-    bits = cs_rng_u64(rng);
+    bits = cs_xoshiro_next(s);
   }
 }
 
 /* gsl_rng_alloc sets every new generator: the seed becomes the key so a generator is
  * usable before a stream is selected (cohortsim always selects one), and the ziggurat
  * is built once per generator. */
-static void philox_set(void *state, unsigned long seed)
+static void stream_set(void *state, unsigned long seed)
 {
-  philox_select(state, seed, 0, 0, 0);
+  stream_select(state, seed, 0, 0, 0);
   build_ziggurat(state);
 }
 
-static const gsl_rng_type philox_type = {
-    .name = "philox4x64-10",
+static const gsl_rng_type stream_type = {
+    .name = "philox-xoshiro256++",
     .max = 0xffffffffUL,
     .min = 0,
     .size = sizeof(cs_rng_state),
-    .set = philox_set,
-    .get = philox_get,
-    .get_double = philox_get_double,
+    .set = stream_set,
+    .get = stream_get,
+    .get_double = stream_get_double,
 };
 
-const gsl_rng_type *const cs_rng_philox = &philox_type;
+const gsl_rng_type *const cs_rng_philox = &stream_type;
 
 void cs_rng_select_stream(gsl_rng *rng, uint64_t seed, uint64_t patient, cs_stream_purpose purpose,
                           uint32_t arm)
 {
-  philox_select(rng->state, seed, patient, (uint64_t)purpose, arm);
+  stream_select(rng->state, seed, patient, (uint64_t)purpose, arm);
 }

@@ -32,6 +32,16 @@ struct cs_ssa {
    * so stops cost no random numbers: a patient's path does not depend on where the
    * stops fall, and an arm whose doses do nothing replays the untreated arm exactly. */
   double residual_wait;
+  /* The static reactions again, dense and by position in static_reaction, for
+   * advance_static: their propensities, the species and rate of those that are pure mass
+   * action (species -1 for the others), and for each position the positions whose
+   * propensity depends on it. Rebuilt for every patient. */
+  double *dense_propensity;
+  double *dense_cumulative;
+  int *dense_species;
+  double *dense_rate;
+  int *dense_dependents;
+  int *dense_dependents_start;
 };
 
 cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
@@ -54,7 +64,15 @@ cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
   w->mass_action_species = calloc(n_reactions, sizeof *w->mass_action_species);
   w->dependents = calloc(n_reactions, sizeof *w->dependents);
   w->n_dependents = calloc(n_reactions, sizeof *w->n_dependents);
-  if (w->propensity == NULL || w->effect_now == NULL || w->effect_horizon == NULL ||
+  w->dense_propensity = calloc(n_reactions, sizeof *w->dense_propensity);
+  w->dense_cumulative = calloc(n_reactions, sizeof *w->dense_cumulative);
+  w->dense_species = calloc(n_reactions, sizeof *w->dense_species);
+  w->dense_rate = calloc(n_reactions, sizeof *w->dense_rate);
+  w->dense_dependents = calloc(n_reactions * n_reactions, sizeof *w->dense_dependents);
+  w->dense_dependents_start = calloc(n_reactions + 1, sizeof *w->dense_dependents_start);
+  if (w->dense_propensity == NULL || w->dense_cumulative == NULL || w->dense_species == NULL || w->dense_rate == NULL ||
+      w->dense_dependents == NULL || w->dense_dependents_start == NULL ||
+      w->propensity == NULL || w->effect_now == NULL || w->effect_horizon == NULL ||
       w->static_reaction == NULL || w->varying_reaction == NULL || w->is_static == NULL ||
       w->mass_action_species == NULL || w->dependents == NULL || w->n_dependents == NULL) {
     cs_ssa_destroy(&w);
@@ -84,12 +102,44 @@ void cs_ssa_destroy(cs_ssa **ssa)
   free(w->mass_action_species);
   free(w->dependents);
   free(w->n_dependents);
+  free(w->dense_propensity);
+  free(w->dense_cumulative);
+  free(w->dense_species);
+  free(w->dense_rate);
+  free(w->dense_dependents);
+  free(w->dense_dependents_start);
   free(w);
   *ssa = NULL;
 }
 
 /* A reaction with rate 0 (a switched-off route, an immunodeficient host) never fires
  * and costs nothing. */
+/* Position of reaction r in the static list, or -1. */
+static int static_position(const cs_ssa *w, int r)
+{
+  for (int i = 0; i < w->n_static; i++)
+    if (w->static_reaction[i] == r)
+      return i;
+  return -1;
+}
+
+static void build_dense(cs_ssa *w, const cs_kinetics *kinetics)
+{
+  int k = 0;
+  for (int i = 0; i < w->n_static; i++) {
+    const int r = w->static_reaction[i];
+    w->dense_species[i] = w->mass_action_species[r];
+    w->dense_rate[i] = kinetics->rate[r];
+    w->dense_dependents_start[i] = k;
+    for (int j = 0; j < w->n_dependents[r]; j++) {
+      const int position = static_position(w, w->dependents[r][j]);
+      if (position >= 0)
+        w->dense_dependents[k++] = position;
+    }
+  }
+  w->dense_dependents_start[w->n_static] = k;
+}
+
 void cs_ssa_begin_patient(cs_ssa *w, const cs_kinetics *kinetics)
 {
   w->n_static = w->n_varying = 0;
@@ -106,6 +156,7 @@ void cs_ssa_begin_patient(cs_ssa *w, const cs_kinetics *kinetics)
       w->is_static[r] = true;
     }
   }
+  build_dense(w, kinetics);
 }
 
 static inline double static_propensity(const cs_ssa *w, const cs_kinetics *kinetics,
@@ -157,31 +208,128 @@ static int select_reaction(const cs_ssa *w, const int *reactions, int n, double 
   return thinning ? -1 : last_possible;
 }
 
-/* Fires reaction r at time t and re-evaluates the static propensities that depend on it
- * (the varying ones are re-evaluated at every step anyway). */
-static inline void fire(cs_ssa *w, cs_trajectory *tr, int r, double t)
+/* Fires reaction r at time t (after the grid is sampled up to t) and re-evaluates the
+ * static propensities that depend on it (the varying ones are re-evaluated at every step
+ * anyway). The caller counts the event. */
+static inline void fire(cs_ssa *restrict w, cs_trajectory *restrict tr, int r, double t)
 {
   const cs_reaction *reaction = &w->cohort->reaction[r];
   const cs_kinetics *kinetics = tr->kinetics;
-  const int64_t *change = &kinetics->change[r * CS_CHANGE_MAX];
-  cs_record *record = tr->record;
-  cs_outcome_advance(&tr->watch, t);
-  record->events++;
-  record->reaction_count[r]++;
+  const int64_t *restrict change = &kinetics->change[r * CS_CHANGE_MAX];
+  int64_t *restrict counts = tr->counts;
+  double *restrict peak = tr->record->species_peak;
+  tr->record->reaction_count[r]++;
   for (int c = 0; c < reaction->n_changes; c++) {
     const int s = reaction->change_species[c];
-    tr->counts[s] += change[c];
-    if (change[c] > 0 && (double)tr->counts[s] > record->species_peak[s])
-      record->species_peak[s] = (double)tr->counts[s];
+    counts[s] += change[c];
+    if (change[c] > 0 && (double)counts[s] > peak[s])
+      peak[s] = (double)counts[s];
   }
-  const int *dependents = w->dependents[r];
+  const int *restrict dependents = w->dependents[r];
   for (int i = 0; i < w->n_dependents[r]; i++) {
     const int d = dependents[i];
     if (w->is_static[d])
-      w->propensity[d] = static_propensity(w, kinetics, tr->counts, d);
+      w->propensity[d] = static_propensity(w, kinetics, counts, d);
   }
   if (kinetics->burden_change[r] != 0)
     cs_trajectory_burden_changed(tr, t, kinetics->burden_change[r]);
+}
+
+/* The first grid time not yet sampled (infinite when all are). */
+static inline double next_grid_time(const cs_outcome_watch *watch)
+{
+  return watch->next_grid < watch->n_grid ? watch->grid[watch->next_grid] : INFINITY;
+}
+
+/* The direct method when no drug-dependent reaction can fire: the same steps and the
+ * same random numbers as the general loop below, but over the dense arrays, with the
+ * generator's state and everything else the loop touches held in locals and restrict
+ * pointers, so the compiler keeps them in registers (through the general loop's structs,
+ * every store could alias every load). This is the loop that runs tens of millions of
+ * events per second. */
+static int64_t advance_static(cs_ssa *restrict w, cs_trajectory *restrict tr, gsl_rng *rng,
+                              double t_until, int64_t max_events)
+{
+  const cs_kinetics *kinetics = tr->kinetics;
+  const cs_reaction *reactions = w->cohort->reaction;
+  const int n = w->n_static;
+  const int *restrict list = w->static_reaction;
+  double *restrict a = w->dense_propensity;
+  double *restrict cumulative = w->dense_cumulative;
+  const int *restrict species = w->dense_species;
+  const double *restrict rate = w->dense_rate;
+  const int *restrict dependents = w->dense_dependents;
+  const int *restrict dependents_start = w->dense_dependents_start;
+  int64_t *restrict counts = tr->counts;
+  double *restrict peak = tr->record->species_peak;
+  int64_t *restrict reaction_count = tr->record->reaction_count;
+  const int64_t *restrict burden_change = kinetics->burden_change;
+  cs_rng_local random = cs_rng_local_take(rng);
+  double residual = w->residual_wait;
+  double t = tr->t, next_grid = next_grid_time(&tr->watch);
+  int64_t fired = 0;
+
+  for (int i = 0; i < n; i++)
+    a[i] = static_propensity(w, kinetics, counts, list[i]);
+  while (!tr->final && fired < max_events) {
+    /* Prefix sums, once: their last is the total, and the selection below compares the
+     * target with all of them at once rather than summing again. */
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+      total += a[i];
+      cumulative[i] = total;
+    }
+    if (residual < 0)
+      residual = cs_ziggurat_exponential(random.s, random.tables);
+    const double t_next = total > 0 ? t + residual / total : INFINITY;
+    if (!(t_next < t_until)) {
+      residual = fmax(0.0, residual - total * (t_until - t));
+      t = t_until;
+      break;
+    }
+    residual = -1;
+    t = t_next;
+
+    /* The first position whose cumulative propensity exceeds the target is the number of
+     * cumulative sums at or below it: counted without branches, because which reaction
+     * fires is as unpredictable for the processor as it is meant to be. (It always has a
+     * positive propensity; rounding beyond the last sum takes the last that can fire, as
+     * select_reaction does.) */
+    const double target = cs_rng_bits_to_uniform(cs_xoshiro_next(random.s)) * total;
+    int chosen = 0;
+    for (int i = 0; i < n; i++)
+      chosen += cumulative[i] <= target;
+    if (chosen == n)
+      for (chosen = n - 1; a[chosen] <= 0; chosen--)
+        ;
+    const int r = list[chosen];
+
+    if (next_grid < t) {
+      cs_outcome_advance(&tr->watch, t);
+      next_grid = next_grid_time(&tr->watch);
+    }
+    reaction_count[r]++;
+    const cs_reaction *reaction = &reactions[r];
+    const int64_t *restrict change = &kinetics->change[r * CS_CHANGE_MAX];
+    for (int c = 0; c < reaction->n_changes; c++) {
+      const int s = reaction->change_species[c];
+      counts[s] += change[c];
+      peak[s] = fmax(peak[s], (double)counts[s]);
+    }
+    for (int k = dependents_start[chosen]; k < dependents_start[chosen + 1]; k++) {
+      const int j = dependents[k];
+      a[j] = species[j] >= 0 ? rate[j] * (double)counts[species[j]]
+                             : cs_model_propensity(w->model, kinetics, list[j], counts, NULL, NULL);
+    }
+    fired++;
+    if (burden_change[r] != 0)
+      cs_trajectory_burden_changed(tr, t, burden_change[r]);
+  }
+  cs_rng_local_return(rng, &random);
+  w->residual_wait = residual;
+  tr->record->events += fired;
+  tr->t = t;
+  return fired;
 }
 
 int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_until,
@@ -193,6 +341,8 @@ int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_unti
     const int r = w->static_reaction[i];
     w->propensity[r] = static_propensity(w, kinetics, tr->counts, r);
   }
+  if (w->n_varying == 0)
+    return advance_static(w, tr, rng, t_until, max_events);
   double t = tr->t;
   while (!tr->final && t < t_until && fired < max_events) {
     /* Drug effects only fall between doses, so an effect factor is largest at the start
@@ -232,7 +382,9 @@ int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_unti
     }
     if (r < 0)
       continue;
+    cs_outcome_advance(&tr->watch, t);
     fire(w, tr, r, t);
+    tr->record->events++;
     fired++;
   }
   tr->t = t;
