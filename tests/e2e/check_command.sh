@@ -29,7 +29,7 @@ for file in "$cohort" "$src"/cohorts/validation/*.yaml; do
     grep -q -E "^[[:space:]]*${arm}:" "$tmp/stdout" || fail "check $name: arm '$arm' is not printed"
   done
   expect_stdout "$file: valid" "check $name"
-  ok "check $name: exit 0, prints every reaction ($(echo $reactions | tr ' ' ',')) and arm"
+  ok "check $name: exit 0, prints every reaction ($(echo "$reactions" | paste -s -d,)) and arm"
 done
 
 # The resolved model shows an override (follow-up 20 days in the file).

@@ -16,7 +16,7 @@ timeout_seconds=60
 fail() {
   echo "FAIL: $*" >&2
   if [ -s "$tmp/stderr" ]; then
-    echo "--- stderr of the last cohortsim command:" >&2
+    echo "--- stderr of the last command run ($last_command):" >&2
     head -c 3000 "$tmp/stderr" >&2
   fi
   exit 1
@@ -25,7 +25,9 @@ ok() { echo "ok: $*"; }
 
 # capture CMD...: runs CMD under `timeout`, stdout to $tmp/stdout, stderr to $tmp/stderr,
 # exit status in $rc (124: timed out).
+last_command=""
 capture() {
+  last_command="$*"
   set +e
   timeout "$timeout_seconds" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
   rc=$?
@@ -72,13 +74,3 @@ values() {
     sed -E 's/^[[:space:]]+//; s/[[:space:]]+$//'
 }
 
-# known_bug TEXT: a check failed because of a bug in src/ that was reported but not yet
-# fixed. It is printed loudly but does not fail the script, unless COHORTSIM_E2E_STRICT=1
-# (use that to confirm a fix; once fixed, the check prints its "ok:" line again).
-known_bug() {
-  if [ "${COHORTSIM_E2E_STRICT:-0}" = 1 ]; then
-    fail "$*"
-  fi
-  echo "KNOWN BUG (not failing the test; COHORTSIM_E2E_STRICT=1 makes it fail): $*"
-  echo "KNOWN BUG: $*" >&2
-}

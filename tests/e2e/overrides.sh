@@ -45,29 +45,26 @@ ok "with kd = 1.2, treated and untreated os_time differ"
 # --- parameters.kd=0: the drug_death reaction never fires, the patients and their
 # dynamics streams are the same in both arms, so treated equals untreated patient by
 # patient.
-for var in param_kd; do
-  [ "$(values "$tmp/kd0.nc" "$var" | sort -u)" = "0" ] || fail "--set parameters.kd=0: $var is not 0"
-done
-mismatch=""
-for var in os_time os_event final_burden events cleared; do
+[ "$(values "$tmp/kd0.nc" param_kd | sort -u)" = "0" ] || fail "--set parameters.kd=0: param_kd is not 0"
+# Counts and flags must be equal exactly; times up to rounding (an engine may reach the
+# same event time through a different sum, e.g. across a dose stop, and differ in the
+# last bits; a real difference in dynamics is many orders of magnitude larger).
+for var in os_time rfs_time os_event final_burden events cleared; do
   a=$(arm "$tmp/kd0.nc" "$var" 0)
   b=$(arm "$tmp/kd0.nc" "$var" 1)
   [ "$(echo "$a" | wc -l)" -eq "$patients" ] || fail "--set parameters.kd=0: $var has no $patients values per arm"
-  if [ "$a" != "$b" ]; then
-    differing=$(paste <(echo "$a") <(echo "$b") | awk '$1 != $2' | wc -l)
-    first=$(paste <(seq 0 $((patients - 1))) <(echo "$a") <(echo "$b") | awk '$2 != $3' | head -1)
-    mismatch="$var of treated differs from untreated for $differing of $patients patients (patient, untreated, treated: $(echo $first))"
-    break
+  tolerance=0
+  case "$var" in *_time) tolerance=1e-12 ;; esac
+  differing=$(paste -d' ' <(seq 0 $((patients - 1))) <(echo "$a") <(echo "$b") |
+    awk -v tol="$tolerance" '
+      function abs(x) { return x < 0 ? -x : x }
+      { scale = abs($2) > 1 ? abs($2) : 1 }
+      ($2 != $3) && !(abs($2 - $3) <= tol * scale) { print }')
+  if [ -n "$differing" ]; then
+    fail "--set parameters.kd=0: $var of treated differs from untreated for $(echo "$differing" | wc -l) of $patients patients (patient, untreated, treated: $(echo "$differing" | head -1))"
   fi
 done
-if [ -z "$mismatch" ]; then
-  ok "--set parameters.kd=0: treated equals untreated patient by patient (os_time, os_event, final_burden, events, cleared)"
-else
-  # Reported: the exact engine stops at every dose even when no reaction that can fire
-  # depends on a drug, and each stop draws a fresh waiting time, so the arms' dynamics
-  # streams are consumed differently (src/core/ssa.c, cs_ssa_simulate).
-  known_bug "--set parameters.kd=0 (common random numbers): $mismatch"
-fi
+ok "--set parameters.kd=0: treated equals untreated patient by patient (os_time, rfs_time, os_event, final_burden, events, cleared)"
 # ... and equal to the untreated arm of the run without override (the untreated arm
 # does not depend on kd).
 [ "$(arm "$tmp/kd0.nc" os_time 0)" = "$(arm "$tmp/base.nc" os_time 0)" ] ||

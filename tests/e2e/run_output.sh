@@ -149,7 +149,7 @@ cdl_escape() {
 expected="\"$(cdl_escape "$cohort_file")\""
 actual=$(global cohort_yaml)
 if [ "$actual" != "$expected" ]; then
-  diff <(echo "$expected" | sed 's/\\n/\n/g') <(echo "$actual" | sed 's/\\n/\n/g') | head -10 >&2
+  diff <(echo "${expected//\\n/$'\n'}") <(echo "${actual//\\n/$'\n'}") | head -10 >&2 || true
   fail "cohort_yaml differs from the text of the cohort file"
 fi
 ok "cohort_yaml is the cohort file's text, byte for byte ($(wc -c <"$cohort_file") bytes)"
