@@ -18,6 +18,19 @@
 #include "cohortsim/schedule.h"
 #include "cohortsim/status.h"
 
+/* Receives a patient's state at regular times (for `cohortsim trajectory`): counts
+ * indexed by species, concentrations by drug (EC50 units). */
+typedef void cs_trajectory_emit(void *context, double t, const int64_t *counts,
+                                const double *concentrations);
+
+typedef struct cs_trajectory_sampler {
+  double every_days;
+  double next_time;
+  cs_trajectory_emit *emit;
+  void *context;
+  double *concentrations; /* [drug] scratch */
+} cs_trajectory_sampler;
+
 typedef struct cs_trajectory {
   const cs_model *model;
   const cs_kinetics *kinetics;
@@ -33,6 +46,8 @@ typedef struct cs_trajectory {
   cs_outcome_watch watch;
   double *grid;
   size_t n_grid;
+  cs_trajectory_sampler *sampler; /* NULL unless a path is being recorded */
+  double next_watch_time;         /* the next grid or sampler time */
 } cs_trajectory;
 
 /* Allocates a trajectory for the model's patients (reused across patients). */
@@ -44,6 +59,20 @@ void cs_trajectory_destroy(cs_trajectory **trajectory);
 /* Starts a patient at time 0 with its initial counts and no drug; resets the record. */
 void cs_trajectory_begin(cs_trajectory *tr, const cs_kinetics *kinetics,
                          const cs_schedule *schedule, cs_record *record);
+
+/* Records a patient's path: from the next cs_trajectory_begin on, the state is emitted
+ * at 0, every, 2 every, ... and when the simulation stops. Pass NULL to stop recording. */
+void cs_trajectory_set_sampler(cs_trajectory *tr, cs_trajectory_sampler *sampler);
+
+void cs_trajectory_pass_slow(cs_trajectory *tr, double t);
+
+/* Time passes to t with the state unchanged: the reporting grid and the sampler see the
+ * current state at their times before t. Engines call it before every change. */
+static inline void cs_trajectory_pass(cs_trajectory *tr, double t)
+{
+  if (tr->next_watch_time < t)
+    cs_trajectory_pass_slow(tr, t);
+}
 
 /* Gives the doses due at the current time and returns the next stop: the time of the
  * next dose or the end of follow-up, whichever comes first. */

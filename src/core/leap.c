@@ -15,6 +15,17 @@
 /* A leap aiming at an outcome threshold covers at most this fraction of the distance,
  * so the crossing is approached in ever shorter leaps and finally by exact steps. */
 #define CS_THRESHOLD_APPROACH 0.5
+/* Gauss-Legendre points for integrals of products of drug factors over a leap. */
+#define CS_GL_POINTS 4
+
+/* What the drug factors of every reaction need over one interval [t0, t1], computed once
+ * per interval: each drug's effect integral (closed form) and its effects at the
+ * Gauss-Legendre nodes (for products of factors). */
+typedef struct drug_interval {
+  double t0, t1;
+  double *effect_integral;   /* [drug] */
+  double *node_effect;       /* [node * n_drugs + drug] */
+} drug_interval;
 
 struct cs_leap {
   const cs_model *model;
@@ -27,13 +38,18 @@ struct cs_leap {
   double *midpoint;      /* [species] predicted counts half-way through the leap */
   int64_t *midpoint_counts; /* [species] */
   bool *critical;        /* [reaction] */
+  int n_critical;
   double *bound;         /* [reaction] critical reactions' bound over the leap */
   int64_t *firings;      /* [reaction] */
-  int64_t *saved_counts; /* [species] */
+  int64_t *new_counts;   /* [species] the counts after the leap being tried */
   double *drift, *spread, *sensitivity; /* [species] CGP sums */
   bool *read;            /* [species] read by a non-critical reaction */
   double *effect, *effect_end; /* [drug] */
   double *no_effect, *full_effect; /* [drug] all 0 and all 1: drug factors become 1 */
+  int *n_drug_factors;  /* [reaction] */
+  int *drug_factor;     /* [reaction] the drug factor of reactions with exactly one */
+  bool has_drug_products; /* some reaction has two or more drug factors */
+  drug_interval half, full; /* the first half of the current leap, and all of it */
 };
 
 cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_error *err)
@@ -57,7 +73,7 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
   w->critical = calloc(n_r, sizeof *w->critical);
   w->bound = calloc(n_r, sizeof *w->bound);
   w->firings = calloc(n_r, sizeof *w->firings);
-  w->saved_counts = calloc(n_s, sizeof *w->saved_counts);
+  w->new_counts = calloc(n_s, sizeof *w->new_counts);
   w->drift = calloc(n_s, sizeof *w->drift);
   w->spread = calloc(n_s, sizeof *w->spread);
   w->sensitivity = calloc(n_s, sizeof *w->sensitivity);
@@ -65,11 +81,19 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
   w->effect = calloc(n_d, sizeof *w->effect);
   w->effect_end = calloc(n_d, sizeof *w->effect_end);
   w->no_effect = calloc(n_d, sizeof *w->no_effect);
+  w->n_drug_factors = calloc(n_r, sizeof *w->n_drug_factors);
+  w->drug_factor = calloc(n_r, sizeof *w->drug_factor);
+  w->half.effect_integral = calloc(n_d, sizeof(double));
+  w->full.effect_integral = calloc(n_d, sizeof(double));
+  w->half.node_effect = calloc(n_d * CS_GL_POINTS, sizeof(double));
+  w->full.node_effect = calloc(n_d * CS_GL_POINTS, sizeof(double));
   w->full_effect = calloc(n_d, sizeof *w->full_effect);
   if (w->propensity == NULL || w->species_part == NULL ||
       w->midpoint == NULL || w->midpoint_counts == NULL || w->no_effect == NULL ||
-      w->full_effect == NULL || w->critical == NULL ||
-      w->bound == NULL || w->firings == NULL || w->saved_counts == NULL || w->drift == NULL ||
+      w->full_effect == NULL || w->n_drug_factors == NULL || w->drug_factor == NULL ||
+      w->half.effect_integral == NULL || w->full.effect_integral == NULL ||
+      w->half.node_effect == NULL || w->full.node_effect == NULL || w->critical == NULL ||
+      w->bound == NULL || w->firings == NULL || w->new_counts == NULL || w->drift == NULL ||
       w->spread == NULL || w->sensitivity == NULL || w->read == NULL || w->effect == NULL ||
       w->effect_end == NULL) {
     cs_leap_destroy(&w);
@@ -77,6 +101,15 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
   }
   for (int d = 0; d < c->n_drugs; d++)
     w->full_effect[d] = 1;
+  for (int r = 0; r < c->n_reactions; r++) {
+    for (int f = 0; f < c->reaction[r].n_factors; f++)
+      if (c->reaction[r].factor[f].kind == CS_FACTOR_EFFECT ||
+          c->reaction[r].factor[f].kind == CS_FACTOR_INHIBIT) {
+        w->n_drug_factors[r]++;
+        w->drug_factor[r] = f;
+      }
+    w->has_drug_products = w->has_drug_products || w->n_drug_factors[r] > 1;
+  }
   *leap = w;
   return CS_OK;
 }
@@ -91,11 +124,17 @@ void cs_leap_destroy(cs_leap **leap)
   free(w->midpoint);
   free(w->midpoint_counts);
   free(w->no_effect);
+  free(w->n_drug_factors);
+  free(w->drug_factor);
+  free(w->half.effect_integral);
+  free(w->full.effect_integral);
+  free(w->half.node_effect);
+  free(w->full.node_effect);
   free(w->full_effect);
   free(w->critical);
   free(w->bound);
   free(w->firings);
-  free(w->saved_counts);
+  free(w->new_counts);
   free(w->drift);
   free(w->spread);
   free(w->sensitivity);
@@ -218,45 +257,69 @@ static double threshold_tau(const cs_leap *w, const cs_trajectory *tr)
   return INFINITY;
 }
 
-/* Gauss-Legendre nodes and weights on [-1, 1], 4 points: exact for polynomials of degree
- * 7, far more than the smooth drug factors over a leap need. */
-static const double gl_node[4] = {-0.8611363115940526, -0.3399810435848563, 0.3399810435848563,
-                                  0.8611363115940526};
-static const double gl_weight[4] = {0.3478548451374538, 0.6521451548625461, 0.6521451548625461,
-                                    0.3478548451374538};
+/* Gauss-Legendre nodes and weights on [-1, 1]: exact for polynomials of degree 7, far
+ * more than the smooth drug factors over a leap need. */
+static const double gl_node[CS_GL_POINTS] = {-0.8611363115940526, -0.3399810435848563,
+                                             0.3399810435848563, 0.8611363115940526};
+static const double gl_weight[CS_GL_POINTS] = {0.3478548451374538, 0.6521451548625461,
+                                               0.6521451548625461, 0.3478548451374538};
 
-/* Integral over [t0, t1] of the product of reaction r's drug factors. */
-static double drug_integral(cs_leap *w, const cs_pk *pk, int r, double t0, double t1)
+static void prepare_interval(const cs_leap *w, const cs_pk *pk, double t0, double t1,
+                             drug_interval *interval)
+{
+  const int n_drugs = w->cohort->n_drugs;
+  interval->t0 = t0;
+  interval->t1 = t1;
+  for (int d = 0; d < n_drugs; d++)
+    interval->effect_integral[d] = cs_pk_effect_integral(pk, d, t0, t1);
+  if (!w->has_drug_products)
+    return;
+  for (int k = 0; k < CS_GL_POINTS; k++)
+    cs_pk_effect(pk, 0.5 * (t0 + t1) + 0.5 * (t1 - t0) * gl_node[k],
+                 &interval->node_effect[k * n_drugs]);
+}
+
+/* Integral over the interval of the product of reaction r's drug factors. */
+static double drug_integral(const cs_leap *w, int r, const drug_interval *interval)
 {
   const cs_reaction *reaction = &w->cohort->reaction[r];
-  int n_drug = 0, only = -1;
-  for (int f = 0; f < reaction->n_factors; f++)
-    if (reaction->factor[f].kind == CS_FACTOR_EFFECT ||
-        reaction->factor[f].kind == CS_FACTOR_INHIBIT) {
-      n_drug++;
-      only = f;
-    }
-  if (n_drug == 0)
-    return t1 - t0;
-  if (n_drug == 1) {
-    const double effect = cs_pk_effect_integral(pk, reaction->factor[only].target, t0, t1);
-    return reaction->factor[only].kind == CS_FACTOR_EFFECT ? effect : (t1 - t0) - effect;
+  const double length = interval->t1 - interval->t0;
+  if (w->n_drug_factors[r] == 0)
+    return length;
+  if (w->n_drug_factors[r] == 1) {
+    const cs_factor *factor = &reaction->factor[w->drug_factor[r]];
+    const double effect = interval->effect_integral[factor->target];
+    return factor->kind == CS_FACTOR_EFFECT ? effect : length - effect;
   }
   double sum = 0;
-  for (int k = 0; k < 4; k++) {
-    const double t = 0.5 * (t0 + t1) + 0.5 * (t1 - t0) * gl_node[k];
-    cs_pk_effect(pk, t, w->effect_end);
+  for (int k = 0; k < CS_GL_POINTS; k++) {
+    const double *effect = &interval->node_effect[k * w->cohort->n_drugs];
     double product = 1;
     for (int f = 0; f < reaction->n_factors; f++) {
       const cs_factor *factor = &reaction->factor[f];
       if (factor->kind == CS_FACTOR_EFFECT)
-        product *= w->effect_end[factor->target];
+        product *= effect[factor->target];
       else if (factor->kind == CS_FACTOR_INHIBIT)
-        product *= 1 - w->effect_end[factor->target];
+        product *= 1 - effect[factor->target];
     }
     sum += gl_weight[k] * product;
   }
-  return 0.5 * (t1 - t0) * sum;
+  return 0.5 * length * sum;
+}
+
+/* Poisson variates for the leaps. Above this mean, a normal with the same mean and
+ * variance, rounded: its error is in the third cumulant only, relative size
+ * mu^-1/2 <= 1%, far below the leap's own (order epsilon); GSL's exact Poisson sampler
+ * costs a gamma variate per call at such means and dominated the run time. */
+#define CS_POISSON_NORMAL_ABOVE 1.0e4
+
+static int64_t poisson(gsl_rng *rng, double mean)
+{
+  if (mean <= 0)
+    return 0;
+  if (mean < CS_POISSON_NORMAL_ABOVE)
+    return (int64_t)gsl_ran_poisson(rng, mean);
+  return (int64_t)fmax(0.0, nearbyint(mean + sqrt(mean) * gsl_ran_gaussian_ziggurat(rng, 1.0)));
 }
 
 /* The first firing of a critical reaction within (t, t_limit], by thinning against the
@@ -266,6 +329,8 @@ static int next_critical(cs_leap *w, const cs_trajectory *tr, gsl_rng *rng, doub
 {
   const cs_cohort *c = w->cohort;
   const cs_kinetics *kinetics = tr->kinetics;
+  if (w->n_critical == 0)
+    return -1;
   cs_pk_effect(tr->pk, tr->t, w->effect);
   cs_pk_effect(tr->pk, t_limit, w->effect_end);
   double total = 0;
@@ -308,7 +373,7 @@ static void apply_firings(const cs_leap *w, const cs_kinetics *kinetics, int r, 
  * Firing at the midpoint's propensities removes the first-order bias of plain
  * tau-leaping, which would otherwise accumulate over the hundreds of leaps a patient
  * takes (a few percent in the mean over a few e-folds). */
-static void predict_midpoint(cs_leap *w, const cs_trajectory *tr, double t_mid)
+static void predict_midpoint(cs_leap *w, const cs_trajectory *tr)
 {
   const cs_cohort *c = w->cohort;
   const cs_kinetics *kinetics = tr->kinetics;
@@ -317,7 +382,7 @@ static void predict_midpoint(cs_leap *w, const cs_trajectory *tr, double t_mid)
   for (int r = 0; r < c->n_reactions; r++) {
     if (w->critical[r] || w->propensity[r] <= 0)
       continue;
-    const double firings = w->species_part[r] * drug_integral(w, tr->pk, r, tr->t, t_mid);
+    const double firings = w->species_part[r] * drug_integral(w, r, &w->half);
     const cs_reaction *reaction = &c->reaction[r];
     for (int i = 0; i < reaction->n_changes; i++)
       w->midpoint[reaction->change_species[i]] +=
@@ -335,30 +400,28 @@ static bool try_leap(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double tau)
   const cs_kinetics *kinetics = tr->kinetics;
   double t_end = tr->t + tau;
   const int fired_critical = next_critical(w, tr, rng, t_end, &t_end);
-  predict_midpoint(w, tr, 0.5 * (tr->t + t_end));
-  memcpy(w->saved_counts, tr->counts, (size_t)c->n_species * sizeof *tr->counts);
+  prepare_interval(w, tr->pk, tr->t, 0.5 * (tr->t + t_end), &w->half);
+  prepare_interval(w, tr->pk, tr->t, t_end, &w->full);
+  predict_midpoint(w, tr);
   for (int r = 0; r < c->n_reactions; r++) {
     w->firings[r] = 0;
     if (w->critical[r] || w->propensity[r] <= 0)
       continue;
-    const double mean = species_part(w, kinetics, r, w->midpoint_counts) *
-                        drug_integral(w, tr->pk, r, tr->t, t_end);
-    w->firings[r] = mean > 0 ? (int64_t)gsl_ran_poisson(rng, mean) : 0;
+    w->firings[r] = poisson(rng, species_part(w, kinetics, r, w->midpoint_counts) *
+                                     drug_integral(w, r, &w->full));
   }
-  for (int r = 0; r < c->n_reactions; r++)
-    apply_firings(w, kinetics, r, w->firings[r], tr->counts);
-  if (fired_critical >= 0) {
+  if (fired_critical >= 0)
     w->firings[fired_critical] = 1;
-    apply_firings(w, kinetics, fired_critical, 1, tr->counts);
-  }
-  bool negative = false;
+  /* The new counts go to new_counts first: a leap that would make one negative is
+   * rejected, and the old state is what the grid and sampler see until the leap ends. */
+  memcpy(w->new_counts, tr->counts, (size_t)c->n_species * sizeof *tr->counts);
+  for (int r = 0; r < c->n_reactions; r++)
+    apply_firings(w, kinetics, r, w->firings[r], w->new_counts);
   for (int s = 0; s < c->n_species; s++)
-    negative = negative || tr->counts[s] < 0;
-  if (negative) {
-    memcpy(tr->counts, w->saved_counts, (size_t)c->n_species * sizeof *tr->counts);
-    return false;
-  }
-  cs_outcome_advance(&tr->watch, t_end);
+    if (w->new_counts[s] < 0)
+      return false;
+  cs_trajectory_pass(tr, t_end);
+  memcpy(tr->counts, w->new_counts, (size_t)c->n_species * sizeof *tr->counts);
   tr->record->events += 1 + (fired_critical >= 0);
   for (int r = 0; r < c->n_reactions; r++)
     tr->record->reaction_count[r] += w->firings[r];
@@ -375,14 +438,16 @@ static void step(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double t_stop)
   const cs_kinetics *kinetics = tr->kinetics;
   cs_pk_effect(tr->pk, tr->t, w->effect);
   double total = 0;
+  w->n_critical = 0;
   for (int r = 0; r < c->n_reactions; r++) {
     w->propensity[r] =
         cs_model_propensity(w->model, kinetics, r, tr->counts, w->effect, w->effect);
     total += w->propensity[r];
     w->critical[r] = w->propensity[r] > 0 && is_critical(w, r, tr->counts);
+    w->n_critical += w->critical[r];
   }
   if (total <= 0) { /* nothing can happen before the next dose */
-    cs_outcome_advance(&tr->watch, t_stop);
+    cs_trajectory_pass(tr, t_stop);
     tr->t = t_stop;
     return;
   }

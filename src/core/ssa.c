@@ -208,7 +208,7 @@ static int select_reaction(const cs_ssa *w, const int *reactions, int n, double 
   return thinning ? -1 : last_possible;
 }
 
-/* Fires reaction r at time t (after the grid is sampled up to t) and re-evaluates the
+/* Fires reaction r at time t (after cs_trajectory_pass(t)) and re-evaluates the
  * static propensities that depend on it (the varying ones are re-evaluated at every step
  * anyway). The caller counts the event. */
 static inline void fire(cs_ssa *restrict w, cs_trajectory *restrict tr, int r, double t)
@@ -233,12 +233,6 @@ static inline void fire(cs_ssa *restrict w, cs_trajectory *restrict tr, int r, d
   }
   if (kinetics->burden_change[r] != 0)
     cs_trajectory_burden_changed(tr, t, kinetics->burden_change[r]);
-}
-
-/* The first grid time not yet sampled (infinite when all are). */
-static inline double next_grid_time(const cs_outcome_watch *watch)
-{
-  return watch->next_grid < watch->n_grid ? watch->grid[watch->next_grid] : INFINITY;
 }
 
 /* The direct method when no drug-dependent reaction can fire: the same steps and the
@@ -266,7 +260,7 @@ static int64_t advance_static(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
   const int64_t *restrict burden_change = kinetics->burden_change;
   cs_rng_local random = cs_rng_local_take(rng);
   double residual = w->residual_wait;
-  double t = tr->t, next_grid = next_grid_time(&tr->watch);
+  double t = tr->t;
   int64_t fired = 0;
 
   for (int i = 0; i < n; i++)
@@ -304,10 +298,7 @@ static int64_t advance_static(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
         ;
     const int r = list[chosen];
 
-    if (next_grid < t) {
-      cs_outcome_advance(&tr->watch, t);
-      next_grid = next_grid_time(&tr->watch);
-    }
+    cs_trajectory_pass(tr, t);
     reaction_count[r]++;
     const cs_reaction *reaction = &reactions[r];
     const int64_t *restrict change = &kinetics->change[r * CS_CHANGE_MAX];
@@ -382,7 +373,7 @@ int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_unti
     }
     if (r < 0)
       continue;
-    cs_outcome_advance(&tr->watch, t);
+    cs_trajectory_pass(tr, t);
     fire(w, tr, r, t);
     tr->record->events++;
     fired++;

@@ -1,5 +1,6 @@
 #include "cohortsim/trajectory.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 cs_status cs_trajectory_create(const cs_model *model, cs_trajectory **trajectory, cs_error *err)
@@ -54,6 +55,36 @@ void cs_trajectory_begin(cs_trajectory *tr, const cs_kinetics *kinetics,
                                cohort->n_reactions, cohort->n_species, record);
   for (int s = 0; s < cohort->n_species; s++)
     record->species_peak[s] = (double)tr->counts[s];
+  if (tr->sampler != NULL)
+    tr->sampler->next_time = 0;
+  tr->next_watch_time = -INFINITY; /* sample what is due at time 0 on the first pass */
+}
+
+void cs_trajectory_set_sampler(cs_trajectory *tr, cs_trajectory_sampler *sampler)
+{
+  tr->sampler = sampler;
+}
+
+static void emit_sample(cs_trajectory *tr, double t)
+{
+  cs_trajectory_sampler *sampler = tr->sampler;
+  cs_pk_concentration(tr->pk, fmax(t, tr->pk->t_ref), sampler->concentrations);
+  sampler->emit(sampler->context, t, tr->counts, sampler->concentrations);
+}
+
+void cs_trajectory_pass_slow(cs_trajectory *tr, double t)
+{
+  cs_outcome_advance(&tr->watch, t);
+  double next = tr->watch.next_grid < tr->watch.n_grid ? tr->grid[tr->watch.next_grid] : INFINITY;
+  cs_trajectory_sampler *sampler = tr->sampler;
+  if (sampler != NULL) {
+    while (sampler->next_time < t && sampler->next_time <= tr->t_end) {
+      emit_sample(tr, sampler->next_time);
+      sampler->next_time += sampler->every_days;
+    }
+    next = fmin(next, sampler->next_time);
+  }
+  tr->next_watch_time = next;
 }
 
 double cs_trajectory_apply_doses(cs_trajectory *tr)
@@ -80,5 +111,9 @@ void cs_trajectory_changed(cs_trajectory *tr, double t)
 
 void cs_trajectory_end(cs_trajectory *tr)
 {
+  /* Samples due before the stop saw the state as it was; the stop itself is the last. */
+  cs_trajectory_pass(tr, tr->t);
+  if (tr->sampler != NULL && tr->sampler->next_time - tr->sampler->every_days < tr->t)
+    emit_sample(tr, tr->t);
   cs_outcome_end(&tr->watch);
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Benchmark harness (not a test): prints, for the machine it runs on,
+#   1. exact engine events/s on the birth-death validation cohort next to the plain
+#      direct-method reference (../shared/bench/direct_ref.c), same work, one run each,
+#      side by side (n0 = 10000, b = 1, d = 1.1, 10 days, 1000 patients);
+#   2. hybrid patients/s per core at mouse scale (the default cohort) and human scale;
+#   3. strong scaling of `cohortsim run` from 1 to 2 ranks on a fixed cohort.
+# Usage: bench/run.sh [--quick]      (--quick: smaller cohorts, for a smoke test)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+shared=${COHORTSIM_SHARED:-$here/../shared}
+build="$here/build-bench"
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+
+quick=false
+[ "${1:-}" = "--quick" ] && quick=true
+exact_patients=1000 mouse_patients=200 human_patients=50 scaling_patients=400
+if $quick; then exact_patients=50 mouse_patients=10 human_patients=4 scaling_patients=20; fi
+
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+cmake --build "$build" --parallel "$(nproc)" --target cohortsim >/dev/null
+cc -O2 -o "$out/direct_ref" "$shared/bench/direct_ref.c" -lgsl -lgslcblas -lm
+bin="$build/cohortsim"
+
+calc() { awk "BEGIN { print $* }"; }
+seconds() { # command... -> wall seconds on stdout
+  local start end
+  start=$(date +%s.%N)
+  "$@" >/dev/null
+  end=$(date +%s.%N)
+  calc "$end - $start"
+}
+total_events() { # file -> sum of the events variable
+  ncdump -v events "$1" | sed -n '/^ events =/,/;/p' | tr -d ' ;\n' | cut -d= -f2 | tr ',' '\n' |
+    awk '{s += $1} END {printf "%.0f", s}'
+}
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "cohortsim $("$bin" --version | cut -d' ' -f2-)"
+echo
+
+echo "1. exact engine, birth-death n0=10000 b=1 d=1.1, 10 days, $exact_patients patients (1 rank)"
+ref_line=$("$out/direct_ref" 10 "$exact_patients")
+ref_seconds=$(echo "$ref_line" | sed 's/.*seconds=\([0-9.]*\).*/\1/')
+ref_events=$(echo "$ref_line" | sed 's/.*events=\([0-9]*\).*/\1/')
+ref_wall=$(seconds "$out/direct_ref" 10 "$exact_patients")
+cs_wall=$(seconds "$bin" run "$here/cohorts/validation/birth_death.yaml" -o "$out/bd.nc" \
+  -n "$exact_patients" --quiet)
+cs_events=$(total_events "$out/bd.nc")
+printf '   direct_ref : %12d events  %7.2f s whole process  %6.1f M events/s\n' \
+  "$ref_events" "$ref_wall" "$(calc "$ref_events / $ref_wall / 1e6")"
+printf '   cohortsim  : %12d events  %7.2f s whole process  %6.1f M events/s\n' \
+  "$cs_events" "$cs_wall" "$(calc "$cs_events / $cs_wall / 1e6")"
+printf '   speed-up (whole process, same work): %.2fx   (direct_ref inner loop alone: %.2f s)\n\n' \
+  "$(calc "$ref_wall / $cs_wall")" "$ref_seconds"
+
+echo "2. hybrid engine, patients per second per core (1 rank; every arm of each patient)"
+for scale in mouse human; do
+  if [ "$scale" = mouse ]; then cohort="$here/cohorts/necroptosis_triple.yaml" n=$mouse_patients
+  else cohort="$here/cohorts/necroptosis_human.yaml" n=$human_patients; fi
+  wall=$(seconds "$bin" run "$cohort" -o "$out/$scale.nc" -n "$n" --quiet)
+  arms=$(ncdump -h "$out/$scale.nc" | sed -n 's/^\tarm = \([0-9]*\) ;/\1/p')
+  printf '   %-5s: %4d patients x %d arms in %7.2f s: %7.1f patient-arms/s, %6.2f ms each\n' \
+    "$scale" "$n" "$arms" "$wall" "$(calc "$n * $arms / $wall")" \
+    "$(calc "1000 * $wall / ($n * $arms)")"
+done
+echo
+
+echo "3. strong scaling, default cohort, $scaling_patients patients"
+t1=$(seconds mpirun -n 1 "$bin" run -o "$out/s1.nc" -n "$scaling_patients" --quiet)
+t2=$(seconds mpirun -n 2 "$bin" run -o "$out/s2.nc" -n "$scaling_patients" --quiet)
+printf '   1 rank %.2f s, 2 ranks %.2f s: speed-up %.2f, efficiency %.0f%%\n' "$t1" "$t2" \
+  "$(calc "$t1 / $t2")" "$(calc "100 * $t1 / (2 * $t2)")"
