@@ -32,15 +32,41 @@ typedef struct cs_expr {
 /* Evaluates an expression against a patient's parameter values (indexed as cohort->param). */
 double cs_expr_eval(const cs_expr *expr, const double *param_values);
 
-/* How a parameter varies over patients. Only fixed values exist so far; distributions
- * (lognormal, normal, uniform, ...) are added here. */
-typedef enum { CS_DIST_FIXED } cs_dist_kind;
+/* How a value varies over patients: a parameter, or a timing quantity (start delay,
+ * dose jitter). Every kind but FIXED is sampled by inverse transform from one standard
+ * normal deviate (see population.h), so the same code serves the Gaussian copula of the
+ * parameters and the timing draws. */
+typedef enum {
+  CS_DIST_FIXED,     /* the same value for every patient */
+  CS_DIST_NORMAL,    /* mean, sd; truncated to [lower, upper] (either may be infinite) */
+  CS_DIST_LOGNORMAL, /* log of the value ~ normal(mu, sigma) */
+  CS_DIST_UNIFORM,   /* uniform on [lower, upper] */
+  CS_DIST_BETA       /* lower + (upper - lower) * Beta(a, b) */
+} cs_dist_kind;
+
+typedef struct cs_dist {
+  cs_dist_kind kind;
+  /* FIXED: the value. Otherwise the distribution's median: the typical patient, with
+   * whom the model's expressions are checked when the file is read, and the value
+   * `cohortsim check` shows. */
+  double value;
+  double mean, sd;  /* NORMAL: of the normal before truncation; sd >= 0 */
+  double mu, sigma; /* LOGNORMAL: of the logarithm; sigma >= 0 */
+  double a, b;      /* BETA: shapes, > 0 */
+  /* UNIFORM, BETA: the range; NORMAL: the truncation (-HUGE_VAL, HUGE_VAL: none). */
+  double lower, upper;
+} cs_dist;
 
 typedef struct cs_param {
   char name[CS_NAME_MAX];
-  cs_dist_kind dist;
-  double value; /* CS_DIST_FIXED */
+  cs_dist dist;
 } cs_param;
+
+/* A correlation of two sampled parameters in the Gaussian copula. */
+typedef struct cs_correlation {
+  int param[2]; /* parameter indices, distinct, both sampled */
+  double rho;   /* |rho| < 1: the correlation of the two underlying standard normals */
+} cs_correlation;
 
 typedef struct cs_species {
   char name[CS_NAME_MAX];
@@ -107,6 +133,25 @@ typedef struct cs_param_set {
   double value;
 } cs_param_set;
 
+/* A categorical trait (e.g. a RIPK3 loss): present in a patient with `probability`,
+ * and then overriding the parameters it sets. */
+typedef struct cs_trait {
+  char name[CS_NAME_MAX];
+  double probability; /* in [0, 1] */
+  int n_sets;
+  cs_param_set *set;
+} cs_trait;
+
+/* Treatment timing, per patient and the same in every arm. Time 0 is enrolment: the
+ * initial counts hold at time 0, every dose is shifted by the patient's start delay,
+ * and OS, RFS and every output time are measured from enrolment. Without a timing
+ * section every value is fixed at 0 and no random number is drawn. */
+typedef struct cs_timing {
+  cs_dist start_delay_days;       /* support within [0, inf) */
+  cs_dist dose_jitter_days;       /* added to each dose's time (clamped at 0) */
+  double missed_dose_probability; /* each dose independently, in [0, 1] */
+} cs_timing;
+
 typedef struct cs_arm {
   char name[CS_NAME_MAX];
   int n_doses;
@@ -142,6 +187,19 @@ typedef struct cs_cohort {
 
   int n_params;
   cs_param *param;
+  /* The sampled (non-fixed) parameters, in parameter order: each draws one standard
+   * normal per patient, in this order. */
+  int n_sampled;
+  int *sampled; /* [n_sampled] parameter indices */
+  int n_correlations;
+  cs_correlation *correlation;
+  /* The lower-triangular Cholesky factor L (row-major, [n_sampled * n_sampled]) of the
+   * correlation matrix of the sampled parameters' normals, factored once when the file
+   * is read; NULL without correlations (L is the identity). */
+  double *correlation_factor;
+  int n_traits;
+  cs_trait *trait;
+  cs_timing timing;
   int n_species;
   cs_species *species;
   int n_drugs;
@@ -179,9 +237,9 @@ int cs_cohort_find_drug(const cs_cohort *cohort, const char *name);
 int cs_cohort_find_reaction(const cs_cohort *cohort, const char *name);
 int cs_cohort_find_arm(const cs_cohort *cohort, const char *name);
 
-/* Prints the resolved cohort (what `cohortsim check` shows): parameters, species,
- * drugs, reactions with their propensities written out, arms with their dose plans,
- * outcomes and settings. */
+/* Prints the resolved cohort (what `cohortsim check` shows): parameters with their
+ * distributions, correlations, traits, species, drugs, reactions with their
+ * propensities written out, arms with their dose plans, timing, outcomes and settings. */
 void cs_cohort_print(const cs_cohort *cohort, FILE *out);
 
 #endif

@@ -1,7 +1,8 @@
-/* One virtual patient, start to finish: parameters drawn from the patient's own stream,
- * then, in every arm, the arm's settings, the dose schedule and one simulation on the
- * patient's dynamics stream (the same in every arm: common random numbers, so arm
- * differences are not sampling noise).
+/* One virtual patient, start to finish: parameters and traits drawn from the patient's
+ * own stream, then, in every arm, the arm's settings, the dose schedule with the
+ * patient's timing (start delay, jitter, missed doses: schedule.h) and one simulation
+ * on the patient's dynamics stream (the same in every arm: common random numbers, so
+ * arm differences are not sampling noise). Time 0 is enrolment.
  *
  * This is the data flow of docs/architecture: a patient's record is a pure function of
  * (cohort, seed, patient index), whoever computes it.
@@ -25,8 +26,8 @@ cs_status cs_patient_sim_create(const cs_model *model, cs_patient_sim **sim, cs_
 void cs_patient_sim_destroy(cs_patient_sim **sim);
 
 /* Simulates patient `patient` (its index in the whole cohort, which must lie in the
- * block) in every arm and stores its parameters and records in the block. On failure
- * err names the patient and arm. */
+ * block) in every arm and stores its parameters, traits, start delay and records in the
+ * block. On failure err names the patient and arm. */
 cs_status cs_patient_sim_run(cs_patient_sim *sim, uint64_t seed, size_t patient,
                              cs_records *records, cs_error *err);
 

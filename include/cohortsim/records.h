@@ -3,8 +3,9 @@
  * one call per variable).
  *
  * Per-arm arrays are indexed [arm * n_patients + i], rows of per-arm vectors
- * [(arm * n_patients + i) * width + k], parameters [i * n_params + p], where i is the
- * patient's index within the block.
+ * [(arm * n_patients + i) * width + k], parameters [i * n_params + p], traits
+ * [i * n_traits + t], the start delay [i], where i is the patient's index within the
+ * block.
  */
 #ifndef COHORTSIM_RECORDS_H
 #define COHORTSIM_RECORDS_H
@@ -19,9 +20,11 @@
 typedef struct cs_records {
   size_t first_patient;
   size_t n_patients;
-  int n_arms, n_params, n_reactions, n_species;
+  int n_arms, n_params, n_traits, n_reactions, n_species;
   size_t n_grid;
   double *param;
+  unsigned char *trait; /* 1 = the patient has the trait (same in every arm) */
+  double *start_delay;  /* days from enrolment to the start of treatment (every arm) */
   double *os_time, *rfs_time, *clearance_time, *mrd_negative_time, *relapse_time;
   double *final_burden;
   unsigned char *os_event, *rfs_event, *cleared;
@@ -31,6 +34,9 @@ typedef struct cs_records {
   double *burden;
 } cs_records;
 
+/* Allocates a zeroed block of records for patients first_patient ..
+ * first_patient + n_patients - 1 (n_patients may be 0). CS_ERR_NOMEM leaves *records
+ * NULL. The caller owns the block (cs_records_destroy). */
 cs_status cs_records_create(const cs_cohort *cohort, size_t first_patient, size_t n_patients,
                             cs_records **records, cs_error *err);
 
@@ -39,6 +45,11 @@ void cs_records_destroy(cs_records **records);
 
 /* A record whose arrays are the rows of patient i (within the block) in `arm`. */
 cs_record cs_records_row(const cs_records *records, int arm, size_t i);
+
+/* The per-patient (not per-arm) rows of patient i within the block: its parameter
+ * values [n_params] and trait flags [n_traits]. */
+double *cs_records_param_row(const cs_records *records, size_t i);
+unsigned char *cs_records_trait_row(const cs_records *records, size_t i);
 
 /* Copies a finished record's scalars into the block (its arrays are already rows). */
 void cs_records_store(cs_records *records, int arm, size_t i, const cs_record *record);

@@ -54,6 +54,10 @@ cs_status cs_ytree_apply_sets(cs_ytree *tree, int n_sets, const char *const *set
 /* Releases the document and the bookkeeping; safe on a zeroed or failed tree. */
 void cs_ytree_destroy(cs_ytree *tree);
 
+/* True if `node` was created by a --set override rather than read from the text (such
+ * a node has no position in the file, and its value is the command line's choice). */
+int cs_ytree_is_override(const cs_ytree *tree, const yaml_node_t *node);
+
 /* The document's root node (never NULL after a successful load). */
 yaml_node_t *cs_ytree_root(cs_ytree *tree);
 

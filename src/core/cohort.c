@@ -2,11 +2,13 @@
  *
  * The YAML mechanics (strict mappings, numbers, positions, --set overrides) live in
  * yamltree.c; this file knows what the sections mean. Reading goes top-down in a fixed
- * order (settings, parameters, species, drugs, reactions, arms, outcomes) so that every
- * name is defined before it is referred to, and every name is resolved to an index as it
- * is read. Values that depend on parameters are evaluated with the parameters' fixed
- * values (and again with each arm's settings), so a rate that would be negative for
- * every patient is reported at its place in the file, not in the middle of a run.
+ * order (settings, parameters, correlations, species, drugs, reactions, arms, traits,
+ * timing, outcomes) so that every name is defined before it is referred to, and every
+ * name is resolved to an index as it is read. Values that depend on parameters are
+ * evaluated with the parameters' typical values (a fixed value, or a distribution's
+ * median), and again with each arm's and each trait's settings, so a rate that would be
+ * negative for every patient is reported at its place in the file, not in the middle of
+ * a run. The distributions' arithmetic (quantiles, truncation) is population.c's.
  */
 #include "cohortsim/cohort.h"
 
@@ -17,6 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_matrix.h>
+
+#include "cohortsim/population.h"
 #include "cohortsim/yamltree.h"
 
 #define CS_LN2 0.693147180559945309417232121458176568
@@ -268,7 +275,13 @@ static cs_status read_species_list(cs_reader *r, const yaml_node_t *node, int *s
 
 /* ---- numbers ------------------------------------------------------------------------- */
 
-typedef enum { CS_BOUND_ANY, CS_BOUND_POSITIVE, CS_BOUND_NON_NEGATIVE, CS_BOUND_FRACTION } cs_bound;
+typedef enum {
+  CS_BOUND_ANY,
+  CS_BOUND_POSITIVE,
+  CS_BOUND_NON_NEGATIVE,
+  CS_BOUND_FRACTION,   /* (0, 1) */
+  CS_BOUND_PROBABILITY /* [0, 1] */
+} cs_bound;
 
 static cs_status check_bound(cs_reader *r, const yaml_node_t *node, double value, cs_bound bound)
 {
@@ -279,6 +292,8 @@ static cs_status check_bound(cs_reader *r, const yaml_node_t *node, double value
     need = ">= 0";
   else if (bound == CS_BOUND_FRACTION && !(value > 0 && value < 1))
     need = "between 0 and 1 (exclusive)";
+  else if (bound == CS_BOUND_PROBABILITY && !(value >= 0 && value <= 1))
+    need = "between 0 and 1";
   if (need == NULL)
     return CS_OK;
   return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "expected a number %s, got %g", need, value);
@@ -565,22 +580,176 @@ static cs_status read_settings(cs_reader *r, const yaml_node_t *root)
 
 /* ---- parameters ---------------------------------------------------------------------- */
 
-/* A mapping value describes how a parameter varies over patients. This is where the
- * distributions (lognormal, normal, uniform, ...) will be read; until then it is an
- * error rather than a silently ignored block. */
-static cs_status read_distribution(cs_reader *r, const yaml_node_t *node, cs_param *param)
+/* The distributions a value may follow over patients, and the keys of each. */
+static const char *const dist_kinds[] = {"normal", "lognormal", "uniform", "beta", NULL};
+static const char *const normal_keys[] = {"mean", "sd", "min", "max", NULL};
+static const char *const lognormal_keys[] = {"median", "cv", "mu", "sigma", NULL};
+static const char *const range_keys[] = {"min", "max", NULL};
+static const char *const beta_keys[] = {"a", "b", "min", "max", NULL};
+
+/* Fails at `node` because [lower, upper] holds no value. */
+static cs_status empty_range(cs_reader *r, const yaml_node_t *node, const char *what, double lower,
+                             double upper)
 {
-  (void)param;
   return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
-                       "distributions are not supported yet: give a fixed number");
+                       "the %s [%g, %g] is empty: min must be below max", what, lower, upper);
 }
 
-static cs_status read_param(cs_reader *r, const yaml_node_t *node, cs_param *param)
+/* {mean: M, sd: S} with optional min and max: a normal truncated to [min, max]. */
+static cs_status read_normal(cs_reader *r, const yaml_node_t *node, cs_dist *d)
 {
-  if (node->type == YAML_MAPPING_NODE)
-    return read_distribution(r, node, param);
-  param->dist = CS_DIST_FIXED;
-  return cs_ytree_number(&r->tree, node, &param->value);
+  int n = 0;
+  CS_CALL(cs_ytree_mapping(&r->tree, node, normal_keys, &n));
+  d->kind = CS_DIST_NORMAL;
+  CS_CALL(read_number(r, node, "mean", 1, 0, CS_BOUND_ANY, &d->mean));
+  CS_CALL(read_number(r, node, "sd", 1, 0, CS_BOUND_NON_NEGATIVE, &d->sd));
+  CS_CALL(read_number(r, node, "min", 0, -HUGE_VAL, CS_BOUND_ANY, &d->lower));
+  CS_CALL(read_number(r, node, "max", 0, HUGE_VAL, CS_BOUND_ANY, &d->upper));
+  if (!(d->lower < d->upper))
+    return empty_range(r, node, "truncation range", d->lower, d->upper);
+  /* A range so far out that the normal puts no probability on it (in double precision)
+   * could not be sampled; with sd 0 the range must hold the mean. */
+  if (!(cs_dist_normal_mass(d) > 0))
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         "the truncation range [%g, %g] holds no probability: it lies too far "
+                         "from the mean %g for sd %g",
+                         d->lower, d->upper, d->mean, d->sd);
+  return CS_OK;
+}
+
+/* {median: M, cv: C}, {median: M, sigma: S} or {mu: U, sigma: S}: the logarithm is normal
+ * with mean mu = ln(median) and sd sigma; a coefficient of variation C gives sigma =
+ * sqrt(ln(1 + C^2)) (the lognormal's CV is sqrt(exp(sigma^2) - 1)). */
+static cs_status read_lognormal(cs_reader *r, const yaml_node_t *node, cs_dist *d)
+{
+  int n = 0;
+  CS_CALL(cs_ytree_mapping(&r->tree, node, lognormal_keys, &n));
+  d->kind = CS_DIST_LOGNORMAL;
+  const int has_median = cs_ytree_lookup(&r->tree, node, "median") != NULL;
+  const int has_cv = cs_ytree_lookup(&r->tree, node, "cv") != NULL;
+  const int has_mu = cs_ytree_lookup(&r->tree, node, "mu") != NULL;
+  const int has_sigma = cs_ytree_lookup(&r->tree, node, "sigma") != NULL;
+  if (has_median == has_mu)
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         has_median ? "give median (with cv or sigma) or mu (with sigma), not both"
+                                    : "expected {median: M, cv: C} or {mu: U, sigma: S}");
+  if (has_mu && has_cv)
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         "cv goes with median; with mu, give sigma (the sd of the logarithm)");
+  if (has_median && has_cv == has_sigma)
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         has_cv ? "give cv or sigma with median, not both"
+                                : "with median, give cv (or sigma, the sd of the logarithm)");
+  if (has_mu) {
+    CS_CALL(read_number(r, node, "mu", 1, 0, CS_BOUND_ANY, &d->mu));
+    return read_number(r, node, "sigma", 1, 0, CS_BOUND_NON_NEGATIVE, &d->sigma);
+  }
+  double median = 0;
+  CS_CALL(read_number(r, node, "median", 1, 0, CS_BOUND_POSITIVE, &median));
+  d->mu = log(median);
+  if (has_sigma)
+    return read_number(r, node, "sigma", 1, 0, CS_BOUND_NON_NEGATIVE, &d->sigma);
+  double cv = 0;
+  CS_CALL(read_number(r, node, "cv", 1, 0, CS_BOUND_NON_NEGATIVE, &cv));
+  d->sigma = sqrt(log1p(cv * cv));
+  return CS_OK;
+}
+
+/* [lo, hi] or {min: lo, max: hi}. */
+static cs_status read_uniform(cs_reader *r, const yaml_node_t *node, cs_dist *d)
+{
+  d->kind = CS_DIST_UNIFORM;
+  if (node->type == YAML_SEQUENCE_NODE) {
+    int n = 0;
+    CS_CALL(cs_ytree_sequence(&r->tree, node, &n));
+    if (n != 2)
+      return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                           "expected [lo, hi] (two numbers), got %d item%s", n, n == 1 ? "" : "s");
+    double *bound[2] = {&d->lower, &d->upper};
+    for (int i = 0; i < 2; i++) {
+      const size_t mark = cs_ytree_enter_index(&r->tree, i);
+      CS_CALL(cs_ytree_number(&r->tree, cs_ytree_item(&r->tree, node, i), bound[i]));
+      cs_ytree_leave(&r->tree, mark);
+    }
+  } else if (node->type == YAML_MAPPING_NODE) {
+    int n = 0;
+    CS_CALL(cs_ytree_mapping(&r->tree, node, range_keys, &n));
+    CS_CALL(read_number(r, node, "min", 1, 0, CS_BOUND_ANY, &d->lower));
+    CS_CALL(read_number(r, node, "max", 1, 0, CS_BOUND_ANY, &d->upper));
+  } else {
+    char got[64];
+    cs_ytree_describe(node, got, sizeof got);
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         "expected [lo, hi] or {min: lo, max: hi}, got %s", got);
+  }
+  if (!(d->lower < d->upper))
+    return empty_range(r, node, "range", d->lower, d->upper);
+  return CS_OK;
+}
+
+/* {a: A, b: B} with optional min and max (default 0 and 1): Beta(a, b) scaled to
+ * [min, max]. */
+static cs_status read_beta(cs_reader *r, const yaml_node_t *node, cs_dist *d)
+{
+  int n = 0;
+  CS_CALL(cs_ytree_mapping(&r->tree, node, beta_keys, &n));
+  d->kind = CS_DIST_BETA;
+  CS_CALL(read_number(r, node, "a", 1, 0, CS_BOUND_POSITIVE, &d->a));
+  CS_CALL(read_number(r, node, "b", 1, 0, CS_BOUND_POSITIVE, &d->b));
+  CS_CALL(read_number(r, node, "min", 0, 0, CS_BOUND_ANY, &d->lower));
+  CS_CALL(read_number(r, node, "max", 0, 1, CS_BOUND_ANY, &d->upper));
+  if (!(d->lower < d->upper))
+    return empty_range(r, node, "range", d->lower, d->upper);
+  return CS_OK;
+}
+
+/* A value that may vary over patients: a number (fixed), or a mapping with one key
+ * naming the distribution, {KIND: {...}}. This one reader serves the parameters and the
+ * timing section. */
+static cs_status read_dist(cs_reader *r, const yaml_node_t *node, cs_dist *d)
+{
+  *d = (cs_dist){.kind = CS_DIST_FIXED, .lower = -HUGE_VAL, .upper = HUGE_VAL};
+  if (node->type != YAML_MAPPING_NODE)
+    return cs_ytree_number(&r->tree, node, &d->value);
+  int n = 0;
+  CS_CALL(cs_ytree_mapping(&r->tree, node, NULL, &n));
+  if (n != 1) {
+    if (n == 0)
+      return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                           "expected a number or a distribution such as {lognormal: {median: "
+                           "0.7, cv: 0.3}} (normal, lognormal, uniform or beta)");
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         "a distribution has one kind, got '%s' and '%s'",
+                         cs_ytree_key(&r->tree, node, 0), cs_ytree_key(&r->tree, node, 1));
+  }
+  const char *kind = cs_ytree_key(&r->tree, node, 0);
+  const yaml_node_t *key = cs_ytree_key_node(&r->tree, node, 0);
+  const yaml_node_t *value = cs_ytree_value(&r->tree, node, 0);
+  const size_t mark = cs_ytree_enter(&r->tree, kind);
+  if (strcmp(kind, "normal") == 0)
+    CS_CALL(read_normal(r, value, d));
+  else if (strcmp(kind, "lognormal") == 0)
+    CS_CALL(read_lognormal(r, value, d));
+  else if (strcmp(kind, "uniform") == 0)
+    CS_CALL(read_uniform(r, value, d));
+  else if (strcmp(kind, "beta") == 0)
+    CS_CALL(read_beta(r, value, d));
+  else if (cs_ytree_suggest(kind, dist_kinds) != NULL)
+    return cs_ytree_fail(&r->tree, key, CS_ERR_COHORT,
+                         "unknown distribution '%s' (did you mean '%s'?)", kind,
+                         cs_ytree_suggest(kind, dist_kinds));
+  else
+    return cs_ytree_fail(&r->tree, key, CS_ERR_COHORT,
+                         "unknown distribution '%s' (distributions are: normal, lognormal, "
+                         "uniform, beta)",
+                         kind);
+  /* The median stands for the distribution wherever one value is needed: checking the
+   * model's expressions now, and showing the cohort. */
+  d->value = cs_dist_quantile(d, 0.5, 0.5);
+  if (!isfinite(d->value))
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "the median, %g, is not finite", d->value);
+  cs_ytree_leave(&r->tree, mark);
+  return CS_OK;
 }
 
 static cs_status read_parameters(cs_reader *r, const yaml_node_t *root)
@@ -593,6 +762,7 @@ static cs_status read_parameters(cs_reader *r, const yaml_node_t *root)
   int n = 0;
   CS_CALL(cs_ytree_mapping(&r->tree, section, NULL, &n));
   CS_CALL(alloc_array(r, (void **)&c->param, n, sizeof *c->param));
+  CS_CALL(alloc_array(r, (void **)&c->sampled, n, sizeof *c->sampled));
   CS_CALL(alloc_array(r, (void **)&r->values, n, sizeof *r->values));
   CS_CALL(alloc_array(r, (void **)&r->arm_values, n, sizeof *r->arm_values));
   for (int i = 0; i < n; i++) {
@@ -601,8 +771,11 @@ static cs_status read_parameters(cs_reader *r, const yaml_node_t *root)
     CS_CALL(check_name(r, cs_ytree_key_node(&r->tree, section, i), name));
     cs_param *param = &c->param[i];
     snprintf(param->name, sizeof param->name, "%s", name);
-    CS_CALL(read_param(r, cs_ytree_value(&r->tree, section, i), param));
-    r->values[i] = param->value;
+    CS_CALL(read_dist(r, cs_ytree_value(&r->tree, section, i), &param->dist));
+    r->values[i] = param->dist.value;
+    /* The sampled parameters, in parameter order: the order of their normal draws. */
+    if (param->dist.kind != CS_DIST_FIXED)
+      c->sampled[c->n_sampled++] = i;
     c->n_params = i + 1;
     cs_ytree_leave(&r->tree, inner);
   }
@@ -647,6 +820,144 @@ static cs_status check_param_sets(cs_reader *r, int n_sets, const char *const *s
                         "unknown parameter %s in --set %s (parameters are: %s)", key, sets[s],
                         list.n == 0 ? "none" : list.text);
   }
+  return CS_OK;
+}
+
+/* ---- correlations -------------------------------------------------------------------- */
+
+/* Index of parameter `param` among the sampled ones, or -1 if it is fixed. */
+static int sampled_index(const cs_cohort *c, int param)
+{
+  for (int k = 0; k < c->n_sampled; k++)
+    if (c->sampled[k] == param)
+      return k;
+  return -1;
+}
+
+/* One item [P1, P2, rho]. Sets both of corr->param to -1 when the item is dropped: a
+ * parameter that a --set fixed for every patient has no variation left to correlate. */
+static cs_status read_correlation(cs_reader *r, const yaml_node_t *item, cs_correlation *corr)
+{
+  const cs_cohort *c = r->cohort;
+  const int n = item->type == YAML_SEQUENCE_NODE
+                    ? (int)(item->data.sequence.items.top - item->data.sequence.items.start)
+                    : -1;
+  if (n != 3) {
+    char got[64];
+    cs_ytree_describe(item, got, sizeof got);
+    if (n >= 0)
+      snprintf(got, sizeof got, "%d item%s", n, n == 1 ? "" : "s");
+    return cs_ytree_fail(&r->tree, item, CS_ERR_COHORT,
+                         "expected [PARAMETER, PARAMETER, rho], e.g. [kH, qN, -0.3], got %s", got);
+  }
+  int dropped = 0;
+  for (int i = 0; i < 2; i++) {
+    const yaml_node_t *node = cs_ytree_item(&r->tree, item, i);
+    const size_t mark = cs_ytree_enter_index(&r->tree, i);
+    CS_CALL(read_reference(r, node, CS_NAME_PARAM, &corr->param[i]));
+    const int p = corr->param[i];
+    if (c->param[p].dist.kind == CS_DIST_FIXED) {
+      const yaml_node_t *section = cs_ytree_lookup(&r->tree, cs_ytree_root(&r->tree), "parameters");
+      if (!cs_ytree_is_override(&r->tree, cs_ytree_lookup(&r->tree, section, c->param[p].name)))
+        return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                             "parameter '%s' is a fixed number: correlations are between "
+                             "parameters given as distributions",
+                             c->param[p].name);
+      dropped = 1;
+    }
+    cs_ytree_leave(&r->tree, mark);
+  }
+  if (corr->param[0] == corr->param[1])
+    return cs_ytree_fail(&r->tree, item, CS_ERR_COHORT,
+                         "a parameter cannot be correlated with itself ('%s')",
+                         c->param[corr->param[0]].name);
+  const yaml_node_t *rho = cs_ytree_item(&r->tree, item, 2);
+  const size_t mark = cs_ytree_enter_index(&r->tree, 2);
+  CS_CALL(cs_ytree_number(&r->tree, rho, &corr->rho));
+  if (!(fabs(corr->rho) < 1))
+    return cs_ytree_fail(&r->tree, rho, CS_ERR_COHORT,
+                         "expected a correlation strictly between -1 and 1, got %g", corr->rho);
+  cs_ytree_leave(&r->tree, mark);
+  if (dropped)
+    corr->param[0] = corr->param[1] = -1;
+  return CS_OK;
+}
+
+/* Factors the correlation matrix of the sampled parameters' normals (the identity but
+ * for the given pairs) once, L L^T = R, so that sampling is a triangular product. A
+ * matrix that is not positive definite is no correlation matrix at all: the pairwise
+ * values contradict each other. */
+static cs_status factor_correlations(cs_reader *r, const yaml_node_t *section)
+{
+  cs_cohort *c = r->cohort;
+  const size_t n = (size_t)c->n_sampled;
+  gsl_matrix *m = gsl_matrix_alloc(n, n);
+  if (m == NULL)
+    return nomem(r);
+  gsl_matrix_set_identity(m);
+  for (int i = 0; i < c->n_correlations; i++) {
+    const size_t a = (size_t)sampled_index(c, c->correlation[i].param[0]);
+    const size_t b = (size_t)sampled_index(c, c->correlation[i].param[1]);
+    gsl_matrix_set(m, a, b, c->correlation[i].rho);
+    gsl_matrix_set(m, b, a, c->correlation[i].rho);
+  }
+  /* GSL reports a matrix that is not positive definite through its error handler, which
+   * aborts by default; the handler is switched off for this call so that a bad file is
+   * an error message whoever calls the core, and restored after. */
+  gsl_error_handler_t *previous = gsl_set_error_handler_off();
+  const int rc = gsl_linalg_cholesky_decomp1(m);
+  gsl_set_error_handler(previous);
+  cs_status status = CS_OK;
+  if (rc != GSL_SUCCESS) {
+    status = cs_ytree_fail(&r->tree, section, CS_ERR_COHORT,
+                           "the correlation matrix of the sampled parameters is not positive "
+                           "definite: these correlations cannot all hold at once (e.g. a and b "
+                           "both strongly correlated with c but not with each other); weaken "
+                           "some of them");
+    goto cleanup;
+  }
+  status =
+      alloc_array(r, (void **)&c->correlation_factor, (int)(n * n), sizeof *c->correlation_factor);
+  if (status != CS_OK)
+    goto cleanup;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j <= i; j++)
+      c->correlation_factor[i * n + j] = gsl_matrix_get(m, i, j);
+
+cleanup:
+  gsl_matrix_free(m);
+  return status;
+}
+
+static cs_status read_correlations(cs_reader *r, const yaml_node_t *root)
+{
+  cs_cohort *c = r->cohort;
+  const yaml_node_t *section = cs_ytree_lookup(&r->tree, root, "correlations");
+  if (section == NULL || cs_ytree_is_null(section))
+    return CS_OK;
+  const size_t mark = cs_ytree_enter(&r->tree, "correlations");
+  int n = 0;
+  CS_CALL(cs_ytree_sequence(&r->tree, section, &n));
+  CS_CALL(alloc_array(r, (void **)&c->correlation, n, sizeof *c->correlation));
+  for (int i = 0; i < n; i++) {
+    const yaml_node_t *item = cs_ytree_item(&r->tree, section, i);
+    const size_t inner = cs_ytree_enter_index(&r->tree, i);
+    cs_correlation corr = {{-1, -1}, 0};
+    CS_CALL(read_correlation(r, item, &corr));
+    for (int j = 0; j < c->n_correlations && corr.param[0] >= 0; j++) {
+      const cs_correlation *other = &c->correlation[j];
+      if ((other->param[0] == corr.param[0] && other->param[1] == corr.param[1]) ||
+          (other->param[0] == corr.param[1] && other->param[1] == corr.param[0]))
+        return cs_ytree_fail(&r->tree, item, CS_ERR_COHORT, "the pair (%s, %s) is correlated twice",
+                             c->param[corr.param[0]].name, c->param[corr.param[1]].name);
+    }
+    if (corr.param[0] >= 0)
+      c->correlation[c->n_correlations++] = corr;
+    cs_ytree_leave(&r->tree, inner);
+  }
+  if (c->n_correlations > 0)
+    CS_CALL(factor_correlations(r, section));
+  cs_ytree_leave(&r->tree, mark);
   return CS_OK;
 }
 
@@ -1202,6 +1513,152 @@ static cs_status read_arms(cs_reader *r, const yaml_node_t *root)
   return CS_OK;
 }
 
+/* ---- traits -------------------------------------------------------------------------- */
+
+static const char *const trait_keys[] = {"probability", "set", NULL};
+
+/* A trait's values on top of the typical patient's must leave the model valid, alone
+ * and in every arm (with the arm's settings applied last, as in a run), like an arm's
+ * own settings. */
+static cs_status check_trait(cs_reader *r, const yaml_node_t *node, const cs_trait *trait)
+{
+  const cs_cohort *c = r->cohort;
+  double *values = r->arm_values;
+  char what[512];
+  for (int a = -1; a < c->n_arms; a++) {
+    for (int p = 0; p < c->n_params; p++)
+      values[p] = r->values[p];
+    for (int s = 0; s < trait->n_sets; s++)
+      values[trait->set[s].param] = trait->set[s].value;
+    const cs_arm none = {.n_doses = 0};
+    const cs_arm *arm = a < 0 ? &none : &c->arm[a];
+    for (int s = 0; s < arm->n_sets; s++)
+      values[arm->set[s].param] = arm->set[s].value;
+    if (!invalid_values(c, arm, values, what, sizeof what))
+      continue;
+    if (a < 0)
+      return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "with this trait's parameters, %s", what);
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         "with this trait's parameters in arm '%s', %s", arm->name, what);
+  }
+  return CS_OK;
+}
+
+static cs_status read_trait(cs_reader *r, const yaml_node_t *node, cs_trait *trait)
+{
+  int n_keys = 0;
+  CS_CALL(cs_ytree_mapping(&r->tree, node, trait_keys, &n_keys));
+  CS_CALL(read_number(r, node, "probability", 1, 0, CS_BOUND_PROBABILITY, &trait->probability));
+  const yaml_node_t *set = cs_ytree_lookup(&r->tree, node, "set");
+  if (set == NULL)
+    return CS_OK;
+  const size_t mark = cs_ytree_enter(&r->tree, "set");
+  int n = 0;
+  CS_CALL(cs_ytree_mapping(&r->tree, set, NULL, &n));
+  CS_CALL(alloc_array(r, (void **)&trait->set, n, sizeof *trait->set));
+  for (int i = 0; i < n; i++) {
+    const char *name = cs_ytree_key(&r->tree, set, i);
+    const size_t inner = cs_ytree_enter(&r->tree, name);
+    const int param = find_name(r->cohort, CS_NAME_PARAM, name);
+    if (param < 0)
+      return unknown_name(r, cs_ytree_key_node(&r->tree, set, i), CS_NAME_PARAM, name);
+    double value = 0;
+    CS_CALL(cs_ytree_number(&r->tree, cs_ytree_value(&r->tree, set, i), &value));
+    trait->set[trait->n_sets++] = (cs_param_set){.param = param, .value = value};
+    cs_ytree_leave(&r->tree, inner);
+  }
+  cs_ytree_leave(&r->tree, mark);
+  return CS_OK;
+}
+
+/* Read after the arms, so a trait's values are checked against the whole model. */
+static cs_status read_traits(cs_reader *r, const yaml_node_t *root)
+{
+  cs_cohort *c = r->cohort;
+  const yaml_node_t *section = cs_ytree_lookup(&r->tree, root, "traits");
+  if (section == NULL)
+    return CS_OK;
+  const size_t mark = cs_ytree_enter(&r->tree, "traits");
+  int n = 0;
+  CS_CALL(cs_ytree_mapping(&r->tree, section, NULL, &n));
+  CS_CALL(alloc_array(r, (void **)&c->trait, n, sizeof *c->trait));
+  for (int i = 0; i < n; i++) {
+    const char *name = cs_ytree_key(&r->tree, section, i);
+    const size_t inner = cs_ytree_enter(&r->tree, name);
+    CS_CALL(check_name(r, cs_ytree_key_node(&r->tree, section, i), name));
+    cs_trait *trait = &c->trait[i];
+    snprintf(trait->name, sizeof trait->name, "%s", name);
+    c->n_traits = i + 1; /* counted before reading, so its set is freed on failure */
+    const yaml_node_t *node = cs_ytree_value(&r->tree, section, i);
+    CS_CALL(read_trait(r, node, trait));
+    CS_CALL(check_trait(r, node, trait));
+    cs_ytree_leave(&r->tree, inner);
+  }
+  cs_ytree_leave(&r->tree, mark);
+  return CS_OK;
+}
+
+/* ---- timing -------------------------------------------------------------------------- */
+
+static const char *const timing_keys[] = {"start_delay_days", "dose_jitter_days",
+                                          "missed_dose_probability", NULL};
+
+/* The smallest value a distribution can take (its support's lower end). */
+static double support_min(const cs_dist *d)
+{
+  switch (d->kind) {
+  case CS_DIST_FIXED:
+    return d->value;
+  case CS_DIST_NORMAL:
+    return d->sd == 0 ? d->mean : d->lower;
+  case CS_DIST_LOGNORMAL:
+    return 0;
+  case CS_DIST_UNIFORM:
+  case CS_DIST_BETA:
+    return d->lower;
+  }
+  return -HUGE_VAL;
+}
+
+/* Reads mapping[key] (if present) as a fixed number or a distribution. */
+static cs_status read_timing_dist(cs_reader *r, const yaml_node_t *mapping, const char *key,
+                                  cs_dist *d)
+{
+  *d = (cs_dist){.kind = CS_DIST_FIXED, .lower = -HUGE_VAL, .upper = HUGE_VAL};
+  const yaml_node_t *node = cs_ytree_lookup(&r->tree, mapping, key);
+  if (node == NULL)
+    return CS_OK;
+  const size_t mark = cs_ytree_enter(&r->tree, key);
+  CS_CALL(read_dist(r, node, d));
+  cs_ytree_leave(&r->tree, mark);
+  return CS_OK;
+}
+
+static cs_status read_timing(cs_reader *r, const yaml_node_t *root)
+{
+  cs_timing *t = &r->cohort->timing;
+  const yaml_node_t *section = cs_ytree_lookup(&r->tree, root, "timing");
+  const size_t mark = cs_ytree_enter(&r->tree, "timing");
+  int n = 0;
+  if (section != NULL)
+    CS_CALL(cs_ytree_mapping(&r->tree, section, timing_keys, &n));
+  CS_CALL(read_timing_dist(r, section, "start_delay_days", &t->start_delay_days));
+  /* Treatment cannot start before enrolment, time 0. */
+  if (!(support_min(&t->start_delay_days) >= 0)) {
+    cs_ytree_enter(&r->tree, "start_delay_days");
+    return cs_ytree_fail(&r->tree, cs_ytree_lookup(&r->tree, section, "start_delay_days"),
+                         CS_ERR_COHORT,
+                         "a start delay cannot be negative, but this one can be %g: give a "
+                         "value >= 0, a range from 0 up, or a normal with min: 0",
+                         support_min(&t->start_delay_days));
+  }
+  CS_CALL(read_timing_dist(r, section, "dose_jitter_days", &t->dose_jitter_days));
+  CS_CALL(read_number(r, section, "missed_dose_probability", 0, 0, CS_BOUND_PROBABILITY,
+                      &t->missed_dose_probability));
+  cs_ytree_leave(&r->tree, mark);
+  return CS_OK;
+}
+
 /* ---- outcomes ------------------------------------------------------------------------ */
 
 static const char *const outcome_keys[] = {"tumour",     "reference_cells", "mrd_negative_below",
@@ -1250,31 +1707,20 @@ static const char *const root_keys[] = {
     "parameters",   "species",     "drugs",  "reactions", "arms",          "outcomes",
     "correlations", "traits",      "timing", NULL};
 
-/* Sections of the planned format (docs/cohort-reference.md), refused by name so that a
- * file written for a later version fails clearly rather than as a typo. */
-static const char *const planned_keys[] = {"correlations", "traits", "timing", NULL};
-
 static cs_status read_cohort(cs_reader *r)
 {
   const yaml_node_t *root = cs_ytree_root(&r->tree);
   int n = 0;
   CS_CALL(cs_ytree_mapping(&r->tree, root, root_keys, &n));
-  for (int i = 0; i < n; i++) {
-    const char *key = cs_ytree_key(&r->tree, root, i);
-    for (int k = 0; planned_keys[k] != NULL; k++) {
-      if (strcmp(key, planned_keys[k]) != 0)
-        continue;
-      cs_ytree_enter(&r->tree, key);
-      return cs_ytree_fail(&r->tree, cs_ytree_key_node(&r->tree, root, i), CS_ERR_COHORT,
-                           "not supported yet");
-    }
-  }
   CS_CALL(read_settings(r, root));
   CS_CALL(read_parameters(r, root));
+  CS_CALL(read_correlations(r, root));
   CS_CALL(read_species(r, root));
   CS_CALL(read_drugs(r, root));
   CS_CALL(read_reactions(r, root));
   CS_CALL(read_arms(r, root));
+  CS_CALL(read_traits(r, root));
+  CS_CALL(read_timing(r, root));
   return read_outcomes(r, root);
 }
 
@@ -1412,6 +1858,12 @@ void cs_cohort_destroy(cs_cohort **cohort)
     free(c->arm[a].set);
   }
   free(c->arm);
+  for (int t = 0; t < c->n_traits; t++)
+    free(c->trait[t].set);
+  free(c->trait);
+  free(c->correlation_factor);
+  free(c->correlation);
+  free(c->sampled);
   free(c->reaction);
   free(c->drug);
   free(c->species);
@@ -1589,7 +2041,7 @@ static double fixed_value(const cs_cohort *c, const cs_expr *e)
 {
   double value = e->coef;
   for (int t = 0; t < e->n_terms; t++) {
-    const double p = c->param[e->param[t]].value;
+    const double p = c->param[e->param[t]].dist.value;
     value = e->power[t] > 0 ? value * p : value / p;
   }
   return value;
@@ -1624,11 +2076,69 @@ static void print_settings(FILE *out, const cs_cohort *c)
           c->report_every_days);
 }
 
+/* "lognormal(median 0.7, cv 0.3; mu -0.356675, sigma 0.29356)", "normal(mean 0, sd 1)
+ * truncated to [0, inf)", "uniform(0, 3)", "beta(a 2, b 5) on [0, 1]", or the number. */
+static void format_dist(char *buffer, size_t size, const cs_dist *d)
+{
+  switch (d->kind) {
+  case CS_DIST_FIXED:
+    snprintf(buffer, size, "%g", d->value);
+    return;
+  case CS_DIST_NORMAL: {
+    const int n = snprintf(buffer, size, "normal(mean %g, sd %g)", d->mean, d->sd);
+    if (n > 0 && (size_t)n < size && (isfinite(d->lower) || isfinite(d->upper)))
+      snprintf(buffer + n, size - (size_t)n, " truncated to %s%g, %g%s",
+               isfinite(d->lower) ? "[" : "(", d->lower, d->upper, isfinite(d->upper) ? "]" : ")");
+    return;
+  }
+  case CS_DIST_LOGNORMAL:
+    snprintf(buffer, size, "lognormal(median %g, cv %g; mu %g, sigma %g)", exp(d->mu),
+             sqrt(expm1(d->sigma * d->sigma)), d->mu, d->sigma);
+    return;
+  case CS_DIST_UNIFORM:
+    snprintf(buffer, size, "uniform(%g, %g)", d->lower, d->upper);
+    return;
+  case CS_DIST_BETA:
+    snprintf(buffer, size, "beta(a %g, b %g) on [%g, %g]", d->a, d->b, d->lower, d->upper);
+    return;
+  }
+}
+
+static void print_variability(FILE *out, const cs_cohort *c)
+{
+  if (c->n_correlations > 0) {
+    fprintf(out, "\ncorrelations (Gaussian copula of the sampled parameters):\n");
+    for (int i = 0; i < c->n_correlations; i++)
+      fprintf(out, "  %s ~ %s: %g\n", c->param[c->correlation[i].param[0]].name,
+              c->param[c->correlation[i].param[1]].name, c->correlation[i].rho);
+  }
+  if (c->n_traits > 0) {
+    fprintf(out, "\ntraits (%d):\n", c->n_traits);
+    for (int t = 0; t < c->n_traits; t++) {
+      const cs_trait *trait = &c->trait[t];
+      fprintf(out, "  %s: probability %g", trait->name, trait->probability);
+      for (int s = 0; s < trait->n_sets; s++)
+        fprintf(out, "%s %s = %g", s == 0 ? ", sets" : ",", c->param[trait->set[s].param].name,
+                trait->set[s].value);
+      fprintf(out, "\n");
+    }
+  }
+}
+
 static void print_model(FILE *out, const cs_cohort *c)
 {
-  fprintf(out, "\nparameters (%d):\n", c->n_params);
-  for (int p = 0; p < c->n_params; p++)
-    fprintf(out, "  %-12s = %g\n", c->param[p].name, c->param[p].value);
+  fprintf(out, "\nparameters (%d, %d sampled per patient):\n", c->n_params, c->n_sampled);
+  for (int p = 0; p < c->n_params; p++) {
+    const cs_dist *d = &c->param[p].dist;
+    if (d->kind == CS_DIST_FIXED) {
+      fprintf(out, "  %-12s = %g\n", c->param[p].name, d->value);
+      continue;
+    }
+    char text[160];
+    format_dist(text, sizeof text, d);
+    fprintf(out, "  %-12s ~ %s, median %g\n", c->param[p].name, text, d->value);
+  }
+  print_variability(out, c);
 
   fprintf(out, "\nspecies (%d), initial counts:\n", c->n_species);
   for (int s = 0; s < c->n_species; s++) {
@@ -1684,6 +2194,19 @@ static void print_outcomes(FILE *out, const cs_cohort *c)
     fprintf(out, "  death: not tracked\n");
 }
 
+static void print_timing(FILE *out, const cs_cohort *c)
+{
+  const cs_timing *t = &c->timing;
+  char text[160];
+  fprintf(out, "\ntiming (time 0 is enrolment; dose days above are planned, before the start "
+               "delay):\n");
+  format_dist(text, sizeof text, &t->start_delay_days);
+  fprintf(out, "  start delay: %s days\n", text);
+  format_dist(text, sizeof text, &t->dose_jitter_days);
+  fprintf(out, "  dose jitter: %s days\n", text);
+  fprintf(out, "  missed doses: probability %g each\n", t->missed_dose_probability);
+}
+
 void cs_cohort_print(const cs_cohort *cohort, FILE *out)
 {
   print_settings(out, cohort);
@@ -1691,5 +2214,6 @@ void cs_cohort_print(const cs_cohort *cohort, FILE *out)
   fprintf(out, "\narms (%d):\n", cohort->n_arms);
   for (int a = 0; a < cohort->n_arms; a++)
     print_arm(out, &cohort->arm[a], cohort);
+  print_timing(out, cohort);
   print_outcomes(out, cohort);
 }

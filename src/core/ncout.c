@@ -127,6 +127,8 @@ struct cs_ncout {
   int record_varid[REC_COUNT];
   int stat_varid[STAT_COUNT];
   int *param_varid; /* [param] */
+  int *trait_varid; /* [trait] */
+  int start_delay_varid;
   int time_varid, arm_name_varid, reaction_name_varid, species_name_varid;
 };
 
@@ -176,8 +178,9 @@ static cs_status define_coordinates(cs_ncout *o, cs_error *err)
   CS_CALL(nc_check(nc_def_dim(o->ncid, "species", (size_t)c->n_species, &o->dim[DIM_SPECIES]),
                    err, "species dimension"));
 
-  const var_spec time = {"time", NC_DOUBLE, 1, {DIM_TIME, 0, 0}, "days since start of treatment",
-                         "reporting grid", false};
+  /* Time 0 is enrolment: treatment starts after the patient's start delay. */
+  const char *units = "days since enrolment";
+  const var_spec time = {"time", NC_DOUBLE, 1, {DIM_TIME, 0, 0}, units, "reporting grid", false};
   CS_CALL(define_var(o, &time, &o->time_varid, err));
   CS_CALL(put_text_att(o->ncid, o->time_varid, "axis", "T", err));
   const var_spec names[] = {
@@ -234,6 +237,17 @@ static cs_status define_all(cs_ncout *o, const cs_run_info *info, cs_error *err)
     const var_spec spec = {name, NC_DOUBLE, 1, {DIM_PATIENT, 0, 0}, "1", long_name, false};
     CS_CALL(define_var(o, &spec, &o->param_varid[p], err));
   }
+  for (int t = 0; t < c->n_traits; t++) {
+    char name[CS_NAME_MAX + 8], long_name[CS_NAME_MAX + 48];
+    snprintf(name, sizeof name, "trait_%s", c->trait[t].name);
+    snprintf(long_name, sizeof long_name, "1 = the patient has trait %s, 0 = not",
+             c->trait[t].name);
+    const var_spec spec = {name, NC_UBYTE, 1, {DIM_PATIENT, 0, 0}, "1", long_name, false};
+    CS_CALL(define_var(o, &spec, &o->trait_varid[t], err));
+  }
+  const char *what = "delay from enrolment to the start of treatment";
+  const var_spec delay = {"start_delay", NC_DOUBLE, 1, {DIM_PATIENT, 0, 0}, "days", what, false};
+  CS_CALL(define_var(o, &delay, &o->start_delay_varid, err));
   for (int v = 0; v < REC_COUNT; v++)
     CS_CALL(define_var(o, &record_var[v], &o->record_varid[v], err));
   for (int v = 0; v < STAT_COUNT; v++)
@@ -247,9 +261,11 @@ cs_status cs_ncout_define(int ncid, const cs_cohort *cohort, const cs_run_info *
 {
   *out = NULL;
   cs_ncout *o = calloc(1, sizeof *o);
-  if (o != NULL)
+  if (o != NULL) {
     o->param_varid = calloc((size_t)cohort->n_params + 1, sizeof *o->param_varid);
-  if (o == NULL || o->param_varid == NULL) {
+    o->trait_varid = calloc((size_t)cohort->n_traits + 1, sizeof *o->trait_varid);
+  }
+  if (o == NULL || o->param_varid == NULL || o->trait_varid == NULL) {
     cs_ncout_destroy(&o);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory defining the output file");
   }
@@ -270,6 +286,7 @@ void cs_ncout_destroy(cs_ncout **out)
   if (out == NULL || *out == NULL)
     return;
   free((*out)->param_varid);
+  free((*out)->trait_varid);
   free(*out);
   *out = NULL;
 }
@@ -320,22 +337,45 @@ static cs_status put_block(const cs_ncout *o, int v, const cs_records *r, size_t
                   record_var[v].name);
 }
 
-cs_status cs_ncout_write_records(const cs_ncout *o, const cs_records *r, cs_error *err)
+/* Writes the per-patient columns (parameters, traits, start delay), gathering each
+ * parameter's and trait's column from the block's patient-major rows. */
+static cs_status write_patient_columns(const cs_ncout *o, const cs_records *r, cs_error *err)
 {
   const cs_cohort *c = o->cohort;
+  const size_t start = r->first_patient, count = r->n_patients;
   double *column = malloc((r->n_patients + 1) * sizeof *column);
-  if (column == NULL)
-    return cs_error_set(err, CS_ERR_NOMEM, "out of memory writing parameters");
+  unsigned char *flags = malloc(r->n_patients + 1);
   cs_status status = CS_OK;
+  if (column == NULL || flags == NULL) {
+    status = cs_error_set(err, CS_ERR_NOMEM, "out of memory writing parameters");
+    goto cleanup;
+  }
   for (int p = 0; p < c->n_params && status == CS_OK; p++) {
     for (size_t i = 0; i < r->n_patients; i++)
       column[i] = r->param[i * (size_t)c->n_params + (size_t)p];
-    const size_t start = r->first_patient, count = r->n_patients;
     status = nc_check(nc_put_vara_double(o->ncid, o->param_varid[p], &start, &count, column), err,
                       c->param[p].name);
   }
+  for (int t = 0; t < c->n_traits && status == CS_OK; t++) {
+    for (size_t i = 0; i < r->n_patients; i++)
+      flags[i] = r->trait[i * (size_t)c->n_traits + (size_t)t];
+    status = nc_check(nc_put_vara_uchar(o->ncid, o->trait_varid[t], &start, &count, flags), err,
+                      c->trait[t].name);
+  }
+  if (status == CS_OK)
+    status =
+        nc_check(nc_put_vara_double(o->ncid, o->start_delay_varid, &start, &count, r->start_delay),
+                 err, "start_delay");
+
+cleanup:
   free(column);
-  CS_CALL(status);
+  free(flags);
+  return status;
+}
+
+cs_status cs_ncout_write_records(const cs_ncout *o, const cs_records *r, cs_error *err)
+{
+  CS_CALL(write_patient_columns(o, r, err));
   CS_CALL(put_block(o, REC_OS_TIME, r, 1, r->os_time, err));
   CS_CALL(put_block(o, REC_OS_EVENT, r, 1, r->os_event, err));
   CS_CALL(put_block(o, REC_RFS_TIME, r, 1, r->rfs_time, err));

@@ -77,7 +77,9 @@ static cs_status run_arm(cs_patient_sim *s, uint64_t seed, size_t patient, int a
   memcpy(s->arm_param, param, (size_t)cohort->n_params * sizeof *param);
   cs_population_apply_arm(cohort, arm, s->arm_param);
   CS_CALL(cs_model_bind(s->model, s->arm_param, s->kinetics, err));
-  CS_CALL(cs_schedule_plan(cohort, arm, s->arm_param, s->schedule, err));
+  CS_CALL(cs_schedule_plan(cohort, arm, s->arm_param, s->rng, seed, patient, s->schedule, err));
+  /* The delay comes from a stream of its own, the same in every arm. */
+  records->start_delay[i] = s->schedule->start_delay_days;
   cs_rng_select_stream(s->rng, seed, patient, CS_STREAM_DYNAMICS, 0);
   cs_record record = cs_records_row(records, arm, i);
   cs_trajectory_begin(s->trajectory, s->kinetics, s->schedule, &record);
@@ -94,9 +96,11 @@ cs_status cs_patient_sim_run(cs_patient_sim *s, uint64_t seed, size_t patient,
                              cs_records *records, cs_error *err)
 {
   const cs_cohort *cohort = cs_model_cohort(s->model);
-  double *param = &records->param[(patient - records->first_patient) * (size_t)cohort->n_params];
+  const size_t i = patient - records->first_patient;
+  double *param = cs_records_param_row(records, i);
   cs_rng_select_stream(s->rng, seed, patient, CS_STREAM_PARAMS, 0);
-  cs_status status = cs_population_sample(cohort, s->rng, param, err);
+  cs_status status =
+      cs_population_sample(cohort, s->rng, param, cs_records_trait_row(records, i), err);
   if (status != CS_OK) {
     cs_error_add_context(err, "patient %zu", patient);
     return status;

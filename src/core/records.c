@@ -13,12 +13,15 @@ cs_status cs_records_create(const cs_cohort *cohort, size_t first_patient, size_
   r->n_patients = n_patients;
   r->n_arms = cohort->n_arms;
   r->n_params = cohort->n_params;
+  r->n_traits = cohort->n_traits;
   r->n_reactions = cohort->n_reactions;
   r->n_species = cohort->n_species;
   r->n_grid = cs_outcome_grid_size(cohort);
   /* calloc(0) may return NULL; one extra element keeps an empty block valid. */
   const size_t n = (size_t)cohort->n_arms * n_patients + 1;
   r->param = calloc(n_patients * (size_t)cohort->n_params + 1, sizeof *r->param);
+  r->trait = calloc(n_patients * (size_t)cohort->n_traits + 1, sizeof *r->trait);
+  r->start_delay = calloc(n_patients + 1, sizeof *r->start_delay);
   r->os_time = calloc(n, sizeof *r->os_time);
   r->rfs_time = calloc(n, sizeof *r->rfs_time);
   r->clearance_time = calloc(n, sizeof *r->clearance_time);
@@ -32,11 +35,11 @@ cs_status cs_records_create(const cs_cohort *cohort, size_t first_patient, size_
   r->reaction_count = calloc(n * (size_t)cohort->n_reactions, sizeof *r->reaction_count);
   r->species_peak = calloc(n * (size_t)cohort->n_species, sizeof *r->species_peak);
   r->burden = calloc(n * r->n_grid, sizeof *r->burden);
-  if (r->param == NULL || r->os_time == NULL || r->rfs_time == NULL ||
-      r->clearance_time == NULL || r->mrd_negative_time == NULL || r->relapse_time == NULL ||
-      r->final_burden == NULL || r->os_event == NULL || r->rfs_event == NULL ||
-      r->cleared == NULL || r->events == NULL || r->reaction_count == NULL ||
-      r->species_peak == NULL || r->burden == NULL) {
+  if (r->param == NULL || r->trait == NULL || r->start_delay == NULL || r->os_time == NULL ||
+      r->rfs_time == NULL || r->clearance_time == NULL || r->mrd_negative_time == NULL ||
+      r->relapse_time == NULL || r->final_burden == NULL || r->os_event == NULL ||
+      r->rfs_event == NULL || r->cleared == NULL || r->events == NULL ||
+      r->reaction_count == NULL || r->species_peak == NULL || r->burden == NULL) {
     cs_records_destroy(&r);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating records of %zu patients",
                         n_patients);
@@ -51,6 +54,8 @@ void cs_records_destroy(cs_records **records)
     return;
   cs_records *r = *records;
   free(r->param);
+  free(r->trait);
+  free(r->start_delay);
   free(r->os_time);
   free(r->rfs_time);
   free(r->clearance_time);
@@ -76,6 +81,16 @@ cs_record cs_records_row(const cs_records *records, int arm, size_t i)
       .species_peak = &records->species_peak[row * (size_t)records->n_species],
       .burden = &records->burden[row * records->n_grid],
   };
+}
+
+double *cs_records_param_row(const cs_records *records, size_t i)
+{
+  return &records->param[i * (size_t)records->n_params];
+}
+
+unsigned char *cs_records_trait_row(const cs_records *records, size_t i)
+{
+  return &records->trait[i * (size_t)records->n_traits];
 }
 
 void cs_records_store(cs_records *records, int arm, size_t i, const cs_record *record)

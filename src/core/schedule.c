@@ -1,7 +1,11 @@
 #include "cohortsim/schedule.h"
 
+#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
+
+#include "cohortsim/population.h"
+#include "cohortsim/rng.h"
 
 static size_t doses_in_plan(const cs_dose_plan *plan)
 {
@@ -48,22 +52,47 @@ static int compare_doses(const void *a, const void *b)
   return (x->drug > y->drug) - (x->drug < y->drug);
 }
 
+/* One draw of a timing quantity: a fixed value draws nothing, any other draws one
+ * standard normal and maps it through the distribution's quantile, as the parameters
+ * are sampled (population.h). */
+static double draw_timing(const cs_dist *dist, gsl_rng *rng)
+{
+  if (dist->kind == CS_DIST_FIXED)
+    return dist->value;
+  return cs_dist_from_normal(dist, gsl_ran_ugaussian(rng));
+}
+
 cs_status cs_schedule_plan(const cs_cohort *cohort, int arm, const double *param_values,
-                           cs_schedule *schedule, cs_error *err)
+                           gsl_rng *rng, uint64_t seed, size_t patient, cs_schedule *schedule,
+                           cs_error *err)
 {
   const cs_arm *a = &cohort->arm[arm];
+  const cs_timing *timing = &cohort->timing;
   schedule->n_doses = 0;
+  cs_rng_select_stream(rng, seed, patient, CS_STREAM_SCHEDULE, 0);
+  const double delay = draw_timing(&timing->start_delay_days, rng);
+  CS_CHECK(isfinite(delay), err, CS_ERR_NUMERIC, "the start delay drawn is %g", delay);
+  schedule->start_delay_days = delay;
   for (int p = 0; p < a->n_doses; p++) {
     const cs_dose_plan *plan = &a->dose[p];
+    const char *drug = cohort->drug[plan->drug].name;
     const double amount = cs_expr_eval(&plan->amount, param_values);
     CS_CHECK(isfinite(amount) && amount >= 0, err, CS_ERR_COHORT,
              "arm '%s', drug '%s': dose amount evaluates to %g; it must be finite and >= 0",
-             a->name, cohort->drug[plan->drug].name, amount);
+             a->name, drug, amount);
+    /* The drug's own stream, whatever the arm: common random numbers across arms. */
+    cs_rng_select_stream(rng, seed, patient, CS_STREAM_SCHEDULE, 1u + (uint32_t)plan->drug);
     const double cycle_days = plan->count * plan->every_days + plan->cycle_gap_days;
     for (int cycle = 0; cycle < plan->cycles; cycle++)
       for (int k = 0; k < plan->count; k++) {
-        const double t = plan->start_day + cycle * cycle_days + k * plan->every_days;
-        if (t > cohort->followup_days)
+        const double jitter = draw_timing(&timing->dose_jitter_days, rng);
+        CS_CHECK(isfinite(jitter), err, CS_ERR_NUMERIC,
+                 "arm '%s', drug '%s': the dose-time jitter drawn is %g", a->name, drug, jitter);
+        const int missed = timing->missed_dose_probability > 0 &&
+                           gsl_rng_uniform(rng) < timing->missed_dose_probability;
+        const double planned = plan->start_day + cycle * cycle_days + k * plan->every_days;
+        const double t = fmax(0.0, planned + delay + jitter);
+        if (missed || t > cohort->followup_days)
           continue;
         schedule->dose[schedule->n_doses++] =
             (cs_dose){.t_days = t, .drug = plan->drug, .amount_ec50 = amount};

@@ -16,6 +16,14 @@ static int node_id(const cs_ytree *tree, const yaml_node_t *node)
   return (int)(node - tree->document.nodes.start) + 1;
 }
 
+int cs_ytree_is_override(const cs_ytree *tree, const yaml_node_t *node)
+{
+  if (node == NULL)
+    return 0;
+  const int id = node_id(tree, node);
+  return id > tree->n_file_nodes && id - tree->n_file_nodes <= tree->n_set_nodes;
+}
+
 /* "FILE:LINE:COLUMN" (libyaml counts from 0, people from 1) or "--set ARG" for a node
  * an override created: such nodes have no position in any file. */
 static void format_location(const cs_ytree *tree, const yaml_node_t *node, char *buffer,
@@ -26,7 +34,7 @@ static void format_location(const cs_ytree *tree, const yaml_node_t *node, char 
     return;
   }
   const int id = node_id(tree, node);
-  if (id > tree->n_file_nodes && id - tree->n_file_nodes <= tree->n_set_nodes) {
+  if (cs_ytree_is_override(tree, node)) {
     snprintf(buffer, size, "--set %s", tree->sets[tree->set_of_node[id - tree->n_file_nodes - 1]]);
     return;
   }

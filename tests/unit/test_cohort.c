@@ -1,7 +1,9 @@
 /* Unit tests of the cohort module: a valid cohort resolved into the expected structure
- * (every factor kind, expressions, half-life conversion, arms with like/set), the --set
- * overrides, the printed model, loading from a file, and every error path provoked on
- * purpose with its message checked for file:line:column and key path.
+ * (every factor kind, expressions, half-life conversion, arms with like/set, every
+ * distribution form, correlations with their Cholesky factor, traits, timing), the --set
+ * overrides (a distribution fixed by --set, its correlations dropped), the printed model,
+ * loading from a file, and every error path provoked on purpose with its message checked
+ * for file:line:column and key path.
  *
  * Error positions are not counted by hand: each test names the text the error must
  * point at, and the expected "FILE:LINE:COLUMN" is computed from where that text is.
@@ -19,6 +21,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
 
 #include "cohortsim/cohort.h"
 
@@ -103,6 +107,43 @@ static const char full_cohort[] =
     "  mrd_negative_below: 1.0e-4\n"
     "  relapse_at: 1.0e-4\n"
     "  lethal_cells: 1.0e9\n";
+
+/* Every distribution form, correlations, traits and timing. */
+static const char var_cohort[] = "name: var\n"
+                                 "followup_days: 30\n"
+                                 "parameters:\n"
+                                 "  b: {lognormal: {median: 0.7, cv: 0.3}}\n"
+                                 "  d0: 0.2\n"
+                                 "  N0: {lognormal: {median: 1.0e4, sigma: 0.5}}\n"
+                                 "  kH: {lognormal: {mu: 0, sigma: 0.47}}\n"
+                                 "  qN: {normal: {mean: 10, sd: 5, min: 0}}\n"
+                                 "  delta: {normal: {mean: 1, sd: 0.1}}\n"
+                                 "  u: {uniform: [1, 3]}\n"
+                                 "  v: {uniform: {min: -1, max: 1}}\n"
+                                 "  f: {beta: {a: 2, b: 5}}\n"
+                                 "  g: {beta: {a: 0.5, b: 0.5, min: 10, max: 20}}\n"
+                                 "  knec: 1.5\n"
+                                 "correlations:\n"
+                                 "  - [kH, qN, -0.3]\n"
+                                 "  - [b, N0, 0.5]\n"
+                                 "traits:\n"
+                                 "  ripk3_loss: {probability: 0.1, set: {knec: 0}}\n"
+                                 "  marker: {probability: 1}\n"
+                                 "species:\n"
+                                 "  A: {initial: N0}\n"
+                                 "reactions:\n"
+                                 "  division: {change: {A: +1}, rate: b, factors: [{species: A}]}\n"
+                                 "  death: {change: {A: -1}, rate: d0*delta, factors: [{species: "
+                                 "A}]}\n"
+                                 "  necro: {change: {A: -1}, rate: knec*kH, factors: [{species: "
+                                 "A}]}\n"
+                                 "arms:\n"
+                                 "  untreated: {}\n"
+                                 "timing:\n"
+                                 "  start_delay_days: {uniform: [0, 3]}\n"
+                                 "  dose_jitter_days: {normal: {mean: 0, sd: 0.08}}\n"
+                                 "  missed_dose_probability: 0.05\n"
+                                 "outcomes: {tumour: [A]}\n";
 
 /* The smallest valid cohort; error tests change one piece of it. */
 static const char tiny_cohort[] = "name: tiny\n"
@@ -253,8 +294,8 @@ static void test_settings_and_parameters(void **state)
   assert_int_equal(cs_cohort_find_param(c, "b"), 0);
   assert_int_equal(cs_cohort_find_param(c, "t_casp"), 13);
   assert_int_equal(cs_cohort_find_param(c, "nope"), -1);
-  assert_int_equal(c->param[2].dist, CS_DIST_FIXED);
-  assert_close(c->param[2].value, 2.0e9);
+  assert_int_equal(c->param[2].dist.kind, CS_DIST_FIXED);
+  assert_close(c->param[2].dist.value, 2.0e9);
   assert_int_equal(c->n_species, 4);
   assert_int_equal(cs_cohort_find_species(c, "E"), 3);
   assert_int_equal(c->n_drugs, 3);
@@ -300,7 +341,7 @@ static void test_expressions(void **state)
   const int qN = cs_cohort_find_param(c, "qN");
   double values[14];
   for (int p = 0; p < c->n_params; p++)
-    values[p] = c->param[p].value;
+    values[p] = c->param[p].dist.value;
 
   const cs_expr *e = &reaction(c, "reexpress")->rate; /* kH*b */
   assert_close(e->coef, 1);
@@ -386,7 +427,7 @@ static void test_half_life(void **state)
   cs_cohort *c = load_ok(full_cohort, 0, NULL);
   double values[14];
   for (int p = 0; p < c->n_params; p++)
-    values[p] = c->param[p].value;
+    values[p] = c->param[p].dist.value;
   const cs_expr *hma = &c->drug[0].elimination_per_day;
   assert_int_equal(hma->n_terms, 0);
   assert_close(hma->coef, LN2 / 2.0);
@@ -516,6 +557,227 @@ static void test_print(void **state)
   cs_cohort_destroy(&c);
 }
 
+/* ---- variability --------------------------------------------------------------------- */
+
+#define assert_near(actual, expected, tolerance)                                                   \
+  assert_near_at((actual), (expected), (tolerance), __FILE__, __LINE__)
+
+static void assert_near_at(double actual, double expected, double tolerance, const char *file,
+                           int line)
+{
+  if (!(fabs(actual - expected) <= tolerance)) {
+    print_error("%.17g is not %.17g within %g\n", actual, expected, tolerance);
+    _fail(file, line);
+  }
+}
+
+static const cs_dist *dist_of(const cs_cohort *c, const char *name)
+{
+  const int p = cs_cohort_find_param(c, name);
+  assert_true(p >= 0);
+  return &c->param[p].dist;
+}
+
+static void test_distributions(void **state)
+{
+  (void)state;
+  cs_cohort *c = load_ok(var_cohort, 0, NULL);
+  assert_int_equal(c->n_params, 11);
+  /* Every parameter but d0 and knec is sampled, in parameter order. */
+  assert_int_equal(c->n_sampled, 9);
+  static const int sampled[9] = {0, 2, 3, 4, 5, 6, 7, 8, 9};
+  assert_memory_equal(c->sampled, sampled, sizeof sampled);
+  assert_int_equal(dist_of(c, "d0")->kind, CS_DIST_FIXED);
+  assert_close(dist_of(c, "d0")->value, 0.2);
+
+  /* lognormal {median, cv}: mu = ln(median), sigma = sqrt(ln(1 + cv^2)) */
+  const cs_dist *d = dist_of(c, "b");
+  assert_int_equal(d->kind, CS_DIST_LOGNORMAL);
+  assert_close(d->mu, log(0.7));
+  assert_close(d->sigma, sqrt(log(1.09)));
+  assert_near(d->value, 0.7, 1e-15); /* the median */
+  d = dist_of(c, "N0");              /* {median, sigma} */
+  assert_close(d->mu, log(1e4));
+  assert_close(d->sigma, 0.5);
+  assert_near(d->value, 1e4, 1e-11);
+  d = dist_of(c, "kH"); /* {mu, sigma} */
+  assert_true(d->mu == 0);
+  assert_close(d->sigma, 0.47);
+  assert_close(d->value, 1.0);
+
+  /* normal with min only: truncated to [0, inf); the median is the truncated one */
+  d = dist_of(c, "qN");
+  assert_int_equal(d->kind, CS_DIST_NORMAL);
+  assert_true(d->mean == 10 && d->sd == 5 && d->lower == 0 && isinf(d->upper) && d->upper > 0);
+  const double below = gsl_cdf_ugaussian_P(-2.0);
+  assert_near(d->value, 10 + 5 * gsl_cdf_ugaussian_Pinv(below + 0.5 * (1 - below)), 1e-12);
+  d = dist_of(c, "delta");
+  assert_true(isinf(d->lower) && d->lower < 0 && isinf(d->upper));
+  assert_close(d->value, 1.0);
+
+  d = dist_of(c, "u");
+  assert_int_equal(d->kind, CS_DIST_UNIFORM);
+  assert_true(d->lower == 1 && d->upper == 3);
+  assert_close(d->value, 2.0);
+  d = dist_of(c, "v"); /* the {min, max} spelling */
+  assert_true(d->lower == -1 && d->upper == 1 && d->value == 0);
+
+  d = dist_of(c, "f");
+  assert_int_equal(d->kind, CS_DIST_BETA);
+  assert_true(d->a == 2 && d->b == 5 && d->lower == 0 && d->upper == 1);
+  assert_near(d->value, gsl_cdf_beta_Pinv(0.5, 2, 5), 1e-15);
+  d = dist_of(c, "g"); /* scaled to [10, 20]; symmetric, so the median is the middle */
+  assert_true(d->lower == 10 && d->upper == 20);
+  assert_near(d->value, 15.0, 1e-12);
+  cs_cohort_destroy(&c);
+}
+
+/* The factor L of the correlation matrix R over the 9 sampled parameters: lower
+ * triangular, L L^T = R (identity but for the two pairs), unit first row. */
+static void test_correlations(void **state)
+{
+  (void)state;
+  cs_cohort *c = load_ok(var_cohort, 0, NULL);
+  assert_int_equal(c->n_correlations, 2);
+  assert_int_equal(c->correlation[0].param[0], cs_cohort_find_param(c, "kH"));
+  assert_int_equal(c->correlation[0].param[1], cs_cohort_find_param(c, "qN"));
+  assert_close(c->correlation[0].rho, -0.3);
+  assert_non_null(c->correlation_factor);
+  enum { N = 9 };
+  double want[N][N] = {{0}};
+  for (int i = 0; i < N; i++)
+    want[i][i] = 1;
+  want[2][3] = want[3][2] = -0.3; /* kH, qN: sampled 2 and 3 */
+  want[0][1] = want[1][0] = 0.5;  /* b, N0: sampled 0 and 1 */
+  const double *L = c->correlation_factor;
+  for (int i = 0; i < N; i++)
+    for (int j = 0; j < N; j++) {
+      if (j > i)
+        assert_true(L[i * N + j] == 0.0);
+      double sum = 0;
+      for (int k = 0; k < N; k++)
+        sum += L[i * N + k] * L[j * N + k];
+      assert_near(sum, want[i][j], 1e-15);
+    }
+  assert_true(L[0] == 1.0);
+  assert_near(L[1 * N + 0], 0.5, 1e-15);
+  assert_near(L[1 * N + 1], sqrt(0.75), 1e-15);
+  cs_cohort_destroy(&c);
+
+  /* Without correlations there is no factor: the identity. */
+  c = load_ok(tiny_cohort, 0, NULL);
+  assert_int_equal(c->n_sampled, 0);
+  assert_int_equal(c->n_correlations, 0);
+  assert_null(c->correlation_factor);
+  cs_cohort_destroy(&c);
+}
+
+static void test_traits_and_timing(void **state)
+{
+  (void)state;
+  cs_cohort *c = load_ok(var_cohort, 0, NULL);
+  assert_int_equal(c->n_traits, 2);
+  assert_string_equal(c->trait[0].name, "ripk3_loss");
+  assert_close(c->trait[0].probability, 0.1);
+  assert_int_equal(c->trait[0].n_sets, 1);
+  assert_int_equal(c->trait[0].set[0].param, cs_cohort_find_param(c, "knec"));
+  assert_true(c->trait[0].set[0].value == 0);
+  assert_string_equal(c->trait[1].name, "marker");
+  assert_true(c->trait[1].probability == 1);
+  assert_int_equal(c->trait[1].n_sets, 0);
+
+  const cs_timing *t = &c->timing;
+  assert_int_equal(t->start_delay_days.kind, CS_DIST_UNIFORM);
+  assert_true(t->start_delay_days.lower == 0 && t->start_delay_days.upper == 3);
+  assert_close(t->start_delay_days.value, 1.5);
+  assert_int_equal(t->dose_jitter_days.kind, CS_DIST_NORMAL);
+  assert_close(t->dose_jitter_days.sd, 0.08);
+  assert_close(t->missed_dose_probability, 0.05);
+  cs_cohort_destroy(&c);
+
+  /* No traits, no timing: treatment starts at enrolment, doses on time. */
+  c = load_ok(tiny_cohort, 0, NULL);
+  assert_int_equal(c->n_traits, 0);
+  assert_int_equal(c->timing.start_delay_days.kind, CS_DIST_FIXED);
+  assert_true(c->timing.start_delay_days.value == 0);
+  assert_int_equal(c->timing.dose_jitter_days.kind, CS_DIST_FIXED);
+  assert_true(c->timing.dose_jitter_days.value == 0);
+  assert_true(c->timing.missed_dose_probability == 0);
+  cs_cohort_destroy(&c);
+
+  /* A start delay may be a normal truncated at 0, and timing values are overridable. */
+  char *text = variant("followup_days: 10",
+                       "followup_days: 10\ntiming: {start_delay_days: {normal: {mean: 1, sd: "
+                       "0.5, min: 0}}, dose_jitter_days: {uniform: [-0.1, 0.1]}}");
+  c = load_ok(text, 0, NULL);
+  assert_int_equal(c->timing.start_delay_days.kind, CS_DIST_NORMAL);
+  assert_int_equal(c->timing.dose_jitter_days.kind, CS_DIST_UNIFORM);
+  cs_cohort_destroy(&c);
+  const char *sets[] = {"timing.start_delay_days=2", "timing.missed_dose_probability=0.5"};
+  c = load_ok(text, 2, sets);
+  assert_int_equal(c->timing.start_delay_days.kind, CS_DIST_FIXED);
+  assert_true(c->timing.start_delay_days.value == 2);
+  assert_true(c->timing.missed_dose_probability == 0.5);
+  cs_cohort_destroy(&c);
+  free(text);
+}
+
+static void test_print_variability(void **state)
+{
+  (void)state;
+  cs_cohort *c = load_ok(var_cohort, 0, NULL);
+  char *text = print_to_string(c);
+  assert_contains(text, "parameters (11, 9 sampled per patient):\n");
+  assert_contains(text, "  b            ~ lognormal(median 0.7, cv 0.3; mu -0.356675, sigma "
+                        "0.29356), median 0.7\n");
+  assert_contains(text, "  d0           = 0.2\n");
+  assert_contains(text, "  qN           ~ normal(mean 10, sd 5) truncated to [0, inf), median");
+  assert_contains(text, "  delta        ~ normal(mean 1, sd 0.1), median 1\n");
+  assert_contains(text, "  u            ~ uniform(1, 3), median 2\n");
+  assert_contains(text, "  g            ~ beta(a 0.5, b 0.5) on [10, 20], median 15\n");
+  assert_contains(text, "correlations (Gaussian copula of the sampled parameters):\n"
+                        "  kH ~ qN: -0.3\n  b ~ N0: 0.5\n");
+  assert_contains(text, "traits (2):\n  ripk3_loss: probability 0.1, sets knec = 0\n"
+                        "  marker: probability 1\n");
+  assert_contains(text, "  start delay: uniform(0, 3) days\n");
+  assert_contains(text, "  dose jitter: normal(mean 0, sd 0.08) days\n");
+  assert_contains(text, "  missed doses: probability 0.05 each\n");
+  free(text);
+  cs_cohort_destroy(&c);
+
+  c = load_ok(tiny_cohort, 0, NULL);
+  text = print_to_string(c);
+  assert_contains(text, "  start delay: 0 days\n  dose jitter: 0 days\n");
+  assert_null(strstr(text, "correlations"));
+  assert_null(strstr(text, "traits"));
+  free(text);
+  cs_cohort_destroy(&c);
+}
+
+/* --set parameters.NAME=VALUE fixes a distribution for every patient; a correlation
+ * with it has nothing left to correlate and is dropped, the others stay. */
+static void test_override_fixes_distribution(void **state)
+{
+  (void)state;
+  const char *sets[] = {"parameters.b=0.75", "traits.ripk3_loss.probability=0.5"};
+  cs_cohort *c = load_ok(var_cohort, 2, sets);
+  assert_int_equal(dist_of(c, "b")->kind, CS_DIST_FIXED);
+  assert_close(dist_of(c, "b")->value, 0.75);
+  assert_int_equal(c->n_sampled, 8);
+  assert_int_equal(c->n_correlations, 1);
+  assert_int_equal(c->correlation[0].param[0], cs_cohort_find_param(c, "kH"));
+  assert_non_null(c->correlation_factor);
+  assert_close(c->trait[0].probability, 0.5);
+  cs_cohort_destroy(&c);
+
+  const char *both[] = {"parameters.kH=1", "parameters.b=0.7"};
+  c = load_ok(var_cohort, 2, both);
+  assert_int_equal(c->n_correlations, 0);
+  assert_null(c->correlation_factor);
+  assert_int_equal(c->n_sampled, 7);
+  cs_cohort_destroy(&c);
+}
+
 /* ---- overrides ----------------------------------------------------------------------- */
 
 static void test_overrides(void **state)
@@ -525,7 +787,7 @@ static void test_overrides(void **state)
                         "outcomes.lethal_cells=1e9", "description=added by --set",
                         "parameters.b=0.9",          "arms.untreated.set=~"};
   cs_cohort *c = load_ok(tiny_cohort, 6, sets);
-  assert_close(c->param[0].value, 0.9); /* the later override wins */
+  assert_close(c->param[0].dist.value, 0.9); /* the later override wins */
   assert_close(c->followup_days, 60);
   assert_close(c->outcomes.lethal_cells, 1e9);
   assert_string_equal(c->description, "added by --set");
@@ -539,15 +801,15 @@ static void test_overrides(void **state)
 static void test_override_replaces_mapping(void **state)
 {
   (void)state;
-  /* A distribution is not supported yet, but --set fixing the parameter replaces the
-   * whole mapping, so the file loads. */
+  /* --set fixing the parameter replaces the whole distribution mapping. */
   char *text = variant("  b: 0.5", "  b: {lognormal: {median: 0.5, cv: 0.3}}");
-  cs_error err;
-  expect_failure(text, 0, NULL, CS_ERR_COHORT, "distributions are not supported yet", &err);
+  cs_cohort *sampled = load_ok(text, 0, NULL);
+  assert_int_equal(sampled->param[0].dist.kind, CS_DIST_LOGNORMAL);
+  cs_cohort_destroy(&sampled);
   const char *sets[] = {"parameters.b=0.75"};
   cs_cohort *c = load_ok(text, 1, sets);
-  assert_close(c->param[0].value, 0.75);
-  assert_int_equal(c->param[0].dist, CS_DIST_FIXED);
+  assert_close(c->param[0].dist.value, 0.75);
+  assert_int_equal(c->param[0].dist.kind, CS_DIST_FIXED);
   cs_cohort_destroy(&c);
   free(text);
 }
@@ -645,8 +907,8 @@ static void test_key_errors(void **state)
                       "a factor has one kind, got both 'species' and 'hill'");
   expect_cohort_error("{species: A}]}\n  death", "{specie: A}]}\n  death", "{^specie: A",
                       "reactions.birth.factors[0].specie", "unknown key (did you mean 'species'?)");
-  expect_cohort_error("name: tiny", "name: tiny\ntraits: {}", "traits", "traits",
-                      "not supported yet");
+  expect_cohort_error("name: tiny", "name: tiny\ntraits: {loss: {probabilty: 0.1}}", "probabilty",
+                      "traits.loss.probabilty", "unknown key (did you mean 'probability'?)");
   expect_cohort_error("  A: {initial", "  A-1: {initial", "A-1", "species.A-1",
                       "'A-1' is not a valid name");
 }
@@ -688,8 +950,8 @@ static void test_type_errors(void **state)
                       "expected an integer, got '2.5'");
   expect_cohort_error("name: tiny", "name: tiny\nreport_every_days: 20", "20", "report_every_days",
                       "expected at most followup_days (10), got 20");
-  expect_cohort_error("  b: 0.5", "  b: {lognormal: {median: 0.5}}", "{lognormal", "parameters.b",
-                      "distributions are not supported yet");
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {median: 0.5}}", "{median",
+                      "parameters.b.lognormal", "with median, give cv (or sigma");
 }
 
 static void test_value_errors(void **state)
@@ -815,6 +1077,180 @@ static void test_arm_errors(void **state)
                       "d}}", "arms.untreated.doses.x.amount", "invalid dose amount -1");
 }
 
+static void test_distribution_errors(void **state)
+{
+  (void)state;
+  /* spreads below 0 */
+  expect_cohort_error("  b: 0.5", "  b: {normal: {mean: 0.5, sd: -1}}", "-1}}",
+                      "parameters.b.normal.sd", "expected a number >= 0, got -1");
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {median: 0.5, cv: -0.3}}", "-0.3",
+                      "parameters.b.lognormal.cv", "expected a number >= 0, got -0.3");
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {mu: 0, sigma: -2}}", "-2",
+                      "parameters.b.lognormal.sigma", "expected a number >= 0, got -2");
+  /* the lognormal's two spellings */
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {median: 0, cv: 0.3}}", "median: ^0",
+                      "parameters.b.lognormal.median", "expected a number > 0, got 0");
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {median: 0.5, cv: 0.3, mu: 0, sigma: 1}}",
+                      "{median", "parameters.b.lognormal",
+                      "give median (with cv or sigma) or mu (with sigma), not both");
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {cv: 0.3}}", "{cv", "parameters.b.lognormal",
+                      "expected {median: M, cv: C} or {mu: U, sigma: S}");
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {median: 1, cv: 0.3, sigma: 0.3}}", "{median",
+                      "parameters.b.lognormal", "give cv or sigma with median, not both");
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {mu: 0, cv: 0.3}}", "{mu",
+                      "parameters.b.lognormal", "cv goes with median; with mu, give sigma");
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {mu: 0}}", "{mu",
+                      "parameters.b.lognormal.sigma", "required key is missing");
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {mu: 1000, sigma: 1}}", "{lognormal",
+                      "parameters.b.lognormal", "the median, inf, is not finite");
+  /* empty ranges */
+  expect_cohort_error("  b: 0.5", "  b: {uniform: [2, 1]}", "[2, 1]", "parameters.b.uniform",
+                      "the range [2, 1] is empty: min must be below max");
+  expect_cohort_error("  b: 0.5", "  b: {uniform: {min: 1, max: 1}}", "{min",
+                      "parameters.b.uniform", "the range [1, 1] is empty");
+  expect_cohort_error("  b: 0.5", "  b: {uniform: [1]}", "[1]", "parameters.b.uniform",
+                      "expected [lo, hi] (two numbers), got 1 item");
+  expect_cohort_error("  b: 0.5", "  b: {uniform: 3}", "uniform: ^3", "parameters.b.uniform",
+                      "expected [lo, hi] or {min: lo, max: hi}, got '3'");
+  expect_cohort_error("  b: 0.5", "  b: {uniform: [0, x]}", "x]", "parameters.b.uniform[1]",
+                      "expected a number, got 'x'");
+  expect_cohort_error("  b: 0.5", "  b: {beta: {a: 1, b: 2, min: 3, max: 1}}", "{a: 1",
+                      "parameters.b.beta", "the range [3, 1] is empty");
+  expect_cohort_error("  b: 0.5", "  b: {normal: {mean: 0.5, sd: 0.1, min: 1, max: 0.5}}", "{mean",
+                      "parameters.b.normal", "the truncation range [1, 0.5] is empty");
+  expect_cohort_error("  b: 0.5", "  b: {normal: {mean: 0.5, sd: 0.01, min: 2, max: 3}}", "{mean",
+                      "parameters.b.normal",
+                      "the truncation range [2, 3] holds no probability: it lies too far from "
+                      "the mean 0.5 for sd 0.01");
+  expect_cohort_error("  b: 0.5", "  b: {normal: {mean: 0.5, sd: 0, min: 1}}", "{mean",
+                      "parameters.b.normal", "holds no probability");
+  /* beta shapes */
+  expect_cohort_error("  b: 0.5", "  b: {beta: {a: 0, b: 2}}", "a: ^0", "parameters.b.beta.a",
+                      "expected a number > 0, got 0");
+  expect_cohort_error("  b: 0.5", "  b: {beta: {a: 1, b: -2}}", "-2", "parameters.b.beta.b",
+                      "expected a number > 0, got -2");
+  /* kinds */
+  expect_cohort_error("  b: 0.5", "  b: {lognormall: {median: 1, cv: 1}}", "lognormall",
+                      "parameters.b.lognormall",
+                      "unknown distribution 'lognormall' (did you mean 'lognormal'?)");
+  expect_cohort_error("  b: 0.5", "  b: {poisson: {mean: 1}}", "poisson", "parameters.b.poisson",
+                      "unknown distribution 'poisson' (distributions are: normal, lognormal, "
+                      "uniform, beta)");
+  expect_cohort_error("  b: 0.5", "  b: {normal: {mean: 1, sd: 1}, uniform: [0, 1]}", "{normal",
+                      "parameters.b", "a distribution has one kind, got 'normal' and 'uniform'");
+  expect_cohort_error("  b: 0.5", "  b: {}", "{}", "parameters.b",
+                      "expected a number or a distribution such as {lognormal:");
+  expect_cohort_error("  b: 0.5", "  b: {normal: {mean: 1, sdev: 1}}", "sdev",
+                      "parameters.b.normal.sdev",
+                      "unknown key (expected one of: mean, sd, min, max)");
+  /* The model is checked with the typical (median) patient. */
+  expect_cohort_error("  d: 0.1", "  d: {normal: {mean: -0.1, sd: 0.01}}", "d, factors",
+                      "reactions.death.rate", "'d' evaluates to -0.1");
+}
+
+/* tiny_cohort with b and d sampled, e fixed, and `correlations` as given. */
+#define CORRELATED(correlations)                                                                   \
+  "  b: {lognormal: {median: 0.5, cv: 0.3}}\n  d: {uniform: [0.05, 0.15]}\n  e: 1\n"               \
+  "  f: {normal: {mean: 1, sd: 0.1}}\ncorrelations: " correlations "\n"
+
+static void test_correlation_errors(void **state)
+{
+  (void)state;
+  const char *params = "  b: 0.5\n  d: 0.1\n";
+  expect_cohort_error(params, CORRELATED("{b: d}"), "{b: d}", "correlations",
+                      "expected a list, got a mapping");
+  expect_cohort_error(params, CORRELATED("[[b, d]]"), "[b, d]]", "correlations[0]",
+                      "expected [PARAMETER, PARAMETER, rho], e.g. [kH, qN, -0.3], got 2 items");
+  expect_cohort_error(params, CORRELATED("[b, d, 0.5]"), "b, d, 0.5]", "correlations[0]",
+                      "expected [PARAMETER, PARAMETER, rho], e.g. [kH, qN, -0.3], got 'b'");
+  expect_cohort_error(params, CORRELATED("[[b, z, 0.3]]"), "z, 0.3", "correlations[0][1]",
+                      "unknown parameter 'z' (parameters are: b, d, e, f)");
+  expect_cohort_error(params, CORRELATED("[[b, e, 0.3]]"), "e, 0.3", "correlations[0][1]",
+                      "parameter 'e' is a fixed number: correlations are between parameters "
+                      "given as distributions");
+  expect_cohort_error(params, CORRELATED("[[b, b, 0.3]]"), "[b, b", "correlations[0]",
+                      "a parameter cannot be correlated with itself ('b')");
+  expect_cohort_error(params, CORRELATED("[[b, d, 1]]"), "1]]", "correlations[0][2]",
+                      "expected a correlation strictly between -1 and 1, got 1");
+  expect_cohort_error(params, CORRELATED("[[b, d, -1.5]]"), "-1.5", "correlations[0][2]",
+                      "expected a correlation strictly between -1 and 1, got -1.5");
+  expect_cohort_error(params, CORRELATED("[[b, d, high]]"), "high", "correlations[0][2]",
+                      "expected a number, got 'high'");
+  expect_cohort_error(params, CORRELATED("[[b, d, 0.3], [d, b, 0.2]]"), "[d, b", "correlations[1]",
+                      "the pair (d, b) is correlated twice");
+  /* Each pair is a valid correlation, the three together are not: b and d go together,
+   * b and f go together, yet d and f go opposite ways. */
+  expect_cohort_error(params, CORRELATED("[[b, d, 0.9], [b, f, 0.9], [d, f, -0.9]]"),
+                      "[[b, d, 0.9]", "correlations",
+                      "the correlation matrix of the sampled parameters is not positive definite");
+
+  /* Fixed by --set: the correlation is dropped, not an error. */
+  char *text = variant(params, CORRELATED("[[b, d, 0.3], [b, f, 0.2]]"));
+  const char *sets[] = {"parameters.d=0.1"};
+  cs_cohort *c = load_ok(text, 1, sets);
+  assert_int_equal(c->n_correlations, 1);
+  assert_int_equal(c->correlation[0].param[1], cs_cohort_find_param(c, "f"));
+  assert_int_equal(c->n_sampled, 2);
+  cs_cohort_destroy(&c);
+  free(text);
+}
+
+static void test_trait_errors(void **state)
+{
+  (void)state;
+  const char *at = "  d: 0.1\n";
+  expect_cohort_error(at, "  d: 0.1\ntraits: {loss: {probability: 1.5}}\n", "1.5",
+                      "traits.loss.probability", "expected a number between 0 and 1, got 1.5");
+  expect_cohort_error(at, "  d: 0.1\ntraits: {loss: {probability: -0.1}}\n", "-0.1",
+                      "traits.loss.probability", "expected a number between 0 and 1, got -0.1");
+  expect_cohort_error(at, "  d: 0.1\ntraits: {loss: {set: {b: 0}}}\n", "{set",
+                      "traits.loss.probability", "required key is missing");
+  expect_cohort_error(at, "  d: 0.1\ntraits: {loss: {probability: 0.1, set: {q: 0}}}\n", "q: 0",
+                      "traits.loss.set.q", "unknown parameter 'q' (parameters are: b, d)");
+  expect_cohort_error(at, "  d: 0.1\ntraits: {loss: {probability: 0.1, set: {b: x}}}\n", "x}}",
+                      "traits.loss.set.b", "expected a number, got 'x'");
+  expect_cohort_error(at, "  d: 0.1\ntraits: {ripk3-loss: {probability: 0.1}}\n", "ripk3-loss",
+                      "traits.ripk3-loss", "'ripk3-loss' is not a valid name");
+  expect_cohort_error(at, "  d: 0.1\ntraits: [loss]\n", "[loss]", "traits",
+                      "expected a mapping, got a list");
+  /* A trait's values must leave the model valid, alone and in every arm. */
+  expect_cohort_error(at, "  d: 0.1\ntraits: {loss: {probability: 0.1, set: {d: -1}}}\n",
+                      "{probability", "traits.loss",
+                      "with this trait's parameters, reactions.death.rate ('d') evaluates to -1");
+  expect_cohort_error("  untreated: {}\n",
+                      "  untreated: {}\n  treated: {doses: {x: {amount: b/d}}}\n"
+                      "traits: {slow: {probability: 0.1, set: {d: 0}}}\n",
+                      "{probability", "traits.slow",
+                      "with this trait's parameters in arm 'treated', the dose amount of x "
+                      "('b/d') evaluates to inf");
+}
+
+static void test_timing_errors(void **state)
+{
+  (void)state;
+  const char *at = "followup_days: 10";
+  expect_cohort_error(
+      at, "followup_days: 10\ntiming: {start_delay_days: {normal: {mean: 1, sd: 1}}}", "{normal",
+      "timing.start_delay_days", "a start delay cannot be negative, but this one can be -inf");
+  expect_cohort_error(at, "followup_days: 10\ntiming: {start_delay_days: {uniform: [-1, 2]}}",
+                      "{uniform", "timing.start_delay_days",
+                      "a start delay cannot be negative, but this one can be -1");
+  expect_cohort_error(at, "followup_days: 10\ntiming: {start_delay_days: -2}", "-2",
+                      "timing.start_delay_days", "a start delay cannot be negative");
+  expect_cohort_error(at, "followup_days: 10\ntiming: {missed_dose_probability: 1.2}", "1.2",
+                      "timing.missed_dose_probability",
+                      "expected a number between 0 and 1, got 1.2");
+  expect_cohort_error(at, "followup_days: 10\ntiming: {start_delay_day: 1}", "start_delay_day",
+                      "timing.start_delay_day", "unknown key (did you mean 'start_delay_days'?)");
+  expect_cohort_error(at,
+                      "followup_days: 10\ntiming: {dose_jitter_days: {normal: {mean: 0, sd: -1}}}",
+                      "-1}", "timing.dose_jitter_days.normal.sd", "expected a number >= 0, got -1");
+  expect_cohort_error(at, "followup_days: 10\ntiming: {dose_jitter_days: {gamma: [1, 2]}}", "gamma",
+                      "timing.dose_jitter_days.gamma", "unknown distribution 'gamma'");
+  expect_cohort_error(at, "followup_days: 10\ntiming: 3", "timing: ^3", "timing",
+                      "expected a mapping, got '3'");
+}
+
 /* ---- files --------------------------------------------------------------------------- */
 
 static void test_files(void **state)
@@ -882,6 +1318,11 @@ int main(void)
       cmocka_unit_test(test_arms),
       cmocka_unit_test(test_like_overrides_sets),
       cmocka_unit_test(test_print),
+      cmocka_unit_test(test_distributions),
+      cmocka_unit_test(test_correlations),
+      cmocka_unit_test(test_traits_and_timing),
+      cmocka_unit_test(test_print_variability),
+      cmocka_unit_test(test_override_fixes_distribution),
       cmocka_unit_test(test_overrides),
       cmocka_unit_test(test_override_replaces_mapping),
       cmocka_unit_test(test_override_errors),
@@ -894,8 +1335,14 @@ int main(void)
       cmocka_unit_test(test_reference_errors),
       cmocka_unit_test(test_stoichiometry_errors),
       cmocka_unit_test(test_arm_errors),
+      cmocka_unit_test(test_distribution_errors),
+      cmocka_unit_test(test_correlation_errors),
+      cmocka_unit_test(test_trait_errors),
+      cmocka_unit_test(test_timing_errors),
       cmocka_unit_test(test_files),
       cmocka_unit_test(test_destroy_null),
   };
+  /* As main does: a GSL failure is a status, never an abort. */
+  gsl_set_error_handler_off();
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

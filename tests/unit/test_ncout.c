@@ -4,9 +4,10 @@
  * check the dimensions, units and long_name on every variable, the global attributes
  * (the cohort text verbatim, the 64-bit seed, the patient count), values read back bit for
  * bit (NaN where a time is "never", with a NaN _FillValue), the coordinates, and a few
- * statistics worked out by hand. Error paths: finalizing a missing file, a text file and a
- * NetCDF file of another schema; defining in a read-only file and twice in one file;
- * writing a block beyond the patient dimension.
+ * statistics worked out by hand; the per-patient trait flags (trait_<name>, ubyte) and
+ * start delay (days) beside the parameters. Error paths: finalizing a missing file, a text file and
+ * a NetCDF file of another schema; defining in a read-only file and twice in one file; writing a
+ * block beyond the patient dimension.
  */
 #include <math.h>
 #include <netcdf.h>
@@ -36,6 +37,9 @@ static const char cohort_yaml[] = "name: ncout_test\n"
                                   "  birth: {change: {N: +1}, rate: b, factors: [{species: N}]}\n"
                                   "  death: {change: {N: -1}, rate: 1, factors: [{species: N}]}\n"
                                   "arms: {control: {}, treated: {set: {b: 0.1}}}\n"
+                                  "traits: {slow: {probability: 0.3, set: {b: 0.2}}, "
+                                  "marked: {probability: 0.5}}\n"
+                                  "timing: {start_delay_days: {uniform: [0, 2]}}\n"
                                   "outcomes: {tumour: [N], lethal_cells: 100}\n";
 
 #define N_PATIENTS 3
@@ -86,6 +90,9 @@ static cs_records *make_block(const cs_cohort *c, size_t first, size_t n)
     const size_t p = first + i;
     r->param[i * 2 + 0] = 0.5;
     r->param[i * 2 + 1] = 20.0 + (double)p;
+    r->trait[i * 2 + 0] = (unsigned char)(p == 1);
+    r->trait[i * 2 + 1] = (unsigned char)(p != 1);
+    r->start_delay[i] = 0.5 + (double)p;
     for (int a = 0; a < ARMS; a++) {
       cs_record rec = cs_records_row(r, a, i);
       rec.os_time = rec.rfs_time = os_time_of(a, p);
@@ -248,13 +255,14 @@ static void test_every_variable_described(void **state)
     }
   }
   static const char *const contract[] = {
-      "time",      "arm_name",        "reaction_name",      "species_name",    "param_b",
-      "param_n0",  "os_time",         "os_event",           "rfs_time",        "rfs_event",
-      "cleared",   "clearance_time",  "mrd_negative_time",  "relapse_time",    "final_burden",
-      "events",    "reaction_count",  "species_peak",       "burden",          "os_survival",
-      "os_lower",  "os_upper",        "os_at_risk",         "rfs_survival",    "rfs_lower",
-      "rfs_upper", "rfs_at_risk",     "clearance_fraction", "clearance_lower", "clearance_upper",
-      "median_os", "median_os_lower", "median_os_upper",    "logrank_p"};
+      "time",         "arm_name",        "reaction_name",      "species_name",    "param_b",
+      "param_n0",     "os_time",         "os_event",           "rfs_time",        "rfs_event",
+      "cleared",      "clearance_time",  "mrd_negative_time",  "relapse_time",    "final_burden",
+      "events",       "reaction_count",  "species_peak",       "burden",          "os_survival",
+      "os_lower",     "os_upper",        "os_at_risk",         "rfs_survival",    "rfs_lower",
+      "rfs_upper",    "rfs_at_risk",     "clearance_fraction", "clearance_lower", "clearance_upper",
+      "median_os",    "median_os_lower", "median_os_upper",    "logrank_p",       "trait_slow",
+      "trait_marked", "start_delay"};
   for (size_t i = 0; i < sizeof contract / sizeof contract[0]; i++)
     (void)varid_of(ncid, contract[i]);
   char *units = text_att(ncid, varid_of(ncid, "os_time"), "units");
@@ -366,6 +374,51 @@ static void test_records_read_back(void **state)
   assert_true(got[0] == 20 && got[1] == 21 && got[2] == 22);
   NC_OK(nc_get_var_double(ncid, varid_of(ncid, "param_b"), got));
   assert_true(got[0] == 0.5 && got[1] == 0.5 && got[2] == 0.5);
+  NC_OK(nc_close(ncid));
+}
+
+/* Traits are per-patient ubyte flags with units "1", the start delay per-patient days;
+ * both come back as written, from both blocks. */
+static void test_traits_and_start_delay(void **state)
+{
+  const fixture *f = *state;
+  write_file(f);
+  const int ncid = open_output(f);
+  static const char *const traits[] = {"trait_slow", "trait_marked"};
+  for (int t = 0; t < 2; t++) {
+    const int varid = varid_of(ncid, traits[t]);
+    nc_type type;
+    int n_dims, dimid;
+    NC_OK(nc_inq_vartype(ncid, varid, &type));
+    assert_int_equal(type, NC_UBYTE);
+    NC_OK(nc_inq_varndims(ncid, varid, &n_dims));
+    assert_int_equal(n_dims, 1);
+    NC_OK(nc_inq_vardimid(ncid, varid, &dimid));
+    int patient_dim;
+    NC_OK(nc_inq_dimid(ncid, "patient", &patient_dim));
+    assert_int_equal(dimid, patient_dim);
+    char *units = text_att(ncid, varid, "units");
+    assert_string_equal(units, "1");
+    free(units);
+    char *long_name = text_att(ncid, varid, "long_name");
+    assert_non_null(strstr(long_name, traits[t] + strlen("trait_")));
+    free(long_name);
+    unsigned char flags[N_PATIENTS];
+    NC_OK(nc_get_var_uchar(ncid, varid, flags));
+    for (size_t p = 0; p < N_PATIENTS; p++)
+      assert_int_equal(flags[p], t == 0 ? p == 1 : p != 1);
+  }
+  const int varid = varid_of(ncid, "start_delay");
+  char *units = text_att(ncid, varid, "units");
+  assert_string_equal(units, "days");
+  free(units);
+  double delay[N_PATIENTS];
+  NC_OK(nc_get_var_double(ncid, varid, delay));
+  for (size_t p = 0; p < N_PATIENTS; p++)
+    assert_true(delay[p] == 0.5 + (double)p);
+  char *time_units = text_att(ncid, varid_of(ncid, "time"), "units");
+  assert_string_equal(time_units, "days since enrolment");
+  free(time_units);
   NC_OK(nc_close(ncid));
 }
 
@@ -544,6 +597,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_every_variable_described, setup, teardown),
       cmocka_unit_test_setup_teardown(test_global_attributes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_records_read_back, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_traits_and_start_delay, setup, teardown),
       cmocka_unit_test_setup_teardown(test_nan_fill, setup, teardown),
       cmocka_unit_test_setup_teardown(test_coordinates, setup, teardown),
       cmocka_unit_test_setup_teardown(test_statistics_from_file, setup, teardown),

@@ -1,10 +1,11 @@
 /* Unit tests of the per-patient record blocks: sizes, zeroed storage, the documented
- * layout of rows ([(arm * n_patients + i) * width + k]) and scalars ([arm * n_patients +
- * i]), rows that never overlap, a record filled by the outcome watcher landing in its
- * row, and an empty block.
+ * layout of rows ([(arm * n_patients + i) * width + k]), scalars ([arm * n_patients +
+ * i]) and per-patient rows (parameters [i * n_params + p], traits [i * n_traits + t],
+ * start delay [i]), rows that never overlap, a record filled by the outcome watcher
+ * landing in its row, and an empty block.
  *
  * The cohort is built by hand: a block reads only the counts of arms, parameters,
- * reactions and species, and the reporting grid.
+ * traits, reactions and species, and the reporting grid.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -21,6 +22,7 @@
 
 #define ARMS 3
 #define PARAMS 2
+#define TRAITS 3
 #define REACTIONS 4
 #define SPECIES 2
 #define N_GRID 5 /* 0, 0.5, ..., 2 days */
@@ -32,6 +34,7 @@ static cs_cohort make_cohort(void)
   cs_cohort c = {0};
   c.n_arms = ARMS;
   c.n_params = PARAMS;
+  c.n_traits = TRAITS;
   c.n_reactions = REACTIONS;
   c.n_species = SPECIES;
   c.followup_days = 2;
@@ -67,6 +70,7 @@ static void test_sizes_and_zeroes(void **state)
   assert_int_equal(r->n_patients, PATIENTS);
   assert_int_equal(r->n_arms, ARMS);
   assert_int_equal(r->n_params, PARAMS);
+  assert_int_equal(r->n_traits, TRAITS);
   assert_int_equal(r->n_reactions, REACTIONS);
   assert_int_equal(r->n_species, SPECIES);
   assert_int_equal(r->n_grid, N_GRID);
@@ -79,6 +83,35 @@ static void test_sizes_and_zeroes(void **state)
     assert_true(r->burden[i] == 0.0);
   for (size_t i = 0; i < (size_t)PATIENTS * PARAMS; i++)
     assert_true(r->param[i] == 0.0);
+  for (size_t i = 0; i < (size_t)PATIENTS * TRAITS; i++)
+    assert_int_equal(r->trait[i], 0);
+  for (size_t i = 0; i < PATIENTS; i++)
+    assert_true(r->start_delay[i] == 0.0);
+}
+
+/* The per-patient rows sit at [i * width], and writing each through its row leaves every
+ * value where the layout says. */
+static void test_patient_rows_follow_layout(void **state)
+{
+  cs_records *r = *state;
+  for (size_t i = 0; i < PATIENTS; i++) {
+    double *param = cs_records_param_row(r, i);
+    unsigned char *trait = cs_records_trait_row(r, i);
+    assert_ptr_equal(param, &r->param[i * PARAMS]);
+    assert_ptr_equal(trait, &r->trait[i * TRAITS]);
+    for (size_t p = 0; p < PARAMS; p++)
+      param[p] = (double)(10 * i + p) + 0.5;
+    for (size_t t = 0; t < TRAITS; t++)
+      trait[t] = (unsigned char)((i + t) % 2);
+    r->start_delay[i] = 0.25 * (double)i;
+  }
+  for (size_t i = 0; i < PATIENTS; i++) {
+    for (size_t p = 0; p < PARAMS; p++)
+      assert_true(r->param[i * PARAMS + p] == (double)(10 * i + p) + 0.5);
+    for (size_t t = 0; t < TRAITS; t++)
+      assert_int_equal(r->trait[i * TRAITS + t], (i + t) % 2);
+    assert_true(r->start_delay[i] == 0.25 * (double)i);
+  }
 }
 
 /* Each row points at its documented place, and writing every row through its record
@@ -184,6 +217,8 @@ static void test_empty_block(void **state)
   assert_int_equal(r->n_patients, 0);
   assert_non_null(r->os_time);
   assert_non_null(r->burden);
+  assert_non_null(r->trait);
+  assert_non_null(r->start_delay);
   cs_records_destroy(&r);
   assert_null(r);
   cs_records_destroy(&r);
@@ -195,6 +230,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_sizes_and_zeroes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rows_follow_layout, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_patient_rows_follow_layout, setup, teardown),
       cmocka_unit_test_setup_teardown(test_store_scalars, setup, teardown),
       cmocka_unit_test_setup_teardown(test_watched_record_lands_in_row, setup, teardown),
       cmocka_unit_test(test_empty_block),
