@@ -21,13 +21,38 @@
 /* What a run is: the data-defining inputs plus provenance. */
 typedef struct cs_run_info {
   uint64_t seed;
-  size_t n_patients;
+  size_t n_patients;    /* the whole cohort */
+  size_t first_patient; /* this file's first patient: 0, or a shard's first */
+  size_t file_patients; /* patients in this file: n_patients, or a shard's */
+  int shard_index;      /* 0 and 1 unless a shard (--shard K/N) */
+  int shard_count;
+  size_t chunk_size;    /* patients per checkpoint chunk (cs_ncout_chunk_size) */
   /* provenance: may differ between runs that give identical data */
   int mpi_ranks;
   const char *hostname;
   const char *slurm_job_id; /* "" outside SLURM */
-  const char *created;      /* ISO 8601 UTC */
+  const char *slurm_array_job_id;
+  const char *slurm_array_task_id;
+  const char *created; /* ISO 8601 UTC */
+  int n_sets;          /* the --set arguments, recorded for verify and merge */
+  const char *const *sets;
 } cs_run_info;
+
+/* How a run ended, for the provenance attributes. */
+typedef struct cs_run_end {
+  double wall_seconds;
+  const char *ended;           /* ISO 8601 UTC */
+  const double *busy_seconds;  /* [n_ranks] time each rank spent simulating */
+  int n_ranks;
+} cs_run_end;
+
+/* Patients per checkpoint chunk for a cohort of n: a function of n alone, so a resume
+ * on any number of ranks sees the same chunks. About a thousand chunks: enough to
+ * balance many ranks, few enough that bookkeeping costs nothing. */
+size_t cs_ncout_chunk_size(size_t n_patients);
+
+/* Number of chunks covering `patients` patients. */
+size_t cs_ncout_chunk_count(size_t patients, size_t chunk_size);
 
 typedef struct cs_ncout cs_ncout;
 
@@ -39,14 +64,61 @@ cs_status cs_ncout_define(int ncid, const cs_cohort *cohort, const cs_run_info *
 /* Frees the bookkeeping (does not close the file); accepts NULL and sets *out to NULL. */
 void cs_ncout_destroy(cs_ncout **out);
 
+/* Reopens the schema of an existing file (a partial file to resume), after checking
+ * that it belongs to the same run: same cohort text, overrides, seed, patients, shard,
+ * chunking and software version. A different run is CS_ERR_USAGE, saying what differs. */
+cs_status cs_ncout_open(int ncid, const cs_cohort *cohort, const cs_run_info *info,
+                        cs_ncout **out, cs_error *err);
+
+/* The same check on a finished file, opened serially by path. */
+cs_status cs_ncout_check_same_run(const char *path, const cs_cohort *cohort,
+                                  const cs_run_info *info, cs_error *err);
+
 /* Writes a block of patients' parameters and records at their patient indices. */
 cs_status cs_ncout_write_records(const cs_ncout *out, const cs_records *records, cs_error *err);
+
+/* Marks chunk `chunk` complete: called after its records are written, so a chunk marked
+ * done is complete in the file even if the run is killed right after. */
+cs_status cs_ncout_mark_done(const cs_ncout *out, size_t chunk, cs_error *err);
+
+/* Reads which chunks are done ([chunk] 0 or 1). */
+cs_status cs_ncout_read_done(const cs_ncout *out, unsigned char *done, cs_error *err);
 
 /* Completes a file whose records are all written and that is closed: reopens it
  * serially, writes the coordinates, computes the cohort statistics from the records in
  * the file (so they are a pure function of the records, however they were written),
- * writes them and the wall time, and closes it. */
-cs_status cs_ncout_finalize(const char *path, const cs_cohort *cohort, double wall_seconds,
+ * writes them and the provenance of the run's end, and closes it. */
+cs_status cs_ncout_finalize(const char *path, const cs_cohort *cohort, const cs_run_end *end,
                             cs_error *err);
+
+/* A variable with a patient dimension, for generic copies and comparisons (merge,
+ * verify): its shape, and where the patient axis is. */
+typedef struct cs_patient_var {
+  int varid;
+  char name[256];
+  size_t type_size;
+  int n_dims;
+  size_t length[8];
+  int patient_axis;
+} cs_patient_var;
+
+/* Lists the variables of file `ncid` that have a `patient` dimension (*vars is
+ * allocated; free it). */
+cs_status cs_ncout_patient_vars(int ncid, cs_patient_var **vars, int *n_vars, cs_error *err);
+
+/* Bytes one patient takes in variable v (all other dimensions whole). */
+size_t cs_ncout_patient_bytes(const cs_patient_var *v);
+
+/* Reads or writes patients [first, first + count) of variable v, all other dimensions
+ * whole, in the file's dimension order. */
+cs_status cs_ncout_get_patients(int ncid, const cs_patient_var *v, size_t first, size_t count,
+                                void *values, cs_error *err);
+cs_status cs_ncout_put_patients(int ncid, const cs_patient_var *v, size_t first, size_t count,
+                                const void *values, cs_error *err);
+
+/* The --set arguments a file was made with (attribute override_list), as an allocated
+ * array of allocated strings; free with cs_ncout_free_strings. */
+cs_status cs_ncout_get_overrides(int ncid, char ***sets, int *n_sets, cs_error *err);
+void cs_ncout_free_strings(char **strings, int n);
 
 #endif

@@ -16,6 +16,7 @@
 #include "cohortsim/model.h"
 #include "cohortsim/records.h"
 #include "cohortsim/status.h"
+#include "cohortsim/trajectory.h"
 
 /* A per-rank workspace (generator, buffers, engine), reused across patients. */
 typedef struct cs_patient_sim cs_patient_sim;
@@ -30,5 +31,12 @@ void cs_patient_sim_destroy(cs_patient_sim **sim);
  * block. On failure err names the patient and arm. */
 cs_status cs_patient_sim_run(cs_patient_sim *sim, uint64_t seed, size_t patient,
                              cs_records *records, cs_error *err);
+
+/* The same patient in one arm only, with its path sent to `sampler` (which needs
+ * concentrations[] for every drug): exactly the path cs_patient_sim_run simulates for
+ * that arm. For `cohortsim trajectory`. */
+cs_status cs_patient_sim_trace(cs_patient_sim *sim, uint64_t seed, size_t patient, int arm,
+                               cs_trajectory_sampler *sampler, cs_records *records,
+                               cs_error *err);
 
 #endif

@@ -21,7 +21,8 @@
   X(CS_ERR_NUMERIC, "numerical failure")                                                   \
   X(CS_ERR_NETCDF, "NetCDF error")                                                         \
   X(CS_ERR_MPI, "MPI error")                                                               \
-  X(CS_ERR_MISMATCH, "re-simulation does not match the file")
+  X(CS_ERR_MISMATCH, "re-simulation does not match the file")                            \
+  X(CS_ERR_INTERRUPTED, "interrupted by a signal; continue with --resume")
 
 typedef enum {
 #define CS_STATUS_ENUM(code, message) code,

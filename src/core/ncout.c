@@ -1,6 +1,8 @@
 #include "cohortsim/ncout.h"
 
 #include <math.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 #include <netcdf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +11,21 @@
 #include "cs_version.h"
 
 /* Dimensions, in the order of dim[] below. */
-enum { DIM_PATIENT, DIM_ARM, DIM_ARM_OTHER, DIM_TIME, DIM_REACTION, DIM_SPECIES, DIM_COUNT };
+enum {
+  DIM_PATIENT,
+  DIM_ARM,
+  DIM_ARM_OTHER,
+  DIM_TIME,
+  DIM_REACTION,
+  DIM_SPECIES,
+  DIM_QUANTILE,
+  DIM_CHUNK,
+  DIM_COUNT
+};
+
+/* The burden quantiles reported on the grid. */
+static const double burden_quantile[] = {0.05, 0.25, 0.5, 0.75, 0.95};
+#define N_QUANTILES (sizeof burden_quantile / sizeof burden_quantile[0])
 
 /* Per-patient variables, in the order of record_var[] below. */
 enum {
@@ -122,7 +138,11 @@ static const var_spec stat_var[STAT_COUNT] = {
 struct cs_ncout {
   int ncid;
   const cs_cohort *cohort;
-  size_t n_patients;
+  size_t n_patients;    /* in this file */
+  size_t first_patient; /* the cohort index of this file's first patient */
+  size_t n_chunks;
+  int chunk_done_varid;
+  int quantile_varid, burden_quantiles_varid;
   int dim[DIM_COUNT];
   int record_varid[REC_COUNT];
   int stat_varid[STAT_COUNT];
@@ -177,6 +197,13 @@ static cs_status define_coordinates(cs_ncout *o, cs_error *err)
                    err, "reaction dimension"));
   CS_CALL(nc_check(nc_def_dim(o->ncid, "species", (size_t)c->n_species, &o->dim[DIM_SPECIES]),
                    err, "species dimension"));
+  CS_CALL(nc_check(nc_def_dim(o->ncid, "quantile", N_QUANTILES, &o->dim[DIM_QUANTILE]), err,
+                   "quantile dimension"));
+  CS_CALL(nc_check(nc_def_dim(o->ncid, "chunk", o->n_chunks, &o->dim[DIM_CHUNK]), err,
+                   "chunk dimension"));
+  const var_spec quantile = {"quantile", NC_DOUBLE, 1, {DIM_QUANTILE, 0, 0}, "1",
+                             "probability of the burden quantile", false};
+  CS_CALL(define_var(o, &quantile, &o->quantile_varid, err));
 
   /* Time 0 is enrolment: treatment starts after the patient's start delay. */
   const char *units = "days since enrolment";
@@ -211,6 +238,16 @@ static cs_status define_global_attributes(const cs_ncout *o, const cs_run_info *
   CS_CALL(put_text_att(id, NC_GLOBAL, "cohort_path", c->path, err));
   CS_CALL(put_text_att(id, NC_GLOBAL, "cohort_yaml", c->text, err));
   CS_CALL(put_text_att(id, NC_GLOBAL, "overrides", c->overrides, err));
+  /* The same, one string per --set argument, so verify and merge can reload the cohort
+   * exactly (values may contain spaces). */
+  const char **list = calloc((size_t)info->n_sets + 1, sizeof *list);
+  if (list == NULL)
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory writing overrides");
+  for (int i = 0; i < info->n_sets; i++)
+    list[i] = info->sets[i];
+  const int rc = nc_put_att_string(id, NC_GLOBAL, "override_list", (size_t)info->n_sets, list);
+  free(list);
+  CS_CALL(nc_check(rc, err, "override_list"));
   CS_CALL(nc_check(nc_put_att_ulonglong(id, NC_GLOBAL, "seed", NC_UINT64, 1, &seed), err, "seed"));
   CS_CALL(nc_check(nc_put_att_ulonglong(id, NC_GLOBAL, "n_patients", NC_UINT64, 1, &n_patients),
                    err, "n_patients"));
@@ -223,6 +260,18 @@ static cs_status define_global_attributes(const cs_ncout *o, const cs_run_info *
                    "mpi_ranks"));
   CS_CALL(put_text_att(id, NC_GLOBAL, "hostname", info->hostname, err));
   CS_CALL(put_text_att(id, NC_GLOBAL, "slurm_job_id", info->slurm_job_id, err));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "slurm_array_job_id", info->slurm_array_job_id, err));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "slurm_array_task_id", info->slurm_array_task_id, err));
+  const unsigned long long first = info->first_patient, chunk = info->chunk_size;
+  const int shard[2] = {info->shard_index, info->shard_count};
+  CS_CALL(nc_check(nc_put_att_int(id, NC_GLOBAL, "shard_index", NC_INT, 1, &shard[0]), err,
+                   "shard_index"));
+  CS_CALL(nc_check(nc_put_att_int(id, NC_GLOBAL, "shard_count", NC_INT, 1, &shard[1]), err,
+                   "shard_count"));
+  CS_CALL(nc_check(nc_put_att_ulonglong(id, NC_GLOBAL, "shard_first_patient", NC_UINT64, 1, &first),
+                   err, "shard_first_patient"));
+  CS_CALL(nc_check(nc_put_att_ulonglong(id, NC_GLOBAL, "chunk_size", NC_UINT64, 1, &chunk), err,
+                   "chunk_size"));
   return CS_OK;
 }
 
@@ -252,6 +301,12 @@ static cs_status define_all(cs_ncout *o, const cs_run_info *info, cs_error *err)
     CS_CALL(define_var(o, &record_var[v], &o->record_varid[v], err));
   for (int v = 0; v < STAT_COUNT; v++)
     CS_CALL(define_var(o, &stat_var[v], &o->stat_varid[v], err));
+  const var_spec quantiles = {"burden_quantiles", NC_DOUBLE, 3, {DIM_ARM, DIM_TIME, DIM_QUANTILE},
+                              "cells", "quantiles of the tumour burden over patients", false};
+  CS_CALL(define_var(o, &quantiles, &o->burden_quantiles_varid, err));
+  const var_spec done = {"chunk_done", NC_UBYTE, 1, {DIM_CHUNK, 0, 0}, "1",
+                         "1 = every patient of this checkpoint chunk is written", false};
+  CS_CALL(define_var(o, &done, &o->chunk_done_varid, err));
   CS_CALL(define_global_attributes(o, info, err));
   return nc_check(nc_enddef(o->ncid), err, "leaving define mode");
 }
@@ -271,7 +326,9 @@ cs_status cs_ncout_define(int ncid, const cs_cohort *cohort, const cs_run_info *
   }
   o->ncid = ncid;
   o->cohort = cohort;
-  o->n_patients = info->n_patients;
+  o->n_patients = info->file_patients;
+  o->first_patient = info->first_patient;
+  o->n_chunks = cs_ncout_chunk_count(info->file_patients, info->chunk_size);
   const cs_status status = define_all(o, info, err);
   if (status != CS_OK) {
     cs_ncout_destroy(&o);
@@ -331,7 +388,7 @@ static cs_status write_coordinates(const cs_ncout *o, cs_error *err)
 static cs_status put_block(const cs_ncout *o, int v, const cs_records *r, size_t width,
                            const void *data, cs_error *err)
 {
-  const size_t start[3] = {0, r->first_patient, 0};
+  const size_t start[3] = {0, r->first_patient - o->first_patient, 0};
   const size_t count[3] = {(size_t)r->n_arms, r->n_patients, width};
   return nc_check(nc_put_vara(o->ncid, o->record_varid[v], start, count, data), err,
                   record_var[v].name);
@@ -342,7 +399,7 @@ static cs_status put_block(const cs_ncout *o, int v, const cs_records *r, size_t
 static cs_status write_patient_columns(const cs_ncout *o, const cs_records *r, cs_error *err)
 {
   const cs_cohort *c = o->cohort;
-  const size_t start = r->first_patient, count = r->n_patients;
+  const size_t start = r->first_patient - o->first_patient, count = r->n_patients;
   double *column = malloc((r->n_patients + 1) * sizeof *column);
   unsigned char *flags = malloc(r->n_patients + 1);
   cs_status status = CS_OK;
@@ -391,6 +448,35 @@ cs_status cs_ncout_write_records(const cs_ncout *o, const cs_records *r, cs_erro
   return put_block(o, REC_BURDEN, r, r->n_grid, r->burden, err);
 }
 
+size_t cs_ncout_chunk_size(size_t n_patients)
+{
+  const size_t size = (n_patients + 1023) / 1024;
+  return size < 1 ? 1 : size;
+}
+
+size_t cs_ncout_chunk_count(size_t patients, size_t chunk_size)
+{
+  return (patients + chunk_size - 1) / chunk_size;
+}
+
+cs_status cs_ncout_mark_done(const cs_ncout *o, size_t chunk, cs_error *err)
+{
+  const unsigned char done = 1;
+  return nc_check(nc_put_var1_uchar(o->ncid, o->chunk_done_varid, &chunk, &done), err,
+                  "chunk_done");
+}
+
+cs_status cs_ncout_read_done(const cs_ncout *o, unsigned char *done, cs_error *err)
+{
+  const size_t start = 0, count = o->n_chunks;
+  CS_CALL(nc_check(nc_get_vara_uchar(o->ncid, o->chunk_done_varid, &start, &count, done), err,
+                   "chunk_done"));
+  /* Chunks never written hold the fill value (255), not 0: only 1 means done. */
+  for (size_t c = 0; c < count; c++)
+    done[c] = done[c] == 1;
+  return CS_OK;
+}
+
 static cs_status write_statistics(const cs_ncout *o, const cs_statistics *s, cs_error *err)
 {
   const void *data[STAT_COUNT] = {
@@ -431,7 +517,63 @@ static cs_status read_columns(int ncid, int n_arms, size_t n_patients, double *o
   return CS_OK;
 }
 
-static cs_status finalize_open_file(cs_ncout *o, double wall_seconds, cs_error *err)
+/* Quantiles of the burden over patients, per arm and grid time, read one (arm, time)
+ * column at a time so memory stays at one value per patient. Type 7 quantiles (linear
+ * interpolation, R's default; GSL's gsl_stats_quantile_from_sorted_data). */
+static cs_status write_burden_quantiles(const cs_ncout *o, cs_error *err)
+{
+  const cs_cohort *c = o->cohort;
+  const size_t n_grid = cs_outcome_grid_size(c);
+  int burden_varid;
+  CS_CALL(nc_check(nc_inq_varid(o->ncid, "burden", &burden_varid), err, "burden"));
+  CS_CALL(nc_check(nc_put_var_double(o->ncid, o->quantile_varid, burden_quantile), err,
+                   "quantile"));
+  double *column = malloc((o->n_patients + 1) * sizeof *column);
+  if (column == NULL)
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory computing burden quantiles");
+  cs_status status = CS_OK;
+  for (size_t a = 0; a < (size_t)c->n_arms && status == CS_OK; a++)
+    for (size_t k = 0; k < n_grid && status == CS_OK; k++) {
+      const size_t start[3] = {a, 0, k}, count[3] = {1, o->n_patients, 1};
+      status = nc_check(nc_get_vara_double(o->ncid, burden_varid, start, count, column), err,
+                        "burden");
+      if (status != CS_OK || o->n_patients == 0)
+        continue;
+      gsl_sort(column, 1, o->n_patients);
+      double values[N_QUANTILES];
+      for (size_t q = 0; q < N_QUANTILES; q++)
+        values[q] = gsl_stats_quantile_from_sorted_data(column, 1, o->n_patients,
+                                                        burden_quantile[q]);
+      const size_t at[3] = {a, k, 0}, span[3] = {1, 1, N_QUANTILES};
+      status = nc_check(nc_put_vara_double(o->ncid, o->burden_quantiles_varid, at, span, values),
+                        err, "burden_quantiles");
+    }
+  free(column);
+  return status;
+}
+
+static cs_status write_end_provenance(const cs_ncout *o, const cs_run_end *end, cs_error *err)
+{
+  const int id = o->ncid;
+  double most = 0, total = 0;
+  for (int r = 0; r < end->n_ranks; r++) {
+    most = end->busy_seconds[r] > most ? end->busy_seconds[r] : most;
+    total += end->busy_seconds[r];
+  }
+  /* max over mean of the ranks' busy times: 1 is perfect balance. */
+  const double imbalance = total > 0 ? most / (total / end->n_ranks) : 1.0;
+  CS_CALL(put_text_att(id, NC_GLOBAL, "ended", end->ended, err));
+  CS_CALL(nc_check(nc_put_att_double(id, NC_GLOBAL, "wall_time_seconds", NC_DOUBLE, 1,
+                                     &end->wall_seconds),
+                   err, "wall_time_seconds"));
+  CS_CALL(nc_check(nc_put_att_double(id, NC_GLOBAL, "rank_busy_seconds", NC_DOUBLE,
+                                     (size_t)end->n_ranks, end->busy_seconds),
+                   err, "rank_busy_seconds"));
+  return nc_check(nc_put_att_double(id, NC_GLOBAL, "load_imbalance", NC_DOUBLE, 1, &imbalance),
+                  err, "load_imbalance");
+}
+
+static cs_status finalize_open_file(cs_ncout *o, const cs_run_end *end, cs_error *err)
 {
   const cs_cohort *c = o->cohort;
   const size_t n = o->n_patients * (size_t)c->n_arms + 1;
@@ -460,9 +602,9 @@ static cs_status finalize_open_file(cs_ncout *o, double wall_seconds, cs_error *
   if (status == CS_OK)
     status = write_statistics(o, statistics, err);
   if (status == CS_OK)
-    status = nc_check(nc_put_att_double(o->ncid, NC_GLOBAL, "wall_time_seconds", NC_DOUBLE, 1,
-                                        &wall_seconds),
-                      err, "wall_time_seconds");
+    status = write_burden_quantiles(o, err);
+  if (status == CS_OK)
+    status = write_end_provenance(o, end, err);
 cleanup:
   cs_statistics_destroy(&statistics);
   free(os_time);
@@ -477,29 +619,273 @@ cleanup:
 /* Finds the ids of an existing file's variables, as cs_ncout_define made them. */
 static cs_status lookup_ids(cs_ncout *o, cs_error *err)
 {
-  int patient_dim;
-  CS_CALL(nc_check(nc_inq_dimid(o->ncid, "patient", &patient_dim), err, "patient dimension"));
-  CS_CALL(nc_check(nc_inq_dimlen(o->ncid, patient_dim, &o->n_patients), err, "patient"));
+  const cs_cohort *c = o->cohort;
+  int dim;
+  CS_CALL(nc_check(nc_inq_dimid(o->ncid, "patient", &dim), err, "patient dimension"));
+  CS_CALL(nc_check(nc_inq_dimlen(o->ncid, dim, &o->n_patients), err, "patient"));
+  CS_CALL(nc_check(nc_inq_dimid(o->ncid, "chunk", &dim), err, "chunk dimension"));
+  CS_CALL(nc_check(nc_inq_dimlen(o->ncid, dim, &o->n_chunks), err, "chunk"));
+  unsigned long long first;
+  CS_CALL(nc_check(nc_get_att_ulonglong(o->ncid, NC_GLOBAL, "shard_first_patient", &first), err,
+                   "shard_first_patient"));
+  o->first_patient = (size_t)first;
+  for (int v = 0; v < REC_COUNT; v++)
+    CS_CALL(nc_check(nc_inq_varid(o->ncid, record_var[v].name, &o->record_varid[v]), err,
+                     record_var[v].name));
   for (int v = 0; v < STAT_COUNT; v++)
     CS_CALL(nc_check(nc_inq_varid(o->ncid, stat_var[v].name, &o->stat_varid[v]), err,
                      stat_var[v].name));
-  CS_CALL(nc_check(nc_inq_varid(o->ncid, "time", &o->time_varid), err, "time"));
-  CS_CALL(nc_check(nc_inq_varid(o->ncid, "arm_name", &o->arm_name_varid), err, "arm_name"));
-  CS_CALL(nc_check(nc_inq_varid(o->ncid, "reaction_name", &o->reaction_name_varid), err,
-                   "reaction_name"));
-  CS_CALL(nc_check(nc_inq_varid(o->ncid, "species_name", &o->species_name_varid), err,
-                   "species_name"));
+  char name[CS_NAME_MAX + 8];
+  for (int p = 0; p < c->n_params; p++) {
+    snprintf(name, sizeof name, "param_%s", c->param[p].name);
+    CS_CALL(nc_check(nc_inq_varid(o->ncid, name, &o->param_varid[p]), err, name));
+  }
+  for (int t = 0; t < c->n_traits; t++) {
+    snprintf(name, sizeof name, "trait_%s", c->trait[t].name);
+    CS_CALL(nc_check(nc_inq_varid(o->ncid, name, &o->trait_varid[t]), err, name));
+  }
+  const struct {
+    const char *name;
+    int *varid;
+  } named[] = {{"start_delay", &o->start_delay_varid},
+               {"time", &o->time_varid},
+               {"arm_name", &o->arm_name_varid},
+               {"reaction_name", &o->reaction_name_varid},
+               {"species_name", &o->species_name_varid},
+               {"quantile", &o->quantile_varid},
+               {"burden_quantiles", &o->burden_quantiles_varid},
+               {"chunk_done", &o->chunk_done_varid}};
+  for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+    CS_CALL(nc_check(nc_inq_varid(o->ncid, named[i].name, named[i].varid), err, named[i].name));
   return CS_OK;
 }
 
-cs_status cs_ncout_finalize(const char *path, const cs_cohort *cohort, double wall_seconds,
+/* A text attribute's value, allocated (NULL if missing). */
+static char *text_attribute(int ncid, const char *name)
+{
+  size_t length;
+  if (nc_inq_attlen(ncid, NC_GLOBAL, name, &length) != NC_NOERR)
+    return NULL;
+  char *value = malloc(length + 1);
+  if (value != NULL && nc_get_att_text(ncid, NC_GLOBAL, name, value) != NC_NOERR) {
+    free(value);
+    return NULL;
+  }
+  if (value != NULL)
+    value[length] = '\0';
+  return value;
+}
+
+static bool same_text(int ncid, const char *name, const char *expected)
+{
+  char *value = text_attribute(ncid, name);
+  const bool same = value != NULL && strcmp(value, expected) == 0;
+  free(value);
+  return same;
+}
+
+static bool same_number(int ncid, const char *name, unsigned long long expected)
+{
+  unsigned long long value;
+  return nc_get_att_ulonglong(ncid, NC_GLOBAL, name, &value) == NC_NOERR && value == expected;
+}
+
+static bool same_int(int ncid, const char *name, int expected)
+{
+  int value;
+  return nc_get_att_int(ncid, NC_GLOBAL, name, &value) == NC_NOERR && value == expected;
+}
+
+/* Everything that makes two runs the same run (the determinism contract's inputs, plus
+ * the layout of shards and chunks), checked attribute by attribute. */
+static cs_status check_identity(int ncid, const char *what, const cs_cohort *c,
+                                const cs_run_info *info, cs_error *err)
+{
+  const char *differs = NULL;
+  if (!same_text(ncid, "cohort_yaml", c->text))
+    differs = "the cohort file's text";
+  else if (!same_text(ncid, "overrides", c->overrides))
+    differs = "the --set overrides";
+  else if (!same_number(ncid, "seed", info->seed))
+    differs = "the seed (-s)";
+  else if (!same_number(ncid, "n_patients", info->n_patients))
+    differs = "the number of patients (-n)";
+  else if (!same_int(ncid, "shard_index", info->shard_index) ||
+           !same_int(ncid, "shard_count", info->shard_count))
+    differs = "the shard (--shard)";
+  else if (!same_number(ncid, "chunk_size", info->chunk_size))
+    differs = "the checkpoint chunking";
+  else if (!same_text(ncid, "software_version", CS_VERSION_STRING))
+    differs = "the cohortsim version";
+  if (differs != NULL)
+    return cs_error_set(err, CS_ERR_USAGE,
+                        "'%s' is from a different run: %s differs; remove it, or repeat the "
+                        "original command",
+                        what, differs);
+  return CS_OK;
+}
+
+cs_status cs_ncout_open(int ncid, const cs_cohort *cohort, const cs_run_info *info,
+                        cs_ncout **out, cs_error *err)
+{
+  *out = NULL;
+  char path[4096] = "the partial output";
+  size_t length;
+  if (nc_inq_path(ncid, &length, NULL) == NC_NOERR && length < sizeof path)
+    nc_inq_path(ncid, NULL, path);
+  CS_CALL(check_identity(ncid, path, cohort, info, err));
+  cs_ncout *o = calloc(1, sizeof *o);
+  if (o != NULL) {
+    o->param_varid = calloc((size_t)cohort->n_params + 1, sizeof *o->param_varid);
+    o->trait_varid = calloc((size_t)cohort->n_traits + 1, sizeof *o->trait_varid);
+  }
+  if (o == NULL || o->param_varid == NULL || o->trait_varid == NULL) {
+    cs_ncout_destroy(&o);
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory reopening the output file");
+  }
+  o->ncid = ncid;
+  o->cohort = cohort;
+  const cs_status status = lookup_ids(o, err);
+  if (status != CS_OK) {
+    cs_ncout_destroy(&o);
+    return status;
+  }
+  *out = o;
+  return CS_OK;
+}
+
+cs_status cs_ncout_check_same_run(const char *path, const cs_cohort *cohort,
+                                  const cs_run_info *info, cs_error *err)
+{
+  int ncid;
+  CS_CALL(nc_check(nc_open(path, NC_NOWRITE, &ncid), err, path));
+  const cs_status status = check_identity(ncid, path, cohort, info, err);
+  nc_close(ncid);
+  return status;
+}
+
+cs_status cs_ncout_finalize(const char *path, const cs_cohort *cohort, const cs_run_end *end,
                             cs_error *err)
 {
   cs_ncout o = {.cohort = cohort};
-  CS_CALL(nc_check(nc_open(path, NC_WRITE, &o.ncid), err, path));
-  cs_status status = lookup_ids(&o, err);
-  if (status == CS_OK)
-    status = finalize_open_file(&o, wall_seconds, err);
-  const cs_status close_status = nc_check(nc_close(o.ncid), err, path);
-  return status != CS_OK ? status : close_status;
+  o.param_varid = calloc((size_t)cohort->n_params + 1, sizeof *o.param_varid);
+  o.trait_varid = calloc((size_t)cohort->n_traits + 1, sizeof *o.trait_varid);
+  cs_status status = o.param_varid == NULL || o.trait_varid == NULL
+                         ? cs_error_set(err, CS_ERR_NOMEM, "out of memory finishing the output")
+                         : nc_check(nc_open(path, NC_WRITE, &o.ncid), err, path);
+  if (status == CS_OK) {
+    status = lookup_ids(&o, err);
+    if (status == CS_OK)
+      status = finalize_open_file(&o, end, err);
+    const cs_status close_status = nc_check(nc_close(o.ncid), err, path);
+    status = status != CS_OK ? status : close_status;
+  }
+  free(o.param_varid);
+  free(o.trait_varid);
+  return status;
+}
+
+cs_status cs_ncout_patient_vars(int ncid, cs_patient_var **vars, int *n_vars, cs_error *err)
+{
+  int n_all, patient_dim;
+  *vars = NULL;
+  *n_vars = 0;
+  CS_CALL(nc_check(nc_inq_dimid(ncid, "patient", &patient_dim), err, "patient dimension"));
+  CS_CALL(nc_check(nc_inq_nvars(ncid, &n_all), err, "variables"));
+  cs_patient_var *list = calloc((size_t)n_all + 1, sizeof *list);
+  if (list == NULL)
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory listing variables");
+  int n = 0;
+  for (int varid = 0; varid < n_all; varid++) {
+    cs_patient_var *v = &list[n];
+    nc_type type;
+    int dims[8];
+    int rc = nc_inq_varndims(ncid, varid, &v->n_dims);
+    if (rc == NC_NOERR && v->n_dims > 8)
+      rc = NC_EMAXDIMS;
+    if (rc == NC_NOERR)
+      rc = nc_inq_var(ncid, varid, v->name, &type, NULL, dims, NULL);
+    if (rc == NC_NOERR)
+      rc = nc_inq_type(ncid, type, NULL, &v->type_size);
+    v->patient_axis = -1;
+    for (int d = 0; d < v->n_dims && rc == NC_NOERR; d++) {
+      rc = nc_inq_dimlen(ncid, dims[d], &v->length[d]);
+      if (dims[d] == patient_dim)
+        v->patient_axis = d;
+    }
+    if (rc != NC_NOERR) {
+      free(list);
+      return nc_check(rc, err, "inspecting variables");
+    }
+    v->varid = varid;
+    if (v->patient_axis >= 0)
+      n++;
+  }
+  *vars = list;
+  *n_vars = n;
+  return CS_OK;
+}
+
+size_t cs_ncout_patient_bytes(const cs_patient_var *v)
+{
+  size_t bytes = v->type_size;
+  for (int d = 0; d < v->n_dims; d++)
+    if (d != v->patient_axis)
+      bytes *= v->length[d];
+  return bytes;
+}
+
+static void patient_slab(const cs_patient_var *v, size_t first, size_t count, size_t *start,
+                         size_t *span)
+{
+  for (int d = 0; d < v->n_dims; d++) {
+    start[d] = d == v->patient_axis ? first : 0;
+    span[d] = d == v->patient_axis ? count : v->length[d];
+  }
+}
+
+cs_status cs_ncout_get_patients(int ncid, const cs_patient_var *v, size_t first, size_t count,
+                                void *values, cs_error *err)
+{
+  size_t start[8], span[8];
+  patient_slab(v, first, count, start, span);
+  return nc_check(nc_get_vara(ncid, v->varid, start, span, values), err, v->name);
+}
+
+cs_status cs_ncout_put_patients(int ncid, const cs_patient_var *v, size_t first, size_t count,
+                                const void *values, cs_error *err)
+{
+  size_t start[8], span[8];
+  patient_slab(v, first, count, start, span);
+  return nc_check(nc_put_vara(ncid, v->varid, start, span, values), err, v->name);
+}
+
+cs_status cs_ncout_get_overrides(int ncid, char ***sets, int *n_sets, cs_error *err)
+{
+  size_t n;
+  *sets = NULL;
+  *n_sets = 0;
+  CS_CALL(nc_check(nc_inq_attlen(ncid, NC_GLOBAL, "override_list", &n), err, "override_list"));
+  char **strings = calloc(n + 1, sizeof *strings);
+  if (strings == NULL)
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory reading overrides");
+  if (n > 0) {
+    const int rc = nc_get_att_string(ncid, NC_GLOBAL, "override_list", strings);
+    if (rc != NC_NOERR) {
+      free(strings);
+      return nc_check(rc, err, "override_list");
+    }
+  }
+  *sets = strings;
+  *n_sets = (int)n;
+  return CS_OK;
+}
+
+void cs_ncout_free_strings(char **strings, int n)
+{
+  if (strings == NULL)
+    return;
+  if (n > 0)
+    nc_free_string((size_t)n, strings);
+  free(strings);
 }

@@ -92,25 +92,49 @@ static cs_status run_arm(cs_patient_sim *s, uint64_t seed, size_t patient, int a
   return CS_OK;
 }
 
-cs_status cs_patient_sim_run(cs_patient_sim *s, uint64_t seed, size_t patient,
-                             cs_records *records, cs_error *err)
+/* The patient's parameters and traits, the same in every arm. */
+static cs_status sample_patient(cs_patient_sim *s, uint64_t seed, size_t patient,
+                                cs_records *records, double **param, cs_error *err)
 {
   const cs_cohort *cohort = cs_model_cohort(s->model);
   const size_t i = patient - records->first_patient;
-  double *param = cs_records_param_row(records, i);
+  *param = cs_records_param_row(records, i);
   cs_rng_select_stream(s->rng, seed, patient, CS_STREAM_PARAMS, 0);
-  cs_status status =
-      cs_population_sample(cohort, s->rng, param, cs_records_trait_row(records, i), err);
-  if (status != CS_OK) {
+  const cs_status status =
+      cs_population_sample(cohort, s->rng, *param, cs_records_trait_row(records, i), err);
+  if (status != CS_OK)
     cs_error_add_context(err, "patient %zu", patient);
-    return status;
-  }
-  for (int arm = 0; arm < cohort->n_arms; arm++) {
-    status = run_arm(s, seed, patient, arm, param, records, err);
-    if (status != CS_OK) {
-      cs_error_add_context(err, "patient %zu, arm '%s'", patient, cohort->arm[arm].name);
-      return status;
-    }
-  }
+  return status;
+}
+
+static cs_status run_arm_in_context(cs_patient_sim *s, uint64_t seed, size_t patient, int arm,
+                                    const double *param, cs_records *records, cs_error *err)
+{
+  const cs_status status = run_arm(s, seed, patient, arm, param, records, err);
+  if (status != CS_OK)
+    cs_error_add_context(err, "patient %zu, arm '%s'", patient,
+                         cs_model_cohort(s->model)->arm[arm].name);
+  return status;
+}
+
+cs_status cs_patient_sim_run(cs_patient_sim *s, uint64_t seed, size_t patient,
+                             cs_records *records, cs_error *err)
+{
+  double *param;
+  CS_CALL(sample_patient(s, seed, patient, records, &param, err));
+  for (int arm = 0; arm < cs_model_cohort(s->model)->n_arms; arm++)
+    CS_CALL(run_arm_in_context(s, seed, patient, arm, param, records, err));
   return CS_OK;
+}
+
+cs_status cs_patient_sim_trace(cs_patient_sim *s, uint64_t seed, size_t patient, int arm,
+                               cs_trajectory_sampler *sampler, cs_records *records,
+                               cs_error *err)
+{
+  double *param;
+  CS_CALL(sample_patient(s, seed, patient, records, &param, err));
+  cs_trajectory_set_sampler(s->trajectory, sampler);
+  const cs_status status = run_arm_in_context(s, seed, patient, arm, param, records, err);
+  cs_trajectory_set_sampler(s->trajectory, NULL);
+  return status;
 }

@@ -1,6 +1,13 @@
-/* `cohortsim run` over MPI: load the cohort everywhere, create the output file, simulate
- * each rank's block of patients, write the blocks in parallel, then complete the file
- * (coordinates, statistics) on rank 0 and rename it into place. */
+/* `cohortsim run` over MPI.
+ *
+ * Every rank loads the cohort (rank 0 reads the file and broadcasts it). The output is
+ * created under a temporary name (OUT.nc.partial) before any simulation, or reopened
+ * with --resume. Chunks of patients are handed out dynamically (scheduler.c); each
+ * finished chunk is written at its patients' indices and then marked done in the file,
+ * so the file itself is the checkpoint. When all chunks are done, rank 0 completes the
+ * file (coordinates, cohort statistics from the records, provenance) and renames it into
+ * place. A stop request ends the run after the current patient, with a file that
+ * --resume continues. */
 #include "driver.h"
 
 #include <errno.h>
@@ -10,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +26,7 @@
 #include "cohortsim/patient.h"
 #include "cohortsim/records.h"
 #include "progress.h"
+#include "scheduler.h"
 
 static int world_rank(void)
 {
@@ -103,126 +112,283 @@ static void utc_timestamp(char *out, size_t size)
   strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &utc);
 }
 
-/* Creates the output under its temporary name and defines the schema, before any
- * simulation, so a bad path fails in seconds rather than after hours. Collective. */
-static cs_status create_output(const char *partial_path, const cs_cohort *cohort,
-                               const cs_run_options *options, int *ncid, cs_ncout **out,
-                               cs_error *err)
+static const char *environment(const char *name)
 {
-  /* Every rank must pass the same attribute values: rank 0's host and clock stand for
-   * the job. */
-  char hostname[256] = "", created[32];
-  gethostname(hostname, sizeof hostname - 1);
-  utc_timestamp(created, sizeof created);
-  MPI_Bcast(hostname, sizeof hostname, MPI_CHAR, 0, MPI_COMM_WORLD);
-  MPI_Bcast(created, sizeof created, MPI_CHAR, 0, MPI_COMM_WORLD);
-  const char *job = getenv("SLURM_JOB_ID");
-  const cs_run_info info = {.seed = options->seed,
-                            .n_patients = options->n_patients,
-                            .mpi_ranks = world_size(),
-                            .hostname = hostname,
-                            .slurm_job_id = job != NULL ? job : "",
-                            .created = created};
-  cs_status status = cs_driver_agree(cs_ncout_par_create(partial_path, ncid, err), err);
-  if (status != CS_OK)
-    return status;
-  status = cs_driver_agree(cs_ncout_define(*ncid, cohort, &info, out, err), err);
+  const char *value = getenv(name);
+  return value != NULL ? value : "";
+}
+
+static bool file_exists(const char *path)
+{
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+/* Everything about this run that the file records. Every rank passes the same values:
+ * rank 0's host and clock stand for the job. */
+typedef struct run_context {
+  cs_run_info info;
+  char hostname[256];
+  char created[32];
+  char partial_path[PATH_MAX];
+  double t_start;
+  double busy_seconds; /* this rank's time simulating */
+} run_context;
+
+static cs_status prepare_context(const cs_run_options *options, run_context *run, cs_error *err)
+{
+  const size_t n = options->n_patients;
+  const size_t k = (size_t)options->shard_index, shards = (size_t)options->shard_count;
+  run->t_start = MPI_Wtime();
+  gethostname(run->hostname, sizeof run->hostname - 1);
+  utc_timestamp(run->created, sizeof run->created);
+  MPI_Bcast(run->hostname, sizeof run->hostname, MPI_CHAR, 0, MPI_COMM_WORLD);
+  MPI_Bcast(run->created, sizeof run->created, MPI_CHAR, 0, MPI_COMM_WORLD);
+  run->info = (cs_run_info){
+      .seed = options->seed,
+      .n_patients = n,
+      .first_patient = n * k / shards,
+      .file_patients = n * (k + 1) / shards - n * k / shards,
+      .shard_index = options->shard_index,
+      .shard_count = options->shard_count,
+      .chunk_size = cs_ncout_chunk_size(n),
+      .mpi_ranks = world_size(),
+      .hostname = run->hostname,
+      .slurm_job_id = environment("SLURM_JOB_ID"),
+      .slurm_array_job_id = environment("SLURM_ARRAY_JOB_ID"),
+      .slurm_array_task_id = environment("SLURM_ARRAY_TASK_ID"),
+      .created = run->created,
+      .n_sets = options->n_sets,
+      .sets = options->sets,
+  };
+  CS_CHECK(run->info.file_patients > 0, err, CS_ERR_USAGE,
+           "shard %d of %d has no patients: use fewer shards than the %zu patients",
+           options->shard_index, options->shard_count, n);
+  const int length = snprintf(run->partial_path, sizeof run->partial_path, "%s.partial",
+                              options->output_path);
+  CS_CHECK(length > 0 && (size_t)length < sizeof run->partial_path, err, CS_ERR_USAGE,
+           "output path too long: %s", options->output_path);
+  return CS_OK;
+}
+
+/* Creates OUT.nc.partial and its schema, or with --resume reopens it and reads which
+ * chunks are done. Before any simulation, so a bad path fails in seconds. Collective. */
+static cs_status open_output(const cs_cohort *cohort, const cs_run_options *options,
+                             run_context *run, int *ncid, cs_ncout **out, unsigned char *done,
+                             cs_error *err)
+{
+  int resuming = options->resume && world_rank() == 0 && file_exists(run->partial_path);
+  MPI_Bcast(&resuming, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  cs_status status;
+  if (resuming) {
+    status = cs_driver_agree(cs_ncout_par_open(run->partial_path, ncid, err), err);
+    if (status != CS_OK)
+      return status;
+    status = cs_driver_agree(cs_ncout_open(*ncid, cohort, &run->info, out, err), err);
+    if (status == CS_OK)
+      status = cs_driver_agree(cs_ncout_read_done(*out, done, err), err);
+  } else {
+    status = cs_driver_agree(cs_ncout_par_create(run->partial_path, ncid, err), err);
+    if (status != CS_OK)
+      return status;
+    status = cs_driver_agree(cs_ncout_define(*ncid, cohort, &run->info, out, err), err);
+  }
   if (status == CS_OK)
-    status = cs_driver_agree(cs_ncout_par_collective(*ncid, err), err);
+    status = cs_driver_agree(cs_ncout_par_independent(*ncid, err), err);
   if (status != CS_OK)
     nc_close(*ncid);
   return status;
 }
 
-/* This rank's share: a contiguous block, so every rank writes one hyperslab. */
-static void block_of_rank(size_t n_patients, size_t *first, size_t *count)
+/* Simulates and writes one chunk; returns early (chunk not marked done) on a stop. */
+static cs_status run_chunk(cs_patient_sim *sim, const cs_ncout *out, const cs_run_options *options,
+                           const run_context *run, cs_records *records, cs_scheduler *scheduler,
+                           cs_progress *progress, size_t chunk, bool *stopped, cs_error *err)
 {
-  const size_t rank = (size_t)world_rank(), size = (size_t)world_size();
-  *first = n_patients * rank / size;
-  *count = n_patients * (rank + 1) / size - *first;
+  const size_t size = run->info.chunk_size;
+  const size_t first = run->info.first_patient + chunk * size;
+  const size_t end = run->info.first_patient +
+                     (chunk * size + size < run->info.file_patients ? chunk * size + size
+                                                                    : run->info.file_patients);
+  records->first_patient = first;
+  records->n_patients = end - first;
+  for (size_t patient = first; patient < end; patient++) {
+    CS_CALL(cs_patient_sim_run(sim, options->seed, patient, records, err));
+    if (cs_scheduler_stopping(scheduler)) {
+      *stopped = true;
+      return CS_OK;
+    }
+    if (progress->enabled)
+      cs_progress_update(progress, cs_scheduler_chunks_finished(scheduler) * size);
+  }
+  CS_CALL(cs_ncout_write_records(out, records, err));
+  CS_CALL(cs_ncout_mark_done(out, chunk, err));
+  cs_scheduler_finished(scheduler);
+  return CS_OK;
 }
 
-static cs_status simulate_block(const cs_model *model, const cs_run_options *options,
-                                cs_records *records, cs_error *err)
+/* This rank's part: take chunks until none is left or a stop is requested. */
+static cs_status simulate(const cs_model *model, const cs_ncout *out,
+                          const cs_run_options *options, run_context *run, const size_t *todo,
+                          size_t n_todo, bool *stopped, cs_error *err)
 {
+  const cs_cohort *cohort = cs_model_cohort(model);
   cs_patient_sim *sim = NULL;
-  CS_CALL(cs_patient_sim_create(model, &sim, err));
+  cs_records *records = NULL;
+  cs_scheduler *scheduler = NULL;
+  cs_status status = cs_patient_sim_create(model, &sim, err);
+  if (status == CS_OK)
+    status = cs_records_create(cohort, 0, run->info.chunk_size, &records, err);
+  status = cs_driver_agree(status, err);
+  if (status == CS_OK)
+    status = cs_scheduler_create(todo, n_todo, &scheduler, err);
+  if (status != CS_OK)
+    goto cleanup;
+
   cs_progress progress;
-  cs_progress_begin(&progress, "cohortsim run (rank 0's share)", records->n_patients,
+  cs_progress_begin(&progress, "cohortsim run", n_todo * run->info.chunk_size,
                     !options->quiet && world_rank() == 0);
-  cs_status status = CS_OK;
-  size_t done = 0;
-  for (; done < records->n_patients && status == CS_OK; done++) {
-    status = cs_patient_sim_run(sim, options->seed, records->first_patient + done, records, err);
-    cs_progress_update(&progress, done + 1);
-  }
-  cs_progress_end(&progress, done);
+  const double t0 = MPI_Wtime();
+  size_t chunk;
+  while (status == CS_OK && !*stopped && cs_scheduler_next(scheduler, &chunk))
+    status = run_chunk(sim, out, options, run, records, scheduler, &progress, chunk, stopped,
+                       err);
+  run->busy_seconds = MPI_Wtime() - t0;
+  *stopped = *stopped || cs_scheduler_stopping(scheduler);
+  /* A failing rank stops the others at their next patient rather than at the end. */
+  if (status != CS_OK)
+    cs_scheduler_request_stop(scheduler);
+  if (progress.enabled && !*stopped)
+    cs_progress_end(&progress, n_todo * run->info.chunk_size);
+  cs_scheduler_destroy(&scheduler);
+
+cleanup:
+  cs_records_destroy(&records);
   cs_patient_sim_destroy(&sim);
   return status;
 }
 
-static cs_status run_cohort(const cs_cohort *cohort, const cs_run_options *options,
-                            const char *partial_path, double t_start, cs_error *err)
+/* The chunks not done yet, in order. */
+static size_t *chunks_to_do(const unsigned char *done, size_t n_chunks, size_t *n_todo)
 {
+  size_t *todo = malloc((n_chunks + 1) * sizeof *todo);
+  *n_todo = 0;
+  if (todo != NULL)
+    for (size_t c = 0; c < n_chunks; c++)
+      if (!done[c])
+        todo[(*n_todo)++] = c;
+  return todo;
+}
+
+static cs_status finish_output(const cs_cohort *cohort, const run_context *run, cs_error *err)
+{
+  double *busy = world_rank() == 0 ? malloc((size_t)world_size() * sizeof *busy) : NULL;
+  MPI_Gather(&run->busy_seconds, 1, MPI_DOUBLE, busy, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  cs_status status = CS_OK;
+  if (world_rank() == 0) {
+    char ended[32];
+    utc_timestamp(ended, sizeof ended);
+    const cs_run_end end = {.wall_seconds = MPI_Wtime() - run->t_start,
+                            .ended = ended,
+                            .busy_seconds = busy,
+                            .n_ranks = world_size()};
+    status = busy == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory")
+                          : cs_ncout_finalize(run->partial_path, cohort, &end, err);
+  }
+  free(busy);
+  return cs_driver_agree(status, err);
+}
+
+static cs_status run_cohort(const cs_cohort *cohort, const cs_run_options *options,
+                            run_context *run, cs_error *err)
+{
+  const size_t n_chunks = cs_ncout_chunk_count(run->info.file_patients, run->info.chunk_size);
+  unsigned char *done = calloc(n_chunks + 1, 1);
+  size_t *todo = NULL, n_todo = 0;
   cs_model *model = NULL;
-  cs_records *records = NULL;
   cs_ncout *out = NULL;
   int ncid = -1;
-  size_t first, count;
-  block_of_rank(options->n_patients, &first, &count);
+  bool stopped = false;
 
-  cs_status status = cs_driver_agree(cs_model_create(cohort, &model, err), err);
+  cs_status status = done == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory") : CS_OK;
   if (status == CS_OK)
-    status = cs_driver_agree(cs_records_create(cohort, first, count, &records, err), err);
+    status = cs_model_create(cohort, &model, err);
+  status = cs_driver_agree(status, err);
+  if (status == CS_OK)
+    status = open_output(cohort, options, run, &ncid, &out, done, err);
   if (status != CS_OK)
     goto cleanup;
-  status = create_output(partial_path, cohort, options, &ncid, &out, err);
-  if (status != CS_OK)
-    goto cleanup;
-  status = cs_driver_agree(simulate_block(model, options, records, err), err);
+  todo = chunks_to_do(done, n_chunks, &n_todo);
+  status = cs_driver_agree(todo == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory") : CS_OK,
+                           err);
   if (status == CS_OK)
-    status = cs_driver_agree(cs_ncout_write_records(out, records, err), err);
+    status = simulate(model, out, options, run, todo, n_todo, &stopped, err);
+  status = cs_driver_agree(status, err);
   const int rc = nc_close(ncid);
   if (status == CS_OK && rc != NC_NOERR)
-    status = cs_error_set(err, CS_ERR_NETCDF, "closing '%s': %s", partial_path, nc_strerror(rc));
+    status = cs_error_set(err, CS_ERR_NETCDF, "closing '%s': %s", run->partial_path,
+                          nc_strerror(rc));
   status = cs_driver_agree(status, err);
-  if (status == CS_OK && world_rank() == 0)
-    status = cs_ncout_finalize(partial_path, cohort, MPI_Wtime() - t_start, err);
-  status = cs_driver_agree(status, err);
+  if (status == CS_OK && stopped)
+    status = cs_error_set(err, CS_ERR_INTERRUPTED,
+                          "stopped by a signal; the finished patients are in '%s': run the "
+                          "same command with --resume to continue",
+                          run->partial_path);
+  if (status == CS_OK)
+    status = finish_output(cohort, run, err);
 
 cleanup:
   cs_ncout_destroy(&out);
-  cs_records_destroy(&records);
   cs_model_destroy(&model);
+  free(todo);
+  free(done);
   return status;
+}
+
+/* --resume on a run that already finished: nothing to do, if it is the same run. */
+static cs_status check_finished(const cs_cohort *cohort, const cs_run_options *options,
+                                const run_context *run, bool *finished, cs_error *err)
+{
+  int complete = options->resume && world_rank() == 0 && !file_exists(run->partial_path) &&
+                 file_exists(options->output_path);
+  MPI_Bcast(&complete, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  *finished = complete;
+  if (!complete)
+    return CS_OK;
+  cs_status status = CS_OK;
+  if (world_rank() == 0)
+    status = cs_ncout_check_same_run(options->output_path, cohort, &run->info, err);
+  return cs_driver_agree(status, err);
 }
 
 cs_status cs_driver_run(const cs_run_options *options, cs_error *err)
 {
-  const double t_start = MPI_Wtime();
   cs_cohort *cohort = NULL;
-  CS_CALL(cs_driver_load_cohort(options->cohort_path, options->n_sets, options->sets, &cohort,
-                                err));
-  /* The file appears under its final name only when complete. */
-  const size_t path_length = strlen(options->output_path) + sizeof ".partial";
-  char *partial_path = malloc(path_length);
-  cs_status status = partial_path == NULL
-                         ? cs_error_set(err, CS_ERR_NOMEM, "out of memory")
-                         : CS_OK;
-  status = cs_driver_agree(status, err);
-  if (status == CS_OK) {
-    snprintf(partial_path, path_length, "%s.partial", options->output_path);
-    status = run_cohort(cohort, options, partial_path, t_start, err);
+  run_context *run = calloc(1, sizeof *run);
+  cs_status status = cs_driver_agree(
+      run == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory") : CS_OK, err);
+  if (status == CS_OK)
+    status = cs_driver_agree(prepare_context(options, run, err), err);
+  if (status == CS_OK)
+    status = cs_driver_load_cohort(options->cohort_path, options->n_sets, options->sets, &cohort,
+                                   err);
+  bool finished = false;
+  if (status == CS_OK)
+    status = check_finished(cohort, options, run, &finished, err);
+  if (status == CS_OK && !finished) {
+    status = run_cohort(cohort, options, run, err);
+    /* The file appears under its final name only when complete; a failed run removes
+     * its partial file unless a resume can use it. */
     if (world_rank() == 0) {
-      if (status == CS_OK && rename(partial_path, options->output_path) != 0)
-        status = cs_error_set(err, CS_ERR_IO, "cannot rename '%s' to '%s': %s", partial_path,
+      if (status == CS_OK && rename(run->partial_path, options->output_path) != 0)
+        status = cs_error_set(err, CS_ERR_IO, "cannot rename '%s' to '%s': %s", run->partial_path,
                               options->output_path, strerror(errno));
-      if (status != CS_OK)
-        remove(partial_path);
+      if (status != CS_OK && status != CS_ERR_INTERRUPTED && !options->resume)
+        remove(run->partial_path);
     }
     status = cs_driver_agree(status, err);
   }
-  free(partial_path);
+  free(run);
   cs_cohort_destroy(&cohort);
   return status;
 }

@@ -18,6 +18,8 @@ typedef struct cs_run_options {
   int n_sets;
   const char *const *sets; /* --set KEY=VALUE arguments */
   bool quiet;
+  bool resume; /* continue OUT.nc.partial if it exists */
+  int shard_index, shard_count; /* --shard K/N: this run is shard K (0-based) of N */
 } cs_run_options;
 
 /* Loads the cohort on every rank: rank 0 reads the file and broadcasts its text, so a
@@ -38,7 +40,11 @@ cs_status cs_driver_agree(cs_status status, cs_error *err);
 /* Creates a NetCDF-4 file for parallel writes by every rank (ncout_par.c). */
 cs_status cs_ncout_par_create(const char *path, int *ncid, cs_error *err);
 
-/* Switches every variable of a parallel file to collective access (ncout_par.c). */
-cs_status cs_ncout_par_collective(int ncid, cs_error *err);
+/* Opens an existing file for parallel writes by every rank (ncout_par.c). */
+cs_status cs_ncout_par_open(const char *path, int *ncid, cs_error *err);
+
+/* Switches every variable of a parallel file to independent access: each rank writes its
+ * chunks when it finishes them, without waiting for the others (ncout_par.c). */
+cs_status cs_ncout_par_independent(int ncid, cs_error *err);
 
 #endif

@@ -10,29 +10,44 @@
 #include <string.h>
 
 #include "cohortsim/cohort.h"
+#include "cohortsim/merge.h"
+#include "cohortsim/verify.h"
 #include "cs_version.h"
 #include "driver.h"
+#include "scheduler.h"
 #include "summary.h"
+#include "trajectory_csv.h"
 
-/* Exit codes (docs/user-guide.md lists them). */
+/* Exit codes (docs/user-guide.md lists them). 75 is EX_TEMPFAIL of sysexits.h: try again
+ * later, which is what a job script should do with an interrupted run. */
 enum {
   EXIT_OK = 0,
   EXIT_FAILURE_RUNTIME = 1,
   EXIT_USAGE = 2,
   EXIT_BAD_COHORT = 3,
   EXIT_IO = 4,
+  EXIT_MISMATCH = 5,
+  EXIT_INTERRUPTED = 75,
 };
 
 static const char usage_text[] =
     "usage: cohortsim COMMAND [options]\n"
     "\n"
-    "  run [COHORT.yaml] [-o OUT.nc] [-n PATIENTS] [-s SEED] [--set KEY=VALUE]... [--quiet]\n"
+    "  run [COHORT.yaml] [-o OUT.nc] [-n PATIENTS] [-s SEED] [--set KEY=VALUE]...\n"
+    "      [--resume] [--shard K/N] [--quiet]\n"
     "        simulate a cohort (default cohort: " CS_DEFAULT_COHORT ")\n"
     "        under MPI: mpirun -n RANKS cohortsim run ... (or srun cohortsim run ...)\n"
     "  check COHORT.yaml [--set KEY=VALUE]...\n"
     "        validate a cohort file and print the resolved model and arms\n"
     "  summary OUT.nc\n"
     "        print the per-arm results of a run\n"
+    "  verify OUT.nc [--sample K]\n"
+    "        re-simulate K patients (default all) from the file alone, compare bit for bit\n"
+    "  trajectory COHORT.yaml --patient I --arm NAME [-o traj.csv] [-s SEED]\n"
+    "      [--set KEY=VALUE]... [--every DAYS]\n"
+    "        one patient's path (every species and drug) as CSV\n"
+    "  merge SHARD.nc... -o OUT.nc\n"
+    "        join the shards of one cohort (--shard K/N runs) into the file of a single run\n"
     "  --version, --help\n";
 
 static int exit_code(cs_status status)
@@ -48,6 +63,10 @@ static int exit_code(cs_status status)
   case CS_ERR_IO:
   case CS_ERR_NETCDF:
     return EXIT_IO;
+  case CS_ERR_MISMATCH:
+    return EXIT_MISMATCH;
+  case CS_ERR_INTERRUPTED:
+    return EXIT_INTERRUPTED;
   default:
     return EXIT_FAILURE_RUNTIME;
   }
@@ -73,92 +92,207 @@ static cs_status parse_count(const char *option, const char *text, uint64_t *val
   return CS_OK;
 }
 
-/* Options shared by run and check: the --set list grows as it is parsed. */
+static cs_status parse_days(const char *option, const char *text, double *value, cs_error *err)
+{
+  char *end;
+  errno = 0;
+  *value = strtod(text, &end);
+  if (errno != 0 || end == text || *end != '\0' || !(*value > 0) || *value > 1e9)
+    return cs_error_set(err, CS_ERR_USAGE, "%s expects a positive number of days, got '%s'",
+                        option, text);
+  return CS_OK;
+}
+
+/* --shard K/N: shard K (0 <= K < N) of N. */
+static cs_status parse_shard(const char *text, int *index, int *count, cs_error *err)
+{
+  unsigned long k, n;
+  char tail;
+  if (sscanf(text, "%lu/%lu%c", &k, &n, &tail) != 2 || n == 0 || k >= n || n > 1000000)
+    return cs_error_set(err, CS_ERR_USAGE,
+                        "--shard expects K/N with 0 <= K < N (e.g. 3/10), got '%s'", text);
+  *index = (int)k;
+  *count = (int)n;
+  return CS_OK;
+}
+
+/* Everything any subcommand takes; each subcommand accepts its own subset. */
 typedef struct parsed_args {
   cs_run_options run;
   const char **sets;
   int n_sets;
-  const char *positional;
+  const char **positional;
+  int n_positional;
+  uint64_t patient, sample;
+  bool have_patient;
+  const char *arm;
+  double every_days;
 } parsed_args;
 
-static cs_status add_set(parsed_args *args, const char *value, cs_error *err)
+static cs_status add_to(const char ***list, int *n, const char *value, cs_error *err)
 {
-  const char **grown = realloc(args->sets, (size_t)(args->n_sets + 1) * sizeof *grown);
+  const char **grown = realloc(*list, (size_t)(*n + 1) * sizeof *grown);
   if (grown == NULL)
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory");
-  args->sets = grown;
-  args->sets[args->n_sets++] = value;
+  *list = grown;
+  (*list)[(*n)++] = value;
   return CS_OK;
 }
 
-static cs_status parse_args(int argc, char **argv, bool run_options, parsed_args *args,
+enum {
+  OPT_SET = 1000,
+  OPT_RESUME,
+  OPT_SHARD,
+  OPT_PATIENT,
+  OPT_ARM,
+  OPT_SAMPLE,
+  OPT_EVERY,
+};
+
+static cs_status parse_option(int c, const char *arg, parsed_args *a, cs_error *err)
+{
+  uint64_t number;
+  switch (c) {
+  case 'o':
+    a->run.output_path = arg;
+    return CS_OK;
+  case 'n':
+    CS_CALL(parse_count("-n", arg, &number, err));
+    CS_CHECK(number > 0, err, CS_ERR_USAGE, "-n expects at least one patient");
+    a->run.n_patients = (size_t)number;
+    return CS_OK;
+  case 's':
+    return parse_count("-s", arg, &a->run.seed, err);
+  case 'q':
+    a->run.quiet = true;
+    return CS_OK;
+  case OPT_SET:
+    return add_to(&a->sets, &a->n_sets, arg, err);
+  case OPT_RESUME:
+    a->run.resume = true;
+    return CS_OK;
+  case OPT_SHARD:
+    return parse_shard(arg, &a->run.shard_index, &a->run.shard_count, err);
+  case OPT_PATIENT:
+    a->have_patient = true;
+    return parse_count("--patient", arg, &a->patient, err);
+  case OPT_ARM:
+    a->arm = arg;
+    return CS_OK;
+  case OPT_SAMPLE:
+    CS_CALL(parse_count("--sample", arg, &a->sample, err));
+    CS_CHECK(a->sample > 0, err, CS_ERR_USAGE, "--sample expects at least one patient");
+    return CS_OK;
+  case OPT_EVERY:
+    return parse_days("--every", arg, &a->every_days, err);
+  default:
+    return CS_ERR_USAGE;
+  }
+}
+
+/* True if `name` is one of the space-separated words of `allowed`. */
+static bool allowed_option(const char *allowed, const char *name)
+{
+  const size_t length = strlen(name);
+  for (const char *p = allowed; *p != '\0';) {
+    const size_t word = strcspn(p, " ");
+    if (word == length && strncmp(p, name, length) == 0)
+      return true;
+    p += word;
+    p += strspn(p, " ");
+  }
+  return false;
+}
+
+/* Parses argv (argv[0] is the subcommand) accepting only the options in `allowed` (short
+ * letters, and the long-only ones by name). */
+static cs_status parse_args(int argc, char **argv, const char *allowed, parsed_args *a,
                             cs_error *err)
 {
-  static const struct option long_options[] = {
-      {"output", required_argument, NULL, 'o'}, {"patients", required_argument, NULL, 'n'},
-      {"seed", required_argument, NULL, 's'},   {"set", required_argument, NULL, 'S'},
-      {"quiet", no_argument, NULL, 'q'},        {NULL, 0, NULL, 0}};
-  uint64_t number;
-  int c;
+  static const struct option options[] = {
+      {"output", required_argument, NULL, 'o'},   {"patients", required_argument, NULL, 'n'},
+      {"seed", required_argument, NULL, 's'},     {"quiet", no_argument, NULL, 'q'},
+      {"set", required_argument, NULL, OPT_SET},  {"resume", no_argument, NULL, OPT_RESUME},
+      {"shard", required_argument, NULL, OPT_SHARD},
+      {"patient", required_argument, NULL, OPT_PATIENT},
+      {"arm", required_argument, NULL, OPT_ARM},  {"sample", required_argument, NULL, OPT_SAMPLE},
+      {"every", required_argument, NULL, OPT_EVERY}, {NULL, 0, NULL, 0}};
+  int c, index;
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, run_options ? "o:n:s:q" : "", long_options, NULL)) != -1) {
-    if (!run_options && c != 'S')
-      c = '?';
-    switch (c) {
-    case 'o':
-      args->run.output_path = optarg;
-      break;
-    case 'n':
-      CS_CALL(parse_count("-n", optarg, &number, err));
-      CS_CHECK(number > 0, err, CS_ERR_USAGE, "-n expects at least one patient");
-      args->run.n_patients = (size_t)number;
-      break;
-    case 's':
-      CS_CALL(parse_count("-s", optarg, &args->run.seed, err));
-      break;
-    case 'S':
-      CS_CALL(add_set(args, optarg, err));
-      break;
-    case 'q':
-      args->run.quiet = true;
-      break;
-    default:
+  for (;;) {
+    c = getopt_long(argc, argv, "+o:n:s:q", options, &index);
+    if (c == -1) {
+      /* getopt stops at the first positional argument ("+"); options may follow it. */
+      if (optind >= argc)
+        break;
+      if (strcmp(argv[optind], "--") == 0) {
+        while (++optind < argc)
+          CS_CALL(add_to(&a->positional, &a->n_positional, argv[optind], err));
+        break;
+      }
+      CS_CALL(add_to(&a->positional, &a->n_positional, argv[optind++], err));
+      continue;
+    }
+    const char short_name[2] = {(char)c, '\0'};
+    const char *name = c < 256 ? short_name : options[index].name;
+    if (c == '?' || c == ':')
       return cs_error_set(err, CS_ERR_USAGE, "unknown or incomplete option '%s' for '%s'\n%s",
                           argv[optind - 1], argv[0], usage_text);
-    }
+    if (!allowed_option(allowed, name))
+      return cs_error_set(err, CS_ERR_USAGE, "option '%s%s' is not for '%s'\n%s",
+                          c < 256 ? "-" : "--", name, argv[0], usage_text);
+    CS_CALL(parse_option(c, optarg, a, err));
   }
-  if (optind < argc)
-    args->positional = argv[optind++];
-  CS_CHECK(optind == argc, err, CS_ERR_USAGE, "unexpected argument '%s'\n%s", argv[optind],
-           usage_text);
-  args->run.sets = args->sets;
-  args->run.n_sets = args->n_sets;
+  a->run.sets = a->sets;
+  a->run.n_sets = a->n_sets;
   return CS_OK;
+}
+
+static cs_status require_positional(const parsed_args *a, const char *command, int min, int max,
+                                    const char *what, cs_error *err)
+{
+  if (a->n_positional < min)
+    return cs_error_set(err, CS_ERR_USAGE, "%s\n%s", what, usage_text);
+  if (max >= 0 && a->n_positional > max)
+    return cs_error_set(err, CS_ERR_USAGE, "unexpected argument '%s' for '%s'\n%s",
+                        a->positional[max], command, usage_text);
+  return CS_OK;
+}
+
+static void free_args(parsed_args *a)
+{
+  free(a->sets);
+  free(a->positional);
 }
 
 static int command_run(int argc, char **argv)
 {
   cs_error err = {0};
-  parsed_args args = {.run = {.cohort_path = CS_DEFAULT_COHORT,
-                              .output_path = "cohortsim.nc",
-                              .n_patients = 1000,
-                              .seed = 1}};
+  parsed_args a = {.run = {.cohort_path = CS_DEFAULT_COHORT,
+                           .output_path = "cohortsim.nc",
+                           .n_patients = 1000,
+                           .seed = 1,
+                           .shard_index = 0,
+                           .shard_count = 1}};
   MPI_Init(&argc, &argv);
   int rank;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  cs_scheduler_catch_signals();
   /* Every rank parses the same arguments, so they agree without talking. */
-  cs_status status = parse_args(argc, argv, true, &args, &err);
+  cs_status status = parse_args(argc, argv, "o n s q set resume shard", &a, &err);
+  if (status == CS_OK)
+    status = require_positional(&a, argv[0], 0, 1, "", &err);
   if (status == CS_OK) {
-    if (args.positional != NULL)
-      args.run.cohort_path = args.positional;
-    status = cs_driver_run(&args.run, &err);
+    if (a.n_positional == 1)
+      a.run.cohort_path = a.positional[0];
+    status = cs_driver_run(&a.run, &err);
   }
-  if (status == CS_OK && rank == 0 && !args.run.quiet)
-    fprintf(stderr, "cohortsim: wrote %s (%zu patients, seed %" PRIu64 ")\n",
-            args.run.output_path, args.run.n_patients, args.run.seed);
+  if (status == CS_OK && rank == 0 && !a.run.quiet)
+    fprintf(stderr, "cohortsim: wrote %s (%zu patients, seed %" PRIu64 ")\n", a.run.output_path,
+            a.run.n_patients, a.run.seed);
   const int code = report(status, &err, rank == 0);
-  free(args.sets);
+  free_args(&a);
   MPI_Finalize();
   return code;
 }
@@ -166,27 +300,87 @@ static int command_run(int argc, char **argv)
 static int command_check(int argc, char **argv)
 {
   cs_error err = {0};
-  parsed_args args = {0};
+  parsed_args a = {0};
   cs_cohort *cohort = NULL;
-  cs_status status = parse_args(argc, argv, false, &args, &err);
-  if (status == CS_OK && args.positional == NULL)
-    status = cs_error_set(&err, CS_ERR_USAGE, "check needs a cohort file\n%s", usage_text);
+  cs_status status = parse_args(argc, argv, "set", &a, &err);
   if (status == CS_OK)
-    status = cs_cohort_load_file(args.positional, args.n_sets, args.sets, &cohort, &err);
+    status = require_positional(&a, argv[0], 1, 1, "check needs a cohort file", &err);
+  if (status == CS_OK)
+    status = cs_cohort_load_file(a.positional[0], a.n_sets, a.sets, &cohort, &err);
   if (status == CS_OK) {
     cs_cohort_print(cohort, stdout);
-    printf("%s: valid\n", args.positional);
+    printf("%s: valid\n", a.positional[0]);
   }
   cs_cohort_destroy(&cohort);
-  free(args.sets);
+  free_args(&a);
   return report(status, &err, true);
 }
 
 static int command_summary(int argc, char **argv)
 {
   cs_error err = {0};
-  cs_status status = argc == 2 ? cs_summary_print(argv[1], stdout, &err)
-                               : cs_error_set(&err, CS_ERR_USAGE, "usage: cohortsim summary OUT.nc");
+  parsed_args a = {0};
+  cs_status status = parse_args(argc, argv, "", &a, &err);
+  if (status == CS_OK)
+    status = require_positional(&a, argv[0], 1, 1, "summary needs an output file", &err);
+  if (status == CS_OK)
+    status = cs_summary_print(a.positional[0], stdout, &err);
+  free_args(&a);
+  return report(status, &err, true);
+}
+
+static int command_verify(int argc, char **argv)
+{
+  cs_error err = {0};
+  parsed_args a = {0};
+  cs_status status = parse_args(argc, argv, "sample", &a, &err);
+  if (status == CS_OK)
+    status = require_positional(&a, argv[0], 1, 1, "verify needs an output file", &err);
+  if (status == CS_OK)
+    status = cs_verify_file(a.positional[0], (size_t)a.sample, stdout, &err);
+  free_args(&a);
+  return report(status, &err, true);
+}
+
+static int command_trajectory(int argc, char **argv)
+{
+  cs_error err = {0};
+  parsed_args a = {.run = {.output_path = NULL, .seed = 1}};
+  cs_status status = parse_args(argc, argv, "o s set patient arm every", &a, &err);
+  if (status == CS_OK)
+    status = require_positional(&a, argv[0], 1, 1, "trajectory needs a cohort file", &err);
+  if (status == CS_OK && (!a.have_patient || a.arm == NULL))
+    status = cs_error_set(&err, CS_ERR_USAGE, "trajectory needs --patient I and --arm NAME\n%s",
+                          usage_text);
+  if (status == CS_OK) {
+    const cs_trajectory_request request = {.cohort_path = a.positional[0],
+                                           .n_sets = a.n_sets,
+                                           .sets = a.sets,
+                                           .seed = a.run.seed,
+                                           .patient = (size_t)a.patient,
+                                           .arm = a.arm,
+                                           .every_days = a.every_days,
+                                           .output_path = a.run.output_path};
+    status = cs_trajectory_csv_write(&request, &err);
+  }
+  free_args(&a);
+  return report(status, &err, true);
+}
+
+static int command_merge(int argc, char **argv)
+{
+  cs_error err = {0};
+  parsed_args a = {0};
+  cs_status status = parse_args(argc, argv, "o", &a, &err);
+  if (status == CS_OK)
+    status = require_positional(&a, argv[0], 1, -1, "merge needs shard files", &err);
+  if (status == CS_OK && a.run.output_path == NULL)
+    status = cs_error_set(&err, CS_ERR_USAGE, "merge needs -o OUT.nc\n%s", usage_text);
+  if (status == CS_OK)
+    status = cs_merge_shards(a.n_positional, a.positional, a.run.output_path, &err);
+  if (status == CS_OK)
+    fprintf(stderr, "cohortsim: merged %d shards into %s\n", a.n_positional, a.run.output_path);
+  free_args(&a);
   return report(status, &err, true);
 }
 
@@ -195,7 +389,7 @@ int main(int argc, char **argv)
   /* GSL's default handler aborts; every GSL call's status is checked where it is made. */
   gsl_set_error_handler_off();
   if (argc < 2) {
-    fputs(usage_text, stderr);
+    fprintf(stderr, "cohortsim: error: no command given\n%s", usage_text);
     return EXIT_USAGE;
   }
   const char *command = argv[1];
@@ -207,12 +401,15 @@ int main(int argc, char **argv)
     printf("cohortsim %s (git %s)\n", CS_VERSION_STRING, CS_GIT_REVISION);
     return EXIT_OK;
   }
-  if (strcmp(command, "run") == 0)
-    return command_run(argc - 1, argv + 1);
-  if (strcmp(command, "check") == 0)
-    return command_check(argc - 1, argv + 1);
-  if (strcmp(command, "summary") == 0)
-    return command_summary(argc - 1, argv + 1);
+  static const struct {
+    const char *name;
+    int (*run)(int, char **);
+  } commands[] = {{"run", command_run},         {"check", command_check},
+                  {"summary", command_summary}, {"verify", command_verify},
+                  {"trajectory", command_trajectory}, {"merge", command_merge}};
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(command, commands[i].name) == 0)
+      return commands[i].run(argc - 1, argv + 1);
   fprintf(stderr, "cohortsim: error: unknown command '%s'\n%s", command, usage_text);
   return EXIT_USAGE;
 }

@@ -19,7 +19,7 @@ run() { # ranks output [extra options]
 # first line (it names the file) and the provenance attributes.
 data_of() {
   ncdump -p 9,17 "$1" | sed 1d |
-    grep -v -E ':(mpi_ranks|hostname|created|wall_time_seconds|slurm_job_id) = '
+    grep -v -E ':(mpi_ranks|hostname|created|ended|wall_time_seconds|rank_busy_seconds|load_imbalance|slurm_job_id|slurm_array_job_id|slurm_array_task_id) = '
 }
 
 for ranks in 1 2 3 4; do

@@ -117,10 +117,20 @@ static cs_records *make_block(const cs_cohort *c, size_t first, size_t n)
 
 static const cs_run_info run_info = {.seed = SEED,
                                      .n_patients = N_PATIENTS,
+                                     .file_patients = N_PATIENTS,
+                                     .shard_count = 1,
+                                     .chunk_size = 1,
                                      .mpi_ranks = 1,
                                      .hostname = "testhost",
                                      .slurm_job_id = "",
+                                     .slurm_array_job_id = "",
+                                     .slurm_array_task_id = "",
                                      .created = "2024-01-01T00:00:00Z"};
+
+/* Two ranks, one busier: load imbalance 12/9. */
+static const double busy_seconds[2] = {12.0, 6.0};
+static const cs_run_end run_end = {
+    .wall_seconds = 12.5, .ended = "2024-01-01T00:01:00Z", .busy_seconds = busy_seconds, .n_ranks = 2};
 
 /* Writes the whole file as the driver does, but serially: define, two blocks (the later
  * patients first, as another rank might), close, finalize. */
@@ -139,7 +149,7 @@ static void write_file(const fixture *f)
   cs_ncout_destroy(&out);
   assert_null(out);
   NC_OK(nc_close(ncid));
-  if (cs_ncout_finalize(f->path, f->cohort, 12.5, &err) != CS_OK)
+  if (cs_ncout_finalize(f->path, f->cohort, &run_end, &err) != CS_OK)
     fail_msg("finalize: %s", err.message);
 }
 
@@ -509,7 +519,7 @@ static void test_statistics_from_file(void **state)
 static void expect_finalize_error(const fixture *f, const char *path, const char *needle)
 {
   cs_error err = {0};
-  const cs_status status = cs_ncout_finalize(path, f->cohort, 1.0, &err);
+  const cs_status status = cs_ncout_finalize(path, f->cohort, &run_end, &err);
   if (status != CS_ERR_NETCDF && status != CS_ERR_IO)
     fail_msg("finalizing %s gave status %d (%s)", path, status, err.message);
   assert_int_equal(err.status, status);

@@ -1,0 +1,52 @@
+/* Dynamic self-scheduling of chunks of patients over the ranks, and orderly stops.
+ *
+ * Patient costs differ by orders of magnitude (an early clearance against a long
+ * relapse), so no static split balances the ranks. Instead every rank takes the next
+ * chunk when it is free: a shared counter on rank 0, incremented with MPI_Fetch_and_op
+ * (MPI-3 passive-target one-sided communication), so no rank has to stop working to
+ * serve the others. Which rank simulates a chunk changes nothing in the output: records
+ * are written by patient index.
+ *
+ * A stop request (SIGTERM or SIGUSR1, SLURM's warning before the time limit) on any rank
+ * sets a shared flag; every rank sees it after its current patient and stops.
+ */
+#ifndef COHORTSIM_SCHEDULER_H
+#define COHORTSIM_SCHEDULER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cohortsim/status.h"
+
+typedef struct cs_scheduler cs_scheduler;
+
+/* Hands out the chunks in `todo` (n_todo chunk indices, the same list on every rank).
+ * Collective. */
+cs_status cs_scheduler_create(const size_t *todo, size_t n_todo, cs_scheduler **scheduler,
+                              cs_error *err);
+
+/* Frees; collective; accepts NULL and sets *scheduler to NULL. */
+void cs_scheduler_destroy(cs_scheduler **scheduler);
+
+/* The next chunk for this rank, or false when none is left or a stop was requested. */
+bool cs_scheduler_next(cs_scheduler *scheduler, size_t *chunk);
+
+/* This rank has finished a chunk (for progress across all ranks). */
+void cs_scheduler_finished(cs_scheduler *scheduler);
+
+/* Chunks finished by all ranks so far. */
+size_t cs_scheduler_chunks_finished(cs_scheduler *scheduler);
+
+/* True once any rank has been asked to stop (checked after every patient). */
+bool cs_scheduler_stopping(cs_scheduler *scheduler);
+
+/* Asks every rank to stop after its current patient (a failure on this rank). */
+void cs_scheduler_request_stop(cs_scheduler *scheduler);
+
+/* Installs the SIGTERM and SIGUSR1 handlers that request a stop. */
+void cs_scheduler_catch_signals(void);
+
+/* The signal that requested a stop on this rank, or 0. */
+int cs_scheduler_signal(void);
+
+#endif
