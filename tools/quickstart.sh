@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's two commands.
-#   tools/quickstart.sh run   set up, build, run the default cohort on all cores, summarise
+#   tools/quickstart.sh run   set up, build, run the default cohort (1000 patients) on all
+#                             cores, print the per-arm summary, draw the survival curves
 #   tools/quickstart.sh test  set up, build (warnings as errors), run every test, then the
 #                             whole suite again under AddressSanitizer + UBSan
 set -euo pipefail
@@ -16,6 +17,8 @@ case "${1:-}" in
     mkdir -p "$here/results"
     mpirun -n "$(nproc)" "$here/build/cohortsim" run -o "$here/results/default.nc"
     "$here/build/cohortsim" summary "$here/results/default.nc"
+    "$here/tools/cohortsim-plot" survival "$here/results/default.nc" -o "$here/results/survival.png"
+    echo "survival curves: $here/results/survival.png"
     ;;
   test)
     "$here/tools/setup.sh" --werror

@@ -71,6 +71,11 @@ typedef struct cs_correlation {
 typedef struct cs_species {
   char name[CS_NAME_MAX];
   cs_expr initial; /* count at time 0, rounded to the nearest integer per patient */
+  /* Hybrid method: a leap may change this species by max(epsilon x / g, leap_tolerance)
+   * (Cao, Gillespie and Petzold's bound, whose floor is 1). A larger floor is an
+   * absolute tolerance, as in ODE solvers: for a species whose low counts matter little
+   * (a signal read through a saturating factor with a large half-saturation). */
+  double leap_tolerance;
 } cs_species;
 
 /* One-compartment drug with first-order elimination. Concentrations are in units of the

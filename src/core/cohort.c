@@ -963,7 +963,7 @@ static cs_status read_correlations(cs_reader *r, const yaml_node_t *root)
 
 /* ---- species and drugs --------------------------------------------------------------- */
 
-static const char *const species_keys[] = {"initial", NULL};
+static const char *const species_keys[] = {"initial", "leap_tolerance", NULL};
 static const char *const drug_keys[] = {"half_life_days", "elimination_per_day", NULL};
 
 static cs_status read_species(cs_reader *r, const yaml_node_t *root)
@@ -988,6 +988,8 @@ static cs_status read_species(cs_reader *r, const yaml_node_t *root)
     snprintf(species->name, sizeof species->name, "%s", name);
     CS_CALL(read_checked_expr(r, node, "initial", CS_RULE_COUNT, "initial count out of range",
                               &species->initial));
+    CS_CALL(read_number(r, node, "leap_tolerance", 0, 1.0, CS_BOUND_POSITIVE,
+                        &species->leap_tolerance));
     c->n_species = i + 1;
     cs_ytree_leave(&r->tree, inner);
   }
@@ -2144,6 +2146,8 @@ static void print_model(FILE *out, const cs_cohort *c)
   for (int s = 0; s < c->n_species; s++) {
     fprintf(out, "  %-12s ", c->species[s].name);
     print_expr(out, &c->species[s].initial, c);
+    if (c->species[s].leap_tolerance != 1.0)
+      fprintf(out, "   (leap tolerance %g)", c->species[s].leap_tolerance);
     fprintf(out, "\n");
   }
 

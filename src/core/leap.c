@@ -199,7 +199,8 @@ static double factor_sensitivity(const cs_factor *factor, const double *scale, i
 
 /* The leap length of Cao, Gillespie and Petzold (2006, eqs. 32-33) over the
  * non-critical reactions: for every species s a non-critical propensity reads,
- * tau <= max(eps x_s / g_s, 1) / |drift_s| and <= max(eps x_s / g_s, 1)^2 / variance_s. */
+ * tau <= max(eps x_s / g_s, 1) / |drift_s| and <= max(eps x_s / g_s, 1)^2 / variance_s,
+ * where a species may raise the floor of 1 to its own absolute tolerance. */
 static double cgp_tau(cs_leap *w, const cs_kinetics *kinetics, const int64_t *counts)
 {
   const cs_cohort *c = w->cohort;
@@ -233,7 +234,8 @@ static double cgp_tau(cs_leap *w, const cs_kinetics *kinetics, const int64_t *co
   for (int s = 0; s < c->n_species; s++) {
     if (!w->read[s])
       continue;
-    const double allowed = fmax(w->epsilon * (double)counts[s] / w->sensitivity[s], 1.0);
+    const double allowed =
+        fmax(w->epsilon * (double)counts[s] / w->sensitivity[s], c->species[s].leap_tolerance);
     if (w->drift[s] != 0)
       tau = fmin(tau, allowed / fabs(w->drift[s]));
     if (w->spread[s] > 0)

@@ -13,7 +13,11 @@ typedef struct arm_table {
       clearance_upper[SUMMARY_MAX_ARMS];
   double median[SUMMARY_MAX_ARMS], median_lower[SUMMARY_MAX_ARMS],
       median_upper[SUMMARY_MAX_ARMS];
-  double os_end[SUMMARY_MAX_ARMS], rfs_end[SUMMARY_MAX_ARMS];
+  double os_end[SUMMARY_MAX_ARMS];
+  /* RFS at a third, two thirds and all of follow-up (on the reporting grid). */
+  size_t landmark[3];
+  double landmark_days[3];
+  double rfs[3][SUMMARY_MAX_ARMS];
   double logrank[SUMMARY_MAX_ARMS * SUMMARY_MAX_ARMS];
   double followup;
 } arm_table;
@@ -35,15 +39,15 @@ static cs_status get_doubles(int ncid, const char *path, const char *name, doubl
   return nc_check(nc_get_var_double(ncid, varid, values), path, name, err);
 }
 
-/* The value at the last grid time of each arm's curve [arm][time]. */
-static cs_status get_curve_end(int ncid, const char *path, const char *name, const arm_table *t,
-                               double *end, cs_error *err)
+/* Each arm's curve [arm][time] at grid index k. */
+static cs_status get_curve_at(int ncid, const char *path, const char *name, const arm_table *t,
+                              size_t k, double *values, cs_error *err)
 {
   int varid;
   CS_CALL(nc_check(nc_inq_varid(ncid, name, &varid), path, name, err));
   for (size_t a = 0; a < t->n_arms; a++) {
-    const size_t index[2] = {a, t->n_time - 1};
-    CS_CALL(nc_check(nc_get_var1_double(ncid, varid, index, &end[a]), path, name, err));
+    const size_t index[2] = {a, k};
+    CS_CALL(nc_check(nc_get_var1_double(ncid, varid, index, &values[a]), path, name, err));
   }
   return CS_OK;
 }
@@ -61,9 +65,10 @@ static cs_status read_table(int ncid, const char *path, arm_table *t, cs_error *
   CS_CALL(nc_check(nc_inq_dimlen(ncid, dim, &t->n_patients), path, "patient", err));
   CS_CALL(nc_check(nc_inq_varid(ncid, "arm_name", &varid), path, "arm_name", err));
   CS_CALL(nc_check(nc_get_var_string(ncid, varid, t->name), path, "arm_name", err));
-  CS_CALL(nc_check(nc_inq_varid(ncid, "time", &varid), path, "time", err));
+  int time_varid;
+  CS_CALL(nc_check(nc_inq_varid(ncid, "time", &time_varid), path, "time", err));
   const size_t last = t->n_time - 1;
-  CS_CALL(nc_check(nc_get_var1_double(ncid, varid, &last, &t->followup), path, "time", err));
+  CS_CALL(nc_check(nc_get_var1_double(ncid, time_varid, &last, &t->followup), path, "time", err));
   CS_CALL(get_doubles(ncid, path, "clearance_fraction", t->clearance, err));
   CS_CALL(get_doubles(ncid, path, "clearance_lower", t->clearance_lower, err));
   CS_CALL(get_doubles(ncid, path, "clearance_upper", t->clearance_upper, err));
@@ -71,8 +76,14 @@ static cs_status read_table(int ncid, const char *path, arm_table *t, cs_error *
   CS_CALL(get_doubles(ncid, path, "median_os_lower", t->median_lower, err));
   CS_CALL(get_doubles(ncid, path, "median_os_upper", t->median_upper, err));
   CS_CALL(get_doubles(ncid, path, "logrank_p", t->logrank, err));
-  CS_CALL(get_curve_end(ncid, path, "os_survival", t, t->os_end, err));
-  return get_curve_end(ncid, path, "rfs_survival", t, t->rfs_end, err);
+  CS_CALL(get_curve_at(ncid, path, "os_survival", t, t->n_time - 1, t->os_end, err));
+  for (int l = 0; l < 3; l++) {
+    t->landmark[l] = (t->n_time - 1) * (size_t)(l + 1) / 3;
+    CS_CALL(nc_check(nc_get_var1_double(ncid, time_varid, &t->landmark[l], &t->landmark_days[l]),
+                     path, "time", err));
+    CS_CALL(get_curve_at(ncid, path, "rfs_survival", t, t->landmark[l], t->rfs[l], err));
+  }
+  return CS_OK;
 }
 
 static void format_days(double days, char *out, size_t size)
@@ -87,8 +98,11 @@ static void print_table(const arm_table *t, FILE *out)
 {
   fprintf(out, "%zu patients per arm, follow-up %.0f days (NR: not reached)\n\n", t->n_patients,
           t->followup);
-  fprintf(out, "%-24s %8s %-17s %7s %-15s %8s %8s\n", "arm", "cleared%", "(95% CI)", "med.OS",
-          "(95% CI)", "OS@end", "RFS@end");
+  char rfs_heading[3][16];
+  for (int l = 0; l < 3; l++)
+    snprintf(rfs_heading[l], sizeof rfs_heading[l], "RFS@%.0fd", t->landmark_days[l]);
+  fprintf(out, "%-24s %8s %-17s %7s %-15s %8s %8s %8s %8s\n", "arm", "cleared%", "(95% CI)",
+          "med.OS", "(95% CI)", "OS@end", rfs_heading[0], rfs_heading[1], rfs_heading[2]);
   for (size_t a = 0; a < t->n_arms; a++) {
     char median[16], lower[16], upper[16], ci[40], clear_ci[40];
     format_days(t->median[a], median, sizeof median);
@@ -97,9 +111,9 @@ static void print_table(const arm_table *t, FILE *out)
     snprintf(ci, sizeof ci, "(%s-%s)", lower, upper);
     snprintf(clear_ci, sizeof clear_ci, "(%.1f-%.1f)", 100 * t->clearance_lower[a],
              100 * t->clearance_upper[a]);
-    fprintf(out, "%-24s %8.1f %-17s %7s %-15s %7.1f%% %7.1f%%\n", t->name[a],
-            100 * t->clearance[a], clear_ci, median, ci, 100 * t->os_end[a],
-            100 * t->rfs_end[a]);
+    fprintf(out, "%-24s %8.1f %-17s %7s %-15s %7.1f%% %7.1f%% %7.1f%% %7.1f%%\n", t->name[a],
+            100 * t->clearance[a], clear_ci, median, ci, 100 * t->os_end[a], 100 * t->rfs[0][a],
+            100 * t->rfs[1][a], 100 * t->rfs[2][a]);
   }
   if (t->n_arms < 2)
     return;

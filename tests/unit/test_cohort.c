@@ -329,6 +329,22 @@ static void test_defaults(void **state)
   free(text);
 }
 
+/* The hybrid method's absolute tolerance per species: 1 count unless set, positive. */
+static void test_leap_tolerance(void **state)
+{
+  (void)state;
+  cs_cohort *c = load_ok(tiny_cohort, 0, NULL);
+  assert_close(c->species[0].leap_tolerance, 1);
+  cs_cohort_destroy(&c);
+  char *text = variant("A: {initial: 10}", "A: {initial: 10, leap_tolerance: 250}");
+  c = load_ok(text, 0, NULL);
+  assert_close(c->species[0].leap_tolerance, 250);
+  cs_cohort_destroy(&c);
+  free(text);
+  expect_cohort_error("A: {initial: 10}", "A: {initial: 10, leap_tolerance: -3}", "-3",
+                      "species.A.leap_tolerance", "expected a number > 0");
+}
+
 static void test_expressions(void **state)
 {
   (void)state;
@@ -1312,6 +1328,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_settings_and_parameters),
       cmocka_unit_test(test_defaults),
+      cmocka_unit_test(test_leap_tolerance),
       cmocka_unit_test(test_expressions),
       cmocka_unit_test(test_factors),
       cmocka_unit_test(test_half_life),
