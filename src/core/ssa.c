@@ -9,6 +9,8 @@
  * the fastest drug's elimination time 1/k: over 0.1/k a concentration falls by at most
  * 10%, so most candidates are accepted, yet the bound is rebuilt only every few events. */
 #define CS_BOUND_WINDOW 0.1
+/* The most reactions of a linear one-species network that advance_linear takes. */
+#define CS_LINEAR_MAX 4
 
 struct cs_ssa {
   const cs_model *model;
@@ -42,6 +44,12 @@ struct cs_ssa {
   double *dense_rate;
   int *dense_dependents;
   int *dense_dependents_start;
+  /* When every reaction that can fire is first-order mass action in one species X and
+   * changes only X by a fixed amount (birth, death and kill routes of one population),
+   * that species, and the change of each dense position; else -1. Then every propensity
+   * is rate * X, and advance_linear needs no dependency lists. */
+  int linear_species;
+  int64_t *dense_change;
 };
 
 cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
@@ -70,8 +78,9 @@ cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
   w->dense_rate = calloc(n_reactions, sizeof *w->dense_rate);
   w->dense_dependents = calloc(n_reactions * n_reactions, sizeof *w->dense_dependents);
   w->dense_dependents_start = calloc(n_reactions + 1, sizeof *w->dense_dependents_start);
+  w->dense_change = calloc(n_reactions, sizeof *w->dense_change);
   if (w->dense_propensity == NULL || w->dense_cumulative == NULL || w->dense_species == NULL || w->dense_rate == NULL ||
-      w->dense_dependents == NULL || w->dense_dependents_start == NULL ||
+      w->dense_dependents == NULL || w->dense_dependents_start == NULL || w->dense_change == NULL ||
       w->propensity == NULL || w->effect_now == NULL || w->effect_horizon == NULL ||
       w->static_reaction == NULL || w->varying_reaction == NULL || w->is_static == NULL ||
       w->mass_action_species == NULL || w->dependents == NULL || w->n_dependents == NULL) {
@@ -108,6 +117,7 @@ void cs_ssa_destroy(cs_ssa **ssa)
   free(w->dense_rate);
   free(w->dense_dependents);
   free(w->dense_dependents_start);
+  free(w->dense_change);
   free(w);
   *ssa = NULL;
 }
@@ -138,6 +148,18 @@ static void build_dense(cs_ssa *w, const cs_kinetics *kinetics)
     }
   }
   w->dense_dependents_start[w->n_static] = k;
+
+  w->linear_species = w->n_varying == 0 && w->n_static > 0 && w->n_static <= CS_LINEAR_MAX
+                          ? w->dense_species[0]
+                          : -1;
+  for (int i = 0; i < w->n_static && w->linear_species >= 0; i++) {
+    const cs_reaction *reaction = &w->cohort->reaction[w->static_reaction[i]];
+    if (w->dense_species[i] != w->linear_species || reaction->n_changes != 1 ||
+        reaction->change_species[0] != w->linear_species)
+      w->linear_species = -1;
+    else
+      w->dense_change[i] = kinetics->change[w->static_reaction[i] * CS_CHANGE_MAX];
+  }
 }
 
 void cs_ssa_begin_patient(cs_ssa *w, const cs_kinetics *kinetics)
@@ -233,6 +255,95 @@ static inline void fire(cs_ssa *restrict w, cs_trajectory *restrict tr, int r, d
   }
   if (kinetics->burden_change[r] != 0)
     cs_trajectory_burden_changed(tr, t, kinetics->burden_change[r]);
+}
+
+/* advance_static for a linear one-species network (see linear_species): the same steps,
+ * the same random numbers and the same floating-point operations, so the same results
+ * to the bit, with the population in a register and all propensities recomputed as
+ * rate * X, which is shorter than following dependency lists. The birth-death process
+ * (the engine's benchmark, and the clonal dynamics of a single tumour population) is of
+ * this kind. */
+static int64_t advance_linear(cs_ssa *restrict w, cs_trajectory *restrict tr, gsl_rng *rng,
+                              double t_until, int64_t max_events)
+{
+  const int n = w->n_static, species = w->linear_species;
+  const int64_t *restrict burden_change = tr->kinetics->burden_change;
+  /* At most CS_LINEAR_MAX reactions, padded with rate 0 (which never fire: a padded
+   * position is chosen only past the last sum, where the fallback takes over), so the
+   * loops below have a constant length and everything stays in registers. */
+  double rate[CS_LINEAR_MAX] = {0};
+  int64_t change[CS_LINEAR_MAX] = {0}, burden_step[CS_LINEAR_MAX] = {0};
+  int64_t fired_by[CS_LINEAR_MAX] = {0};
+  for (int i = 0; i < n; i++) {
+    rate[i] = w->dense_rate[i];
+    change[i] = w->dense_change[i];
+    burden_step[i] = burden_change[w->static_reaction[i]];
+  }
+  cs_rng_local random = cs_rng_local_take(rng);
+  double residual = w->residual_wait;
+  double t = tr->t;
+  double peak = tr->record->species_peak[species];
+  int64_t fired = 0, count = tr->counts[species], burden = tr->burden;
+  /* The trajectory sees the count and burden only when it looks: at a grid or sample
+   * time, or when the burden leaves the band where no outcome can change. */
+  int64_t quiet_low = tr->watch.quiet_low, quiet_high = tr->watch.quiet_high;
+  bool final = tr->final;
+  double next_watch = tr->next_watch_time;
+  while (!final && fired < max_events) {
+    const double x = (double)count;
+    double cumulative[CS_LINEAR_MAX], total = 0;
+    for (int i = 0; i < CS_LINEAR_MAX; i++) {
+      total += rate[i] * x;
+      cumulative[i] = total;
+    }
+    if (residual < 0)
+      residual = cs_ziggurat_exponential(random.s, random.tables);
+    const double t_next = total > 0 ? t + residual / total : INFINITY;
+    if (!(t_next < t_until)) {
+      residual = fmax(0.0, residual - total * (t_until - t));
+      t = t_until;
+      break;
+    }
+    residual = -1;
+    t = t_next;
+    const double target = cs_rng_bits_to_uniform(cs_xoshiro_next(random.s)) * total;
+    int chosen = 0;
+    for (int i = 0; i < CS_LINEAR_MAX; i++)
+      chosen += cumulative[i] <= target;
+    if (chosen >= n)
+      for (chosen = n - 1; rate[chosen] <= 0; chosen--)
+        ;
+    if (next_watch < t) {
+      tr->counts[species] = count;
+      tr->watch.burden = burden;
+      cs_trajectory_pass_slow(tr, t);
+      next_watch = tr->next_watch_time;
+    }
+    count += change[chosen];
+    peak = fmax(peak, (double)count);
+    fired_by[chosen]++;
+    fired++;
+    burden += burden_step[chosen];
+    if (burden <= quiet_low || burden >= quiet_high) {
+      tr->counts[species] = count;
+      tr->burden = burden - burden_step[chosen];
+      cs_trajectory_burden_changed(tr, t, burden_step[chosen]);
+      quiet_low = tr->watch.quiet_low;
+      quiet_high = tr->watch.quiet_high;
+      final = tr->final;
+    }
+  }
+  for (int i = 0; i < n; i++)
+    tr->record->reaction_count[w->static_reaction[i]] += fired_by[i];
+  tr->counts[species] = count;
+  tr->burden = burden;
+  tr->watch.burden = burden;
+  tr->record->species_peak[species] = peak;
+  cs_rng_local_return(rng, &random);
+  w->residual_wait = residual;
+  tr->record->events += fired;
+  tr->t = t;
+  return fired;
 }
 
 /* The direct method when no drug-dependent reaction can fire: the same steps and the
@@ -332,6 +443,8 @@ int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_unti
     const int r = w->static_reaction[i];
     w->propensity[r] = static_propensity(w, kinetics, tr->counts, r);
   }
+  if (w->linear_species >= 0)
+    return advance_linear(w, tr, rng, t_until, max_events);
   if (w->n_varying == 0)
     return advance_static(w, tr, rng, t_until, max_events);
   double t = tr->t;
