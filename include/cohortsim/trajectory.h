@@ -25,7 +25,8 @@ typedef void cs_trajectory_emit(void *context, double t, const int64_t *counts,
 
 typedef struct cs_trajectory_sampler {
   double every_days;
-  double next_time;
+  double next_time;  /* next_index * every_days: a product, not a running sum, which */
+  size_t next_index; /* would drift (0.1 added 900 times falls short of 90) */
   cs_trajectory_emit *emit;
   void *context;
   double *concentrations; /* [drug] scratch */

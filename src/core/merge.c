@@ -128,7 +128,8 @@ static cs_status check_shards(int n, const char *const *paths, const shard_info 
     else if (seen[s->shard_index])
       status = cs_error_set(err, CS_ERR_USAGE, "shard %d/%d is given twice (%s)", s->shard_index,
                             s->shard_count, paths[i]);
-    seen[s->shard_index] = true;
+    else /* only now is shard_index known to be below n */
+      seen[s->shard_index] = true;
   }
   free(seen);
   return status;

@@ -55,8 +55,10 @@ void cs_trajectory_begin(cs_trajectory *tr, const cs_kinetics *kinetics,
                                cohort->n_reactions, cohort->n_species, record);
   for (int s = 0; s < cohort->n_species; s++)
     record->species_peak[s] = (double)tr->counts[s];
-  if (tr->sampler != NULL)
+  if (tr->sampler != NULL) {
     tr->sampler->next_time = 0;
+    tr->sampler->next_index = 0;
+  }
   tr->next_watch_time = -INFINITY; /* sample what is due at time 0 on the first pass */
 }
 
@@ -80,7 +82,7 @@ void cs_trajectory_pass_slow(cs_trajectory *tr, double t)
   if (sampler != NULL) {
     while (sampler->next_time < t && sampler->next_time <= tr->t_end) {
       emit_sample(tr, sampler->next_time);
-      sampler->next_time += sampler->every_days;
+      sampler->next_time = (double)++sampler->next_index * sampler->every_days;
     }
     next = fmin(next, sampler->next_time);
   }

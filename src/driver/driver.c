@@ -181,6 +181,14 @@ static cs_status open_output(const cs_cohort *cohort, const cs_run_options *opti
   MPI_Bcast(&resuming, 1, MPI_INT, 0, MPI_COMM_WORLD);
   cs_status status;
   if (resuming) {
+    /* Check read-only first: opening for writing rewrites HDF5 metadata, and a partial
+     * file of another run must be left untouched. */
+    status = world_rank() == 0
+                 ? cs_ncout_check_same_run(run->partial_path, cohort, &run->info, err)
+                 : CS_OK;
+    status = cs_driver_agree(status, err);
+    if (status != CS_OK)
+      return status;
     status = cs_driver_agree(cs_ncout_par_open(run->partial_path, ncid, err), err);
     if (status != CS_OK)
       return status;
