@@ -42,19 +42,26 @@ echo "cohortsim $("$bin" --version | cut -d' ' -f2-)"
 echo
 
 echo "1. exact engine, birth-death n0=10000 b=1 d=1.1, 10 days, $exact_patients patients (1 rank)"
-ref_line=$("$out/direct_ref" 10 "$exact_patients")
-ref_seconds=$(echo "$ref_line" | sed 's/.*seconds=\([0-9.]*\).*/\1/')
+echo "   three runs of each, interleaved, medians (the machine's noise is about 10%)"
+median() { sort -g | sed -n 2p; }
+ref_walls=() cs_walls=()
+for repeat in 1 2 3; do
+  start=$(date +%s.%N)
+  ref_line=$("$out/direct_ref" 10 "$exact_patients")
+  end=$(date +%s.%N)
+  ref_walls+=("$(calc "$end - $start")")
+  cs_walls+=("$(seconds "$bin" run "$here/cohorts/validation/birth_death.yaml" -o "$out/bd.nc" \
+    -n "$exact_patients" --quiet)")
+done
 ref_events=$(echo "$ref_line" | sed 's/.*events=\([0-9]*\).*/\1/')
-ref_wall=$(seconds "$out/direct_ref" 10 "$exact_patients")
-cs_wall=$(seconds "$bin" run "$here/cohorts/validation/birth_death.yaml" -o "$out/bd.nc" \
-  -n "$exact_patients" --quiet)
+ref_wall=$(printf '%s\n' "${ref_walls[@]}" | median)
+cs_wall=$(printf '%s\n' "${cs_walls[@]}" | median)
 cs_events=$(total_events "$out/bd.nc")
-printf '   direct_ref : %12d events  %7.2f s whole process  %6.1f M events/s\n' \
-  "$ref_events" "$ref_wall" "$(calc "$ref_events / $ref_wall / 1e6")"
-printf '   cohortsim  : %12d events  %7.2f s whole process  %6.1f M events/s\n' \
-  "$cs_events" "$cs_wall" "$(calc "$cs_events / $cs_wall / 1e6")"
-printf '   speed-up (whole process, same work): %.2fx   (direct_ref inner loop alone: %.2f s)\n\n' \
-  "$(calc "$ref_wall / $cs_wall")" "$ref_seconds"
+printf '   direct_ref : %12d events  %7.2f s whole process  %6.1f M events/s   (runs: %s)\n' \
+  "$ref_events" "$ref_wall" "$(calc "$ref_events / $ref_wall / 1e6")" "${ref_walls[*]}"
+printf '   cohortsim  : %12d events  %7.2f s whole process  %6.1f M events/s   (runs: %s)\n' \
+  "$cs_events" "$cs_wall" "$(calc "$cs_events / $cs_wall / 1e6")" "${cs_walls[*]}"
+printf '   speed-up (whole process, same work): %.2fx\n\n' "$(calc "$ref_wall / $cs_wall")"
 
 echo "2. hybrid engine, patients per second per core (1 rank; every arm of each patient)"
 for scale in mouse human; do

@@ -282,8 +282,9 @@ static int64_t advance_linear(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
   cs_rng_local random = cs_rng_local_take(rng);
   double residual = w->residual_wait;
   double t = tr->t;
-  double peak = tr->record->species_peak[species];
   int64_t fired = 0, count = tr->counts[species], burden = tr->burden;
+  /* Peaks as counts: an integer maximum is one instruction, fmax a library call. */
+  int64_t peak = (int64_t)tr->record->species_peak[species];
   /* The trajectory sees the count and burden only when it looks: at a grid or sample
    * time, or when the burden leaves the band where no outcome can change. */
   int64_t quiet_low = tr->watch.quiet_low, quiet_high = tr->watch.quiet_high;
@@ -320,7 +321,7 @@ static int64_t advance_linear(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
       next_watch = tr->next_watch_time;
     }
     count += change[chosen];
-    peak = fmax(peak, (double)count);
+    peak = count > peak ? count : peak;
     fired_by[chosen]++;
     fired++;
     burden += burden_step[chosen];
@@ -338,7 +339,7 @@ static int64_t advance_linear(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
   tr->counts[species] = count;
   tr->burden = burden;
   tr->watch.burden = burden;
-  tr->record->species_peak[species] = peak;
+  tr->record->species_peak[species] = (double)peak;
   cs_rng_local_return(rng, &random);
   w->residual_wait = residual;
   tr->record->events += fired;
@@ -416,7 +417,8 @@ static int64_t advance_static(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
     for (int c = 0; c < reaction->n_changes; c++) {
       const int s = reaction->change_species[c];
       counts[s] += change[c];
-      peak[s] = fmax(peak[s], (double)counts[s]);
+      if ((double)counts[s] > peak[s])
+        peak[s] = (double)counts[s];
     }
     for (int k = dependents_start[chosen]; k < dependents_start[chosen + 1]; k++) {
       const int j = dependents[k];
