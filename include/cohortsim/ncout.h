@@ -116,6 +116,13 @@ cs_status cs_ncout_get_patients(int ncid, const cs_patient_var *v, size_t first,
 cs_status cs_ncout_put_patients(int ncid, const cs_patient_var *v, size_t first, size_t count,
                                 const void *values, cs_error *err);
 
+/* The current time in ISO 8601 UTC, for the provenance attributes (20 characters and
+ * the terminator: size >= 21). */
+void cs_ncout_timestamp(char *out, size_t size);
+
+/* A global text attribute's value, allocated (free it); NULL if missing. */
+char *cs_ncout_text_attribute(int ncid, const char *name);
+
 /* The --set arguments a file was made with (attribute override_list), as an allocated
  * array of allocated strings; free with cs_ncout_free_strings. */
 cs_status cs_ncout_get_overrides(int ncid, char ***sets, int *n_sets, cs_error *err);

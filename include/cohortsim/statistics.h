@@ -22,6 +22,7 @@ typedef struct cs_outcome_columns {
   const double *rfs_time;
   const unsigned char *rfs_event;
   const unsigned char *cleared;
+  const double *clearance_time; /* NAN when never cleared; NULL: not available */
 } cs_outcome_columns;
 
 /* Curves are indexed [arm * n_grid + k], p-values [arm_a * n_arms + arm_b]. */
@@ -34,6 +35,7 @@ typedef struct cs_statistics {
   int64_t *rfs_at_risk;
   double *clearance_fraction, *clearance_lower, *clearance_upper;
   double *median_os, *median_os_lower, *median_os_upper; /* NAN when not reached */
+  double *median_clearance_time; /* over the patients who cleared; NAN if none */
   double *logrank_p;                                     /* 1 on the diagonal */
 } cs_statistics;
 

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cohortsim/cohort.h"
@@ -30,19 +29,6 @@ typedef struct shard_info {
   size_t file_patients;
 } shard_info;
 
-static char *text_attribute(int ncid, const char *name)
-{
-  size_t length;
-  if (nc_inq_attlen(ncid, NC_GLOBAL, name, &length) != NC_NOERR)
-    return NULL;
-  char *value = calloc(length + 1, 1);
-  if (value != NULL && nc_get_att_text(ncid, NC_GLOBAL, name, value) != NC_NOERR) {
-    free(value);
-    value = NULL;
-  }
-  return value;
-}
-
 static void free_shard_info(shard_info *s)
 {
   free(s->cohort_yaml);
@@ -56,9 +42,9 @@ static cs_status read_shard_info(int ncid, const char *path, shard_info *s, cs_e
 {
   int dim;
   size_t n_chunks;
-  s->cohort_yaml = text_attribute(ncid, "cohort_yaml");
-  s->cohort_path = text_attribute(ncid, "cohort_path");
-  s->software_version = text_attribute(ncid, "software_version");
+  s->cohort_yaml = cs_ncout_text_attribute(ncid, "cohort_yaml");
+  s->cohort_path = cs_ncout_text_attribute(ncid, "cohort_path");
+  s->software_version = cs_ncout_text_attribute(ncid, "software_version");
   CS_CHECK(s->cohort_yaml != NULL && s->cohort_path != NULL && s->software_version != NULL, err,
            CS_ERR_USAGE,
            "%s: not a cohortsim output file (no cohort_yaml)", path);
@@ -164,14 +150,6 @@ static cs_status copy_shard(int from, const char *path, const shard_info *s, int
   return status;
 }
 
-static void utc_timestamp(char *out, size_t size)
-{
-  const time_t now = time(NULL);
-  struct tm utc;
-  gmtime_r(&now, &utc);
-  strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &utc);
-}
-
 /* The merged file: schema of a single run, data copied shard by shard, all chunks done. */
 static cs_status write_merged(int n, const char *const *paths, const shard_info *info,
                               const cs_cohort *cohort, const char *partial, cs_error *err)
@@ -179,7 +157,7 @@ static cs_status write_merged(int n, const char *const *paths, const shard_info 
   const shard_info *first = &info[0];
   char hostname[256] = "", created[32];
   gethostname(hostname, sizeof hostname - 1);
-  utc_timestamp(created, sizeof created);
+  cs_ncout_timestamp(created, sizeof created);
   const char *job = getenv("SLURM_JOB_ID");
   const cs_run_info run = {.seed = first->seed,
                            .n_patients = (size_t)first->n_patients,

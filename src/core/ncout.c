@@ -6,6 +6,7 @@
 #include <netcdf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cohortsim/outcome.h"
 #include "cs_version.h"
@@ -61,6 +62,7 @@ enum {
   STAT_MEDIAN_OS,
   STAT_MEDIAN_OS_LOWER,
   STAT_MEDIAN_OS_UPPER,
+  STAT_MEDIAN_CLEARANCE_TIME,
   STAT_LOGRANK_P,
   STAT_COUNT
 };
@@ -131,6 +133,8 @@ static const var_spec stat_var[STAT_COUNT] = {
      true},
     {"median_os_upper", NC_DOUBLE, ARM_DIMS, "days", "median overall survival, upper 95% limit",
      true},
+    {"median_clearance_time", NC_DOUBLE, ARM_DIMS, "days",
+     "median time to clearance among the patients who cleared (NaN: none)", true},
     {"logrank_p", NC_DOUBLE, 2, {DIM_ARM, DIM_ARM_OTHER, 0}, "1",
      "log-rank p-value of overall survival between two arms", false},
 };
@@ -311,21 +315,28 @@ static cs_status define_all(cs_ncout *o, const cs_run_info *info, cs_error *err)
   return nc_check(nc_enddef(o->ncid), err, "leaving define mode");
 }
 
+/* The bookkeeping of file `ncid` for `cohort`, or NULL (out of memory). */
+static cs_ncout *allocate(int ncid, const cs_cohort *cohort)
+{
+  cs_ncout *o = calloc(1, sizeof *o);
+  if (o == NULL)
+    return NULL;
+  o->ncid = ncid;
+  o->cohort = cohort;
+  o->param_varid = calloc((size_t)cohort->n_params + 1, sizeof *o->param_varid);
+  o->trait_varid = calloc((size_t)cohort->n_traits + 1, sizeof *o->trait_varid);
+  if (o->param_varid == NULL || o->trait_varid == NULL)
+    cs_ncout_destroy(&o);
+  return o;
+}
+
 cs_status cs_ncout_define(int ncid, const cs_cohort *cohort, const cs_run_info *info,
                           cs_ncout **out, cs_error *err)
 {
+  cs_ncout *o = allocate(ncid, cohort);
   *out = NULL;
-  cs_ncout *o = calloc(1, sizeof *o);
-  if (o != NULL) {
-    o->param_varid = calloc((size_t)cohort->n_params + 1, sizeof *o->param_varid);
-    o->trait_varid = calloc((size_t)cohort->n_traits + 1, sizeof *o->trait_varid);
-  }
-  if (o == NULL || o->param_varid == NULL || o->trait_varid == NULL) {
-    cs_ncout_destroy(&o);
+  if (o == NULL)
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory defining the output file");
-  }
-  o->ncid = ncid;
-  o->cohort = cohort;
   o->n_patients = info->file_patients;
   o->first_patient = info->first_patient;
   o->n_chunks = cs_ncout_chunk_count(info->file_patients, info->chunk_size);
@@ -494,6 +505,7 @@ static cs_status write_statistics(const cs_ncout *o, const cs_statistics *s, cs_
       [STAT_MEDIAN_OS] = s->median_os,
       [STAT_MEDIAN_OS_LOWER] = s->median_os_lower,
       [STAT_MEDIAN_OS_UPPER] = s->median_os_upper,
+      [STAT_MEDIAN_CLEARANCE_TIME] = s->median_clearance_time,
       [STAT_LOGRANK_P] = s->logrank_p,
   };
   for (int v = 0; v < STAT_COUNT; v++)
@@ -504,12 +516,14 @@ static cs_status write_statistics(const cs_ncout *o, const cs_statistics *s, cs_
 /* Reads the outcome columns of every patient back from the file. */
 static cs_status read_columns(int ncid, int n_arms, size_t n_patients, double *os_time,
                               unsigned char *os_event, double *rfs_time,
-                              unsigned char *rfs_event, unsigned char *cleared, cs_error *err)
+                              unsigned char *rfs_event, unsigned char *cleared,
+                              double *clearance_time, cs_error *err)
 {
   const size_t start[2] = {0, 0}, count[2] = {(size_t)n_arms, n_patients};
-  const char *names[] = {"os_time", "os_event", "rfs_time", "rfs_event", "cleared"};
-  void *data[] = {os_time, os_event, rfs_time, rfs_event, cleared};
-  for (int v = 0; v < 5; v++) {
+  const char *names[] = {"os_time", "os_event", "rfs_time", "rfs_event", "cleared",
+                         "clearance_time"};
+  void *data[] = {os_time, os_event, rfs_time, rfs_event, cleared, clearance_time};
+  for (int v = 0; v < 6; v++) {
     int varid;
     CS_CALL(nc_check(nc_inq_varid(ncid, names[v], &varid), err, names[v]));
     CS_CALL(nc_check(nc_get_vara(ncid, varid, start, count, data[v]), err, names[v]));
@@ -579,12 +593,13 @@ static cs_status finalize_open_file(cs_ncout *o, const cs_run_end *end, cs_error
   const size_t n = o->n_patients * (size_t)c->n_arms + 1;
   const size_t n_grid = cs_outcome_grid_size(c);
   double *os_time = malloc(n * sizeof *os_time), *rfs_time = malloc(n * sizeof *rfs_time);
+  double *clearance_time = malloc(n * sizeof *clearance_time);
   unsigned char *os_event = malloc(n), *rfs_event = malloc(n), *cleared = malloc(n);
   double *grid = malloc(n_grid * sizeof *grid);
   cs_statistics *statistics = NULL;
   cs_status status = CS_OK;
-  if (os_time == NULL || rfs_time == NULL || os_event == NULL || rfs_event == NULL ||
-      cleared == NULL || grid == NULL) {
+  if (os_time == NULL || rfs_time == NULL || clearance_time == NULL || os_event == NULL ||
+      rfs_event == NULL || cleared == NULL || grid == NULL) {
     status = cs_error_set(err, CS_ERR_NOMEM, "out of memory reading the outcomes of %zu patients",
                           o->n_patients);
     goto cleanup;
@@ -593,10 +608,10 @@ static cs_status finalize_open_file(cs_ncout *o, const cs_run_end *end, cs_error
   status = write_coordinates(o, err);
   if (status == CS_OK)
     status = read_columns(o->ncid, c->n_arms, o->n_patients, os_time, os_event, rfs_time,
-                          rfs_event, cleared, err);
+                          rfs_event, cleared, clearance_time, err);
   if (status == CS_OK) {
-    const cs_outcome_columns columns = {o->n_patients, os_time, os_event,
-                                        rfs_time,      rfs_event, cleared};
+    const cs_outcome_columns columns = {o->n_patients, os_time,   os_event,      rfs_time,
+                                        rfs_event,     cleared,   clearance_time};
     status = cs_statistics_compute(c, &columns, grid, &statistics, err);
   }
   if (status == CS_OK)
@@ -609,6 +624,7 @@ cleanup:
   cs_statistics_destroy(&statistics);
   free(os_time);
   free(rfs_time);
+  free(clearance_time);
   free(os_event);
   free(rfs_event);
   free(cleared);
@@ -660,25 +676,30 @@ static cs_status lookup_ids(cs_ncout *o, cs_error *err)
   return CS_OK;
 }
 
-/* A text attribute's value, allocated (NULL if missing). */
-static char *text_attribute(int ncid, const char *name)
+void cs_ncout_timestamp(char *out, size_t size)
+{
+  const time_t now = time(NULL);
+  struct tm utc;
+  gmtime_r(&now, &utc);
+  strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &utc);
+}
+
+char *cs_ncout_text_attribute(int ncid, const char *name)
 {
   size_t length;
   if (nc_inq_attlen(ncid, NC_GLOBAL, name, &length) != NC_NOERR)
     return NULL;
-  char *value = malloc(length + 1);
+  char *value = calloc(length + 1, 1);
   if (value != NULL && nc_get_att_text(ncid, NC_GLOBAL, name, value) != NC_NOERR) {
     free(value);
-    return NULL;
+    value = NULL;
   }
-  if (value != NULL)
-    value[length] = '\0';
   return value;
 }
 
 static bool same_text(int ncid, const char *name, const char *expected)
 {
-  char *value = text_attribute(ncid, name);
+  char *value = cs_ncout_text_attribute(ncid, name);
   const bool same = value != NULL && strcmp(value, expected) == 0;
   free(value);
   return same;
@@ -734,17 +755,9 @@ cs_status cs_ncout_open(int ncid, const cs_cohort *cohort, const cs_run_info *in
   if (nc_inq_path(ncid, &length, NULL) == NC_NOERR && length < sizeof path)
     nc_inq_path(ncid, NULL, path);
   CS_CALL(check_identity(ncid, path, cohort, info, err));
-  cs_ncout *o = calloc(1, sizeof *o);
-  if (o != NULL) {
-    o->param_varid = calloc((size_t)cohort->n_params + 1, sizeof *o->param_varid);
-    o->trait_varid = calloc((size_t)cohort->n_traits + 1, sizeof *o->trait_varid);
-  }
-  if (o == NULL || o->param_varid == NULL || o->trait_varid == NULL) {
-    cs_ncout_destroy(&o);
+  cs_ncout *o = allocate(ncid, cohort);
+  if (o == NULL)
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory reopening the output file");
-  }
-  o->ncid = ncid;
-  o->cohort = cohort;
   const cs_status status = lookup_ids(o, err);
   if (status != CS_OK) {
     cs_ncout_destroy(&o);

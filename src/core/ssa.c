@@ -257,6 +257,25 @@ static inline void fire(cs_ssa *restrict w, cs_trajectory *restrict tr, int r, d
     cs_trajectory_burden_changed(tr, t, kinetics->burden_change[r]);
 }
 
+/* The time of the next event at total propensity `total`, from the current Exp(1) draw
+ * (a new one if the last was used): false, with t moved to t_until and the unused part
+ * of the draw kept in *residual, if it falls at or after t_until. */
+static inline bool next_event(cs_rng_local *random, double total, double t_until,
+                              double *residual, double *t)
+{
+  if (*residual < 0)
+    *residual = cs_ziggurat_exponential(random->s, random->tables);
+  const double t_next = total > 0 ? *t + *residual / total : INFINITY;
+  if (!(t_next < t_until)) {
+    *residual = fmax(0.0, *residual - total * (t_until - *t));
+    *t = t_until;
+    return false;
+  }
+  *residual = -1;
+  *t = t_next;
+  return true;
+}
+
 /* advance_static for a linear one-species network (see linear_species): the same steps,
  * the same random numbers and the same floating-point operations, so the same results
  * to the bit, with the population in a register and all propensities recomputed as
@@ -297,16 +316,8 @@ static int64_t advance_linear(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
       total += rate[i] * x;
       cumulative[i] = total;
     }
-    if (residual < 0)
-      residual = cs_ziggurat_exponential(random.s, random.tables);
-    const double t_next = total > 0 ? t + residual / total : INFINITY;
-    if (!(t_next < t_until)) {
-      residual = fmax(0.0, residual - total * (t_until - t));
-      t = t_until;
+    if (!next_event(&random, total, t_until, &residual, &t))
       break;
-    }
-    residual = -1;
-    t = t_next;
     const double target = cs_rng_bits_to_uniform(cs_xoshiro_next(random.s)) * total;
     int chosen = 0;
     for (int i = 0; i < CS_LINEAR_MAX; i++)
@@ -385,16 +396,8 @@ static int64_t advance_static(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
       total += a[i];
       cumulative[i] = total;
     }
-    if (residual < 0)
-      residual = cs_ziggurat_exponential(random.s, random.tables);
-    const double t_next = total > 0 ? t + residual / total : INFINITY;
-    if (!(t_next < t_until)) {
-      residual = fmax(0.0, residual - total * (t_until - t));
-      t = t_until;
+    if (!next_event(&random, total, t_until, &residual, &t))
       break;
-    }
-    residual = -1;
-    t = t_next;
 
     /* The first position whose cumulative propensity exceeds the target is the number of
      * cumulative sums at or below it: counted without branches, because which reaction

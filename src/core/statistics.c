@@ -1,5 +1,7 @@
 #include "cohortsim/statistics.h"
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -28,6 +30,7 @@ void cs_statistics_destroy(cs_statistics **statistics)
   free(s->median_os);
   free(s->median_os_lower);
   free(s->median_os_upper);
+  free(s->median_clearance_time);
   free(s->logrank_p);
   free(s);
   *statistics = NULL;
@@ -55,12 +58,14 @@ static cs_statistics *allocate(int n_arms, size_t n_grid)
   s->median_os = calloc(a, sizeof(double));
   s->median_os_lower = calloc(a, sizeof(double));
   s->median_os_upper = calloc(a, sizeof(double));
+  s->median_clearance_time = calloc(a, sizeof(double));
   s->logrank_p = calloc(a * a, sizeof(double));
   if (s->os_survival == NULL || s->os_lower == NULL || s->os_upper == NULL ||
       s->os_at_risk == NULL || s->rfs_survival == NULL || s->rfs_lower == NULL ||
       s->rfs_upper == NULL || s->rfs_at_risk == NULL || s->clearance_fraction == NULL ||
       s->clearance_lower == NULL || s->clearance_upper == NULL || s->median_os == NULL ||
-      s->median_os_lower == NULL || s->median_os_upper == NULL || s->logrank_p == NULL)
+      s->median_os_lower == NULL || s->median_os_upper == NULL ||
+      s->median_clearance_time == NULL || s->logrank_p == NULL)
     cs_statistics_destroy(&s);
   return s;
 }
@@ -76,6 +81,28 @@ static cs_status curve_on_grid(size_t n, const double *time, const unsigned char
     cs_km_eval(*fit, grid[k], &survival[k], NULL, &lower[k], &upper[k]);
     at_risk[k] = (int64_t)cs_km_at_risk(*fit, grid[k]);
   }
+  return CS_OK;
+}
+
+/* The median time to clearance among the patients who cleared (no censoring: every
+ * such time is observed). */
+static cs_status median_clearance_time(const cs_outcome_columns *c, int arm, size_t cleared,
+                                       double *median, cs_error *err)
+{
+  *median = NAN;
+  if (c->clearance_time == NULL || cleared == 0)
+    return CS_OK;
+  const size_t n = c->n_patients, first = (size_t)arm * n;
+  double *times = malloc(cleared * sizeof *times);
+  if (times == NULL)
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory computing clearance times");
+  size_t k = 0;
+  for (size_t i = 0; i < n && k < cleared; i++)
+    if (c->cleared[first + i])
+      times[k++] = c->clearance_time[first + i];
+  gsl_sort(times, 1, k);
+  *median = gsl_stats_median_from_sorted_data(times, 1, k);
+  free(times);
   return CS_OK;
 }
 
@@ -103,7 +130,7 @@ static cs_status arm_statistics(const cs_outcome_columns *c, int arm, const doub
     cleared += c->cleared[first + i];
   s->clearance_fraction[arm] = n > 0 ? (double)cleared / (double)n : NAN;
   cs_wilson_interval(cleared, n, CS_Z95, &s->clearance_lower[arm], &s->clearance_upper[arm]);
-  return CS_OK;
+  return median_clearance_time(c, arm, cleared, &s->median_clearance_time[arm], err);
 }
 
 cs_status cs_statistics_compute(const cs_cohort *cohort, const cs_outcome_columns *columns,

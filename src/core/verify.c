@@ -18,19 +18,6 @@ static cs_status nc_check(int rc, const char *what, cs_error *err)
   return cs_error_set(err, CS_ERR_NETCDF, "%s: %s", what, nc_strerror(rc));
 }
 
-static char *text_attribute(int ncid, const char *name)
-{
-  size_t length;
-  if (nc_inq_attlen(ncid, NC_GLOBAL, name, &length) != NC_NOERR)
-    return NULL;
-  char *value = calloc(length + 1, 1);
-  if (value != NULL && nc_get_att_text(ncid, NC_GLOBAL, name, value) != NC_NOERR) {
-    free(value);
-    value = NULL;
-  }
-  return value;
-}
-
 /* The file and what it says about the run that wrote it. */
 typedef struct verified_file {
   int ncid;
@@ -47,9 +34,9 @@ static cs_status read_run(verified_file *f, cs_error *err)
 {
   unsigned long long seed, n_patients, first;
   int dim;
-  f->cohort_yaml = text_attribute(f->ncid, "cohort_yaml");
-  f->cohort_path = text_attribute(f->ncid, "cohort_path");
-  f->version = text_attribute(f->ncid, "software_version");
+  f->cohort_yaml = cs_ncout_text_attribute(f->ncid, "cohort_yaml");
+  f->cohort_path = cs_ncout_text_attribute(f->ncid, "cohort_path");
+  f->version = cs_ncout_text_attribute(f->ncid, "software_version");
   CS_CHECK(f->cohort_yaml != NULL && f->cohort_path != NULL && f->version != NULL, err,
            CS_ERR_USAGE, "%s: not a cohortsim output file (no cohort_yaml)", f->path);
   CS_CHECK(strcmp(f->version, CS_VERSION_STRING) == 0, err, CS_ERR_USAGE,

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cohortsim/model.h"
@@ -104,14 +103,6 @@ cs_status cs_driver_load_cohort(const char *path, int n_sets, const char *const 
   return cs_driver_agree(status, err);
 }
 
-static void utc_timestamp(char *out, size_t size)
-{
-  const time_t now = time(NULL);
-  struct tm utc;
-  gmtime_r(&now, &utc);
-  strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &utc);
-}
-
 static const char *environment(const char *name)
 {
   const char *value = getenv(name);
@@ -141,7 +132,7 @@ static cs_status prepare_context(const cs_run_options *options, run_context *run
   const size_t k = (size_t)options->shard_index, shards = (size_t)options->shard_count;
   run->t_start = MPI_Wtime();
   gethostname(run->hostname, sizeof run->hostname - 1);
-  utc_timestamp(run->created, sizeof run->created);
+  cs_ncout_timestamp(run->created, sizeof run->created);
   MPI_Bcast(run->hostname, sizeof run->hostname, MPI_CHAR, 0, MPI_COMM_WORLD);
   MPI_Bcast(run->created, sizeof run->created, MPI_CHAR, 0, MPI_COMM_WORLD);
   run->info = (cs_run_info){
@@ -295,7 +286,7 @@ static cs_status finish_output(const cs_cohort *cohort, const run_context *run, 
   cs_status status = CS_OK;
   if (world_rank() == 0) {
     char ended[32];
-    utc_timestamp(ended, sizeof ended);
+    cs_ncout_timestamp(ended, sizeof ended);
     const cs_run_end end = {.wall_seconds = MPI_Wtime() - run->t_start,
                             .ended = ended,
                             .busy_seconds = busy,

@@ -62,6 +62,7 @@ static const unsigned char os_event[ARMS * N] = {1, 1, 0, 0, 0, 1, 1, 1, 1, 1};
 static const double rfs_time[ARMS * N] = {1, 3, 4, 6, 10, 1, 3, 5, 7, 9};
 static const unsigned char rfs_event[ARMS * N] = {1, 1, 0, 1, 0, 1, 1, 1, 1, 1};
 static const unsigned char cleared[ARMS * N] = {0, 0, 1, 1, 1, 0, 0, 0, 0, 0};
+static const double clearance_time[ARMS * N] = {NAN, NAN, 3.5, 1.5, 8, NAN, NAN, NAN, NAN, NAN};
 
 static cs_cohort make_cohort(void)
 {
@@ -72,7 +73,8 @@ static cs_cohort make_cohort(void)
   return c;
 }
 
-static const cs_outcome_columns columns = {N, os_time, os_event, rfs_time, rfs_event, cleared};
+static const cs_outcome_columns columns = {N,         os_time, os_event,      rfs_time,
+                                           rfs_event, cleared, clearance_time};
 
 typedef struct fixture {
   cs_cohort cohort;
@@ -255,7 +257,7 @@ static void test_order_independent(void **state)
       re[to] = rfs_event[from];
       cl[to] = cleared[from];
     }
-  const cs_outcome_columns shuffled = {N, ot, oe, rt, re, cl};
+  const cs_outcome_columns shuffled = {N, ot, oe, rt, re, cl, NULL};
   cs_statistics *t = NULL;
   cs_error err = {0};
   assert_int_equal(cs_statistics_compute(&f->cohort, &shuffled, f->grid, &t, &err), CS_OK);
@@ -281,7 +283,7 @@ static void test_empty_cohort(void **state)
   cs_cohort c = make_cohort();
   double grid[N_GRID];
   cs_outcome_grid(&c, grid);
-  const cs_outcome_columns none = {0, os_time, os_event, rfs_time, rfs_event, cleared};
+  const cs_outcome_columns none = {0, os_time, os_event, rfs_time, rfs_event, cleared, NULL};
   cs_statistics *s = NULL;
   cs_error err = {0};
   assert_int_equal(cs_statistics_compute(&c, &none, grid, &s, &err), CS_OK);
@@ -311,7 +313,7 @@ static void test_bad_time_fails(void **state)
       memcpy(ot, os_time, sizeof ot);
       memcpy(rt, rfs_time, sizeof rt);
       (column == 0 ? ot : rt)[N + 2] = bad_values[v];
-      const cs_outcome_columns c = {N, ot, os_event, rt, rfs_event, cleared};
+      const cs_outcome_columns c = {N, ot, os_event, rt, rfs_event, cleared, NULL};
       static cs_statistics junk;
       cs_statistics *s = &junk; /* must be overwritten with NULL */
       cs_error err = {0};
@@ -331,6 +333,15 @@ static void test_destroy_accepts_null(void **state)
   assert_null(s);
 }
 
+/* Median time to clearance over the cleared only: arm 0 cleared at 1.5, 3.5 and 8;
+ * arm 1 never cleared (NaN). */
+static void test_median_clearance_time(void **state)
+{
+  const fixture *f = *state;
+  assert_same(f->s->median_clearance_time[0], 3.5);
+  assert_true(isnan(f->s->median_clearance_time[1]));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -339,6 +350,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_rfs_curve_by_hand, setup, teardown),
       cmocka_unit_test_setup_teardown(test_curves_match_survival_module, setup, teardown),
       cmocka_unit_test_setup_teardown(test_median_os, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_median_clearance_time, setup, teardown),
       cmocka_unit_test_setup_teardown(test_clearance_fraction, setup, teardown),
       cmocka_unit_test_setup_teardown(test_logrank_by_hand, setup, teardown),
       cmocka_unit_test_setup_teardown(test_order_independent, setup, teardown),
