@@ -13,11 +13,11 @@
 
 #include "cohortsim/status.h"
 
-#define CS_NAME_MAX 64        /* longest name of a parameter, species, drug, reaction, arm */
-#define CS_EXPR_MAX_TERMS 8   /* parameters multiplied or divided in one expression */
-#define CS_FACTOR_MAX 8       /* factors in one reaction's propensity */
-#define CS_CHANGE_MAX 8       /* species changed by one reaction */
-#define CS_SUM_MAX 8          /* species summed in a logistic or saturation factor */
+#define CS_NAME_MAX 64      /* longest name of a parameter, species, drug, reaction, arm */
+#define CS_EXPR_MAX_TERMS 8 /* parameters multiplied or divided in one expression */
+#define CS_FACTOR_MAX 8     /* factors in one reaction's propensity */
+#define CS_CHANGE_MAX 8     /* species changed by one reaction */
+#define CS_SUM_MAX 8        /* species summed in a logistic or saturation factor */
 
 /* A value computed from a patient's parameters: coef * prod(param[term]^power[term]),
  * power +1 or -1. Written in a cohort file as a number, a parameter name, or a product
@@ -98,11 +98,11 @@ typedef enum {
 
 typedef struct cs_factor {
   cs_factor_kind kind;
-  int target;              /* species (SPECIES, HILL) or drug (EFFECT, INHIBIT); else -1 */
-  int n_sum;               /* LOGISTIC, SATURATE: the species summed */
+  int target; /* species (SPECIES, HILL) or drug (EFFECT, INHIBIT); else -1 */
+  int n_sum;  /* LOGISTIC, SATURATE: the species summed */
   int sum[CS_SUM_MAX];
-  cs_expr scale;           /* LOGISTIC: capacity; HILL and SATURATE: half-saturation */
-  double hill_n;           /* HILL: exponent (> 0) */
+  cs_expr scale; /* LOGISTIC: capacity; HILL and SATURATE: half-saturation */
+  double hill_n; /* HILL: exponent (> 0) */
 } cs_factor;
 
 typedef struct cs_reaction {
@@ -179,14 +179,14 @@ typedef struct cs_outcomes {
 typedef enum { CS_METHOD_EXACT, CS_METHOD_HYBRID } cs_method;
 
 typedef struct cs_cohort {
-  char *path;         /* the file it came from ("<string>" when loaded from text) */
-  char *text;         /* the file's full text, embedded in every output for provenance */
-  char *overrides;    /* the --set arguments joined by ' ', "" if none */
+  char *path;      /* the file it came from ("<string>" when loaded from text) */
+  char *text;      /* the file's full text, embedded in every output for provenance */
+  char *overrides; /* the --set arguments joined by ' ', "" if none */
   char name[CS_NAME_MAX];
-  char *description;  /* "" if none */
+  char *description; /* "" if none */
   cs_method method;
-  double hybrid_epsilon;  /* hybrid method: CGP error control (default 0.03) */
-  int hybrid_critical;    /* hybrid method: critical-reaction threshold (default 10) */
+  double hybrid_epsilon; /* hybrid method: CGP error control (default 0.03) */
+  int hybrid_critical;   /* hybrid method: critical-reaction threshold (default 10) */
   double followup_days;
   double report_every_days;
 

@@ -19,11 +19,11 @@ typedef struct cs_model cs_model;
 
 /* A patient's evaluated numbers; allocate with cs_kinetics_create. */
 typedef struct cs_kinetics {
-  double *rate;        /* [reaction] */
-  double *scale;       /* [reaction * CS_FACTOR_MAX + factor]: capacity or half-saturation */
-  int64_t *change;     /* [reaction * CS_CHANGE_MAX + change] */
-  double *elimination; /* [drug] per day */
-  int64_t *initial;    /* [species] */
+  double *rate;           /* [reaction] */
+  double *scale;          /* [reaction * CS_FACTOR_MAX + factor]: capacity or half-saturation */
+  int64_t *change;        /* [reaction * CS_CHANGE_MAX + change] */
+  double *elimination;    /* [drug] per day */
+  int64_t *initial;       /* [species] */
   int64_t *burden_change; /* [reaction]: change of the tumour burden per firing */
 } cs_kinetics;
 

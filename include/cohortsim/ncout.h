@@ -26,7 +26,7 @@ typedef struct cs_run_info {
   size_t file_patients; /* patients in this file: n_patients, or a shard's */
   int shard_index;      /* 0 and 1 unless a shard (--shard K/N) */
   int shard_count;
-  size_t chunk_size;    /* patients per checkpoint chunk (cs_ncout_chunk_size) */
+  size_t chunk_size; /* patients per checkpoint chunk (cs_ncout_chunk_size) */
   /* provenance: may differ between runs that give identical data */
   int mpi_ranks;
   const char *hostname;
@@ -41,8 +41,8 @@ typedef struct cs_run_info {
 /* How a run ended, for the provenance attributes. */
 typedef struct cs_run_end {
   double wall_seconds;
-  const char *ended;           /* ISO 8601 UTC */
-  const double *busy_seconds;  /* [n_ranks] time each rank spent simulating */
+  const char *ended;          /* ISO 8601 UTC */
+  const double *busy_seconds; /* [n_ranks] time each rank spent simulating */
   int n_ranks;
 } cs_run_end;
 
@@ -67,8 +67,8 @@ void cs_ncout_destroy(cs_ncout **out);
 /* Reopens the schema of an existing file (a partial file to resume), after checking
  * that it belongs to the same run: same cohort text, overrides, seed, patients, shard,
  * chunking and software version. A different run is CS_ERR_USAGE, saying what differs. */
-cs_status cs_ncout_open(int ncid, const cs_cohort *cohort, const cs_run_info *info,
-                        cs_ncout **out, cs_error *err);
+cs_status cs_ncout_open(int ncid, const cs_cohort *cohort, const cs_run_info *info, cs_ncout **out,
+                        cs_error *err);
 
 /* The same check on a finished file, opened serially by path. */
 cs_status cs_ncout_check_same_run(const char *path, const cs_cohort *cohort,

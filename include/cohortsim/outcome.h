@@ -60,8 +60,8 @@ typedef struct cs_outcome_watch {
 /* Starts watching a patient with the given initial burden and resets the record.
  * Returns true if the outcome is already final at time 0. */
 bool cs_outcome_begin(cs_outcome_watch *watch, const cs_cohort *cohort, const double *grid,
-                      size_t n_grid, bool clearance_absorbing, int64_t burden0,
-                      int n_reactions, int n_species, cs_record *record);
+                      size_t n_grid, bool clearance_absorbing, int64_t burden0, int n_reactions,
+                      int n_species, cs_record *record);
 
 /* Time passes to t with the burden unchanged: samples the grid points before t. Inline,
  * as the engines call it before every event. */

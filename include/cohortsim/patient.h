@@ -36,7 +36,6 @@ cs_status cs_patient_sim_run(cs_patient_sim *sim, uint64_t seed, size_t patient,
  * concentrations[] for every drug): exactly the path cs_patient_sim_run simulates for
  * that arm. For `cohortsim trajectory`. */
 cs_status cs_patient_sim_trace(cs_patient_sim *sim, uint64_t seed, size_t patient, int arm,
-                               cs_trajectory_sampler *sampler, cs_records *records,
-                               cs_error *err);
+                               cs_trajectory_sampler *sampler, cs_records *records, cs_error *err);
 
 #endif

@@ -36,13 +36,12 @@ typedef struct cs_statistics {
   double *clearance_fraction, *clearance_lower, *clearance_upper;
   double *median_os, *median_os_lower, *median_os_upper; /* NAN when not reached */
   double *median_clearance_time; /* over the patients who cleared; NAN if none */
-  double *logrank_p;                                     /* 1 on the diagonal */
+  double *logrank_p;             /* 1 on the diagonal */
 } cs_statistics;
 
 /* Computes every statistic for the cohort's arms on the grid. */
 cs_status cs_statistics_compute(const cs_cohort *cohort, const cs_outcome_columns *columns,
-                                const double *grid, cs_statistics **statistics,
-                                cs_error *err);
+                                const double *grid, cs_statistics **statistics, cs_error *err);
 
 /* Frees; accepts NULL and sets *statistics to NULL. */
 void cs_statistics_destroy(cs_statistics **statistics);

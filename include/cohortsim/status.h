@@ -11,17 +11,17 @@
 #include <stddef.h>
 
 /* One list, so codes and messages never drift apart. */
-#define CS_STATUS_LIST(X)                                                                  \
-  X(CS_OK, "success")                                                                      \
-  X(CS_ERR_NOMEM, "out of memory")                                                         \
-  X(CS_ERR_IO, "input/output error")                                                       \
-  X(CS_ERR_SYNTAX, "syntax error in cohort file")                                          \
-  X(CS_ERR_COHORT, "invalid cohort file")                                                  \
-  X(CS_ERR_USAGE, "invalid command line")                                                  \
-  X(CS_ERR_NUMERIC, "numerical failure")                                                   \
-  X(CS_ERR_NETCDF, "NetCDF error")                                                         \
-  X(CS_ERR_MPI, "MPI error")                                                               \
-  X(CS_ERR_MISMATCH, "re-simulation does not match the file")                            \
+#define CS_STATUS_LIST(X)                                                                          \
+  X(CS_OK, "success")                                                                              \
+  X(CS_ERR_NOMEM, "out of memory")                                                                 \
+  X(CS_ERR_IO, "input/output error")                                                               \
+  X(CS_ERR_SYNTAX, "syntax error in cohort file")                                                  \
+  X(CS_ERR_COHORT, "invalid cohort file")                                                          \
+  X(CS_ERR_USAGE, "invalid command line")                                                          \
+  X(CS_ERR_NUMERIC, "numerical failure")                                                           \
+  X(CS_ERR_NETCDF, "NetCDF error")                                                                 \
+  X(CS_ERR_MPI, "MPI error")                                                                       \
+  X(CS_ERR_MISMATCH, "re-simulation does not match the file")                                      \
   X(CS_ERR_INTERRUPTED, "interrupted by a signal; continue with --resume")
 
 typedef enum {
@@ -55,18 +55,18 @@ void cs_error_add_context(cs_error *err, const char *format, ...)
 void cs_error_clear(cs_error *err);
 
 /* Propagate a failing call's status (its callee has already filled the cs_error). */
-#define CS_CALL(call)                                                                      \
-  do {                                                                                     \
-    cs_status cs_call_status_ = (call);                                                    \
-    if (cs_call_status_ != CS_OK)                                                          \
-      return cs_call_status_;                                                              \
+#define CS_CALL(call)                                                                              \
+  do {                                                                                             \
+    cs_status cs_call_status_ = (call);                                                            \
+    if (cs_call_status_ != CS_OK)                                                                  \
+      return cs_call_status_;                                                                      \
   } while (0)
 
 /* Check a condition on input; on failure record the message and return the status. */
-#define CS_CHECK(condition, err, status, ...)                                              \
-  do {                                                                                     \
-    if (!(condition))                                                                      \
-      return cs_error_set((err), (status), __VA_ARGS__);                                   \
+#define CS_CHECK(condition, err, status, ...)                                                      \
+  do {                                                                                             \
+    if (!(condition))                                                                              \
+      return cs_error_set((err), (status), __VA_ARGS__);                                           \
   } while (0)
 
 #endif

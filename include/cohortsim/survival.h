@@ -34,8 +34,8 @@ void cs_km_destroy(cs_km **km);
  * Before the first event S = 1 with standard error 0 and interval [1, 1]. When S = 0
  * (everyone at risk had the event) the standard error and both bounds are 0. A NaN t gives
  * NaN for all four. Any of the output pointers may be NULL. */
-void cs_km_eval(const cs_km *km, double t, double *survival, double *std_error,
-                double *lower, double *upper);
+void cs_km_eval(const cs_km *km, double t, double *survival, double *std_error, double *lower,
+                double *upper);
 
 /* Number of samples still at risk at t: those with time >= t (0 for a NaN t). */
 size_t cs_km_at_risk(const cs_km *km, double t);

@@ -23,8 +23,8 @@
  * Gauss-Legendre nodes (for products of factors). */
 typedef struct drug_interval {
   double t0, t1;
-  double *effect_integral;   /* [drug] */
-  double *node_effect;       /* [node * n_drugs + drug] */
+  double *effect_integral; /* [drug] */
+  double *node_effect;     /* [node * n_drugs + drug] */
 } drug_interval;
 
 struct cs_leap {
@@ -33,22 +33,22 @@ struct cs_leap {
   cs_ssa *ssa;
   double epsilon;
   int64_t critical_count;
-  double *propensity;    /* [reaction] at the start of the leap */
-  double *species_part;  /* [reaction] propensity without its drug factors */
-  double *midpoint;      /* [species] predicted counts half-way through the leap */
+  double *propensity;       /* [reaction] at the start of the leap */
+  double *species_part;     /* [reaction] propensity without its drug factors */
+  double *midpoint;         /* [species] predicted counts half-way through the leap */
   int64_t *midpoint_counts; /* [species] */
-  bool *critical;        /* [reaction] */
+  bool *critical;           /* [reaction] */
   int n_critical;
-  double *bound;         /* [reaction] critical reactions' bound over the leap */
-  int64_t *firings;      /* [reaction] */
-  int64_t *new_counts;   /* [species] the counts after the leap being tried */
+  double *bound;                        /* [reaction] critical reactions' bound over the leap */
+  int64_t *firings;                     /* [reaction] */
+  int64_t *new_counts;                  /* [species] the counts after the leap being tried */
   double *drift, *spread, *sensitivity; /* [species] CGP sums */
-  bool *read;            /* [species] read by a non-critical reaction */
-  double *effect, *effect_end; /* [drug] */
-  double *no_effect, *full_effect; /* [drug] all 0 and all 1: drug factors become 1 */
-  int *n_drug_factors;  /* [reaction] */
-  int *drug_factor;     /* [reaction] the drug factor of reactions with exactly one */
-  bool has_drug_products; /* some reaction has two or more drug factors */
+  bool *read;                           /* [species] read by a non-critical reaction */
+  double *effect, *effect_end;          /* [drug] */
+  double *no_effect, *full_effect;      /* [drug] all 0 and all 1: drug factors become 1 */
+  int *n_drug_factors;                  /* [reaction] */
+  int *drug_factor;         /* [reaction] the drug factor of reactions with exactly one */
+  bool has_drug_products;   /* some reaction has two or more drug factors */
   drug_interval half, full; /* the first half of the current leap, and all of it */
 };
 
@@ -88,14 +88,13 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
   w->half.node_effect = calloc(n_d * CS_GL_POINTS, sizeof(double));
   w->full.node_effect = calloc(n_d * CS_GL_POINTS, sizeof(double));
   w->full_effect = calloc(n_d, sizeof *w->full_effect);
-  if (w->propensity == NULL || w->species_part == NULL ||
-      w->midpoint == NULL || w->midpoint_counts == NULL || w->no_effect == NULL ||
-      w->full_effect == NULL || w->n_drug_factors == NULL || w->drug_factor == NULL ||
-      w->half.effect_integral == NULL || w->full.effect_integral == NULL ||
-      w->half.node_effect == NULL || w->full.node_effect == NULL || w->critical == NULL ||
-      w->bound == NULL || w->firings == NULL || w->new_counts == NULL || w->drift == NULL ||
-      w->spread == NULL || w->sensitivity == NULL || w->read == NULL || w->effect == NULL ||
-      w->effect_end == NULL) {
+  if (w->propensity == NULL || w->species_part == NULL || w->midpoint == NULL ||
+      w->midpoint_counts == NULL || w->no_effect == NULL || w->full_effect == NULL ||
+      w->n_drug_factors == NULL || w->drug_factor == NULL || w->half.effect_integral == NULL ||
+      w->full.effect_integral == NULL || w->half.node_effect == NULL ||
+      w->full.node_effect == NULL || w->critical == NULL || w->bound == NULL ||
+      w->firings == NULL || w->new_counts == NULL || w->drift == NULL || w->spread == NULL ||
+      w->sensitivity == NULL || w->read == NULL || w->effect == NULL || w->effect_end == NULL) {
     cs_leap_destroy(&w);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating the hybrid workspace");
   }
@@ -337,8 +336,8 @@ static int next_critical(cs_leap *w, const cs_trajectory *tr, gsl_rng *rng, doub
   cs_pk_effect(tr->pk, t_limit, w->effect_end);
   double total = 0;
   for (int r = 0; r < c->n_reactions; r++) {
-    w->bound[r] = w->critical[r] ? cs_model_propensity(w->model, kinetics, r, tr->counts,
-                                                       w->effect, w->effect_end)
+    w->bound[r] = w->critical[r] ? cs_model_propensity(w->model, kinetics, r, tr->counts, w->effect,
+                                                       w->effect_end)
                                  : 0.0;
     total += w->bound[r];
   }
@@ -442,8 +441,7 @@ static void step(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double t_stop)
   double total = 0;
   w->n_critical = 0;
   for (int r = 0; r < c->n_reactions; r++) {
-    w->propensity[r] =
-        cs_model_propensity(w->model, kinetics, r, tr->counts, w->effect, w->effect);
+    w->propensity[r] = cs_model_propensity(w->model, kinetics, r, tr->counts, w->effect, w->effect);
     total += w->propensity[r];
     w->critical[r] = w->propensity[r] > 0 && is_critical(w, r, tr->counts);
     w->n_critical += w->critical[r];

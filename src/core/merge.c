@@ -46,12 +46,10 @@ static cs_status read_shard_info(int ncid, const char *path, shard_info *s, cs_e
   s->cohort_path = cs_ncout_text_attribute(ncid, "cohort_path");
   s->software_version = cs_ncout_text_attribute(ncid, "software_version");
   CS_CHECK(s->cohort_yaml != NULL && s->cohort_path != NULL && s->software_version != NULL, err,
-           CS_ERR_USAGE,
-           "%s: not a cohortsim output file (no cohort_yaml)", path);
+           CS_ERR_USAGE, "%s: not a cohortsim output file (no cohort_yaml)", path);
   CS_CALL(cs_ncout_get_overrides(ncid, &s->sets, &s->n_sets, err));
   CS_CALL(nc_check(nc_get_att_ulonglong(ncid, NC_GLOBAL, "seed", &s->seed), path, err));
-  CS_CALL(nc_check(nc_get_att_ulonglong(ncid, NC_GLOBAL, "n_patients", &s->n_patients), path,
-                   err));
+  CS_CALL(nc_check(nc_get_att_ulonglong(ncid, NC_GLOBAL, "n_patients", &s->n_patients), path, err));
   CS_CALL(nc_check(nc_get_att_ulonglong(ncid, NC_GLOBAL, "shard_first_patient", &s->first_patient),
                    path, err));
   CS_CALL(nc_check(nc_get_att_int(ncid, NC_GLOBAL, "shard_index", &s->shard_index), path, err));
@@ -72,8 +70,8 @@ static cs_status read_shard_info(int ncid, const char *path, shard_info *s, cs_e
   free(done);
   CS_CALL(nc_check(rc, path, err));
   CS_CHECK(complete == n_chunks, err, CS_ERR_USAGE,
-           "%s: shard is incomplete (%zu of %zu chunks done): finish it with --resume first",
-           path, complete, n_chunks);
+           "%s: shard is incomplete (%zu of %zu chunks done): finish it with --resume first", path,
+           complete, n_chunks);
   return CS_OK;
 }
 
@@ -109,8 +107,9 @@ static cs_status check_shards(int n, const char *const *paths, const shard_info 
                               ? "cohortsim version"
                               : NULL;
     if (differs != NULL)
-      status = cs_error_set(err, CS_ERR_USAGE, "%s and %s are not shards of one run: the %s differs",
-                            paths[0], paths[i], differs);
+      status =
+          cs_error_set(err, CS_ERR_USAGE, "%s and %s are not shards of one run: the %s differs",
+                       paths[0], paths[i], differs);
     else if (seen[s->shard_index])
       status = cs_error_set(err, CS_ERR_USAGE, "shard %d/%d is given twice (%s)", s->shard_index,
                             s->shard_count, paths[i]);
@@ -194,8 +193,7 @@ static cs_status write_merged(int n, const char *const *paths, const shard_info 
   return status != CS_OK ? status : closed;
 }
 
-cs_status cs_merge_shards(int n, const char *const *paths, const char *output_path,
-                          cs_error *err)
+cs_status cs_merge_shards(int n, const char *const *paths, const char *output_path, cs_error *err)
 {
   shard_info *info = calloc((size_t)n, sizeof *info);
   cs_cohort *cohort = NULL;

@@ -1,8 +1,8 @@
 #include "cohortsim/ncout.h"
 
-#include <math.h>
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
+#include <math.h>
 #include <netcdf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,9 +77,21 @@ typedef struct var_spec {
   bool nan_fill; /* "never" or "not reached" is NaN */
 } var_spec;
 
-#define PATIENT_DIMS 2, {DIM_ARM, DIM_PATIENT, 0}
-#define CURVE_DIMS 2, {DIM_ARM, DIM_TIME, 0}
-#define ARM_DIMS 1, {DIM_ARM, 0, 0}
+#define PATIENT_DIMS                                                                               \
+  2,                                                                                               \
+  {                                                                                                \
+    DIM_ARM, DIM_PATIENT, 0                                                                        \
+  }
+#define CURVE_DIMS                                                                                 \
+  2,                                                                                               \
+  {                                                                                                \
+    DIM_ARM, DIM_TIME, 0                                                                           \
+  }
+#define ARM_DIMS                                                                                   \
+  1,                                                                                               \
+  {                                                                                                \
+    DIM_ARM, 0, 0                                                                                  \
+  }
 
 static const var_spec record_var[REC_COUNT] = {
     {"os_time", NC_DOUBLE, PATIENT_DIMS, "days", "overall survival time (death or censoring)",
@@ -95,15 +107,30 @@ static const var_spec record_var[REC_COUNT] = {
      "first time the burden fell below the MRD level", true},
     {"relapse_time", NC_DOUBLE, PATIENT_DIMS, "days",
      "first time the burden rose back to the relapse level after MRD negativity", true},
-    {"final_burden", NC_DOUBLE, PATIENT_DIMS, "cells",
-     "tumour burden when the simulation stopped", false},
+    {"final_burden", NC_DOUBLE, PATIENT_DIMS, "cells", "tumour burden when the simulation stopped",
+     false},
     {"events", NC_INT64, PATIENT_DIMS, "1", "reactions fired plus leaps taken", false},
-    {"reaction_count", NC_INT64, 3, {DIM_ARM, DIM_PATIENT, DIM_REACTION}, "1",
-     "times each reaction fired", false},
-    {"species_peak", NC_DOUBLE, 3, {DIM_ARM, DIM_PATIENT, DIM_SPECIES}, "1",
-     "largest count of each species", false},
-    {"burden", NC_DOUBLE, 3, {DIM_ARM, DIM_PATIENT, DIM_TIME}, "cells",
-     "tumour burden on the reporting grid (held after a final outcome)", false},
+    {"reaction_count",
+     NC_INT64,
+     3,
+     {DIM_ARM, DIM_PATIENT, DIM_REACTION},
+     "1",
+     "times each reaction fired",
+     false},
+    {"species_peak",
+     NC_DOUBLE,
+     3,
+     {DIM_ARM, DIM_PATIENT, DIM_SPECIES},
+     "1",
+     "largest count of each species",
+     false},
+    {"burden",
+     NC_DOUBLE,
+     3,
+     {DIM_ARM, DIM_PATIENT, DIM_TIME},
+     "cells",
+     "tumour burden on the reporting grid (held after a final outcome)",
+     false},
 };
 
 static const var_spec stat_var[STAT_COUNT] = {
@@ -127,16 +154,20 @@ static const var_spec stat_var[STAT_COUNT] = {
      false},
     {"clearance_upper", NC_DOUBLE, ARM_DIMS, "1", "clearance fraction, upper 95% limit (Wilson)",
      false},
-    {"median_os", NC_DOUBLE, ARM_DIMS, "days", "median overall survival (NaN: not reached)",
-     true},
+    {"median_os", NC_DOUBLE, ARM_DIMS, "days", "median overall survival (NaN: not reached)", true},
     {"median_os_lower", NC_DOUBLE, ARM_DIMS, "days", "median overall survival, lower 95% limit",
      true},
     {"median_os_upper", NC_DOUBLE, ARM_DIMS, "days", "median overall survival, upper 95% limit",
      true},
     {"median_clearance_time", NC_DOUBLE, ARM_DIMS, "days",
      "median time to clearance among the patients who cleared (NaN: none)", true},
-    {"logrank_p", NC_DOUBLE, 2, {DIM_ARM, DIM_ARM_OTHER, 0}, "1",
-     "log-rank p-value of overall survival between two arms", false},
+    {"logrank_p",
+     NC_DOUBLE,
+     2,
+     {DIM_ARM, DIM_ARM_OTHER, 0},
+     "1",
+     "log-rank p-value of overall survival between two arms",
+     false},
 };
 
 struct cs_ncout {
@@ -193,20 +224,21 @@ static cs_status define_coordinates(cs_ncout *o, cs_error *err)
                    "patient dimension"));
   CS_CALL(nc_check(nc_def_dim(o->ncid, "arm", (size_t)c->n_arms, &o->dim[DIM_ARM]), err,
                    "arm dimension"));
-  CS_CALL(nc_check(nc_def_dim(o->ncid, "arm_other", (size_t)c->n_arms, &o->dim[DIM_ARM_OTHER]),
-                   err, "arm_other dimension"));
+  CS_CALL(nc_check(nc_def_dim(o->ncid, "arm_other", (size_t)c->n_arms, &o->dim[DIM_ARM_OTHER]), err,
+                   "arm_other dimension"));
   CS_CALL(nc_check(nc_def_dim(o->ncid, "time", cs_outcome_grid_size(c), &o->dim[DIM_TIME]), err,
                    "time dimension"));
   CS_CALL(nc_check(nc_def_dim(o->ncid, "reaction", (size_t)c->n_reactions, &o->dim[DIM_REACTION]),
                    err, "reaction dimension"));
-  CS_CALL(nc_check(nc_def_dim(o->ncid, "species", (size_t)c->n_species, &o->dim[DIM_SPECIES]),
-                   err, "species dimension"));
+  CS_CALL(nc_check(nc_def_dim(o->ncid, "species", (size_t)c->n_species, &o->dim[DIM_SPECIES]), err,
+                   "species dimension"));
   CS_CALL(nc_check(nc_def_dim(o->ncid, "quantile", N_QUANTILES, &o->dim[DIM_QUANTILE]), err,
                    "quantile dimension"));
   CS_CALL(nc_check(nc_def_dim(o->ncid, "chunk", o->n_chunks, &o->dim[DIM_CHUNK]), err,
                    "chunk dimension"));
-  const var_spec quantile = {"quantile", NC_DOUBLE, 1, {DIM_QUANTILE, 0, 0}, "1",
-                             "probability of the burden quantile", false};
+  const var_spec quantile = {
+      "quantile", NC_DOUBLE, 1, {DIM_QUANTILE, 0, 0}, "1", "probability of the burden quantile",
+      false};
   CS_CALL(define_var(o, &quantile, &o->quantile_varid, err));
 
   /* Time 0 is enrolment: treatment starts after the patient's start delay. */
@@ -228,8 +260,7 @@ static cs_status define_coordinates(cs_ncout *o, cs_error *err)
   return CS_OK;
 }
 
-static cs_status define_global_attributes(const cs_ncout *o, const cs_run_info *info,
-                                          cs_error *err)
+static cs_status define_global_attributes(const cs_ncout *o, const cs_run_info *info, cs_error *err)
 {
   const cs_cohort *c = o->cohort;
   const int id = o->ncid;
@@ -255,8 +286,8 @@ static cs_status define_global_attributes(const cs_ncout *o, const cs_run_info *
   CS_CALL(nc_check(nc_put_att_ulonglong(id, NC_GLOBAL, "seed", NC_UINT64, 1, &seed), err, "seed"));
   CS_CALL(nc_check(nc_put_att_ulonglong(id, NC_GLOBAL, "n_patients", NC_UINT64, 1, &n_patients),
                    err, "n_patients"));
-  CS_CALL(put_text_att(id, NC_GLOBAL, "method",
-                       c->method == CS_METHOD_EXACT ? "exact" : "hybrid", err));
+  CS_CALL(put_text_att(id, NC_GLOBAL, "method", c->method == CS_METHOD_EXACT ? "exact" : "hybrid",
+                       err));
   CS_CALL(put_text_att(id, NC_GLOBAL, "software_version", CS_VERSION_STRING, err));
   CS_CALL(put_text_att(id, NC_GLOBAL, "git_revision", CS_GIT_REVISION, err));
   CS_CALL(put_text_att(id, NC_GLOBAL, "created", info->created, err));
@@ -305,11 +336,21 @@ static cs_status define_all(cs_ncout *o, const cs_run_info *info, cs_error *err)
     CS_CALL(define_var(o, &record_var[v], &o->record_varid[v], err));
   for (int v = 0; v < STAT_COUNT; v++)
     CS_CALL(define_var(o, &stat_var[v], &o->stat_varid[v], err));
-  const var_spec quantiles = {"burden_quantiles", NC_DOUBLE, 3, {DIM_ARM, DIM_TIME, DIM_QUANTILE},
-                              "cells", "quantiles of the tumour burden over patients", false};
+  const var_spec quantiles = {"burden_quantiles",
+                              NC_DOUBLE,
+                              3,
+                              {DIM_ARM, DIM_TIME, DIM_QUANTILE},
+                              "cells",
+                              "quantiles of the tumour burden over patients",
+                              false};
   CS_CALL(define_var(o, &quantiles, &o->burden_quantiles_varid, err));
-  const var_spec done = {"chunk_done", NC_UBYTE, 1, {DIM_CHUNK, 0, 0}, "1",
-                         "1 = every patient of this checkpoint chunk is written", false};
+  const var_spec done = {"chunk_done",
+                         NC_UBYTE,
+                         1,
+                         {DIM_CHUNK, 0, 0},
+                         "1",
+                         "1 = every patient of this checkpoint chunk is written",
+                         false};
   CS_CALL(define_var(o, &done, &o->chunk_done_varid, err));
   CS_CALL(define_global_attributes(o, info, err));
   return nc_check(nc_enddef(o->ncid), err, "leaving define mode");
@@ -383,14 +424,14 @@ static cs_status write_coordinates(const cs_ncout *o, cs_error *err)
   free(grid);
   CS_CALL(status);
   int arm_other_varid;
-  CS_CALL(nc_check(nc_inq_varid(o->ncid, "arm_other_name", &arm_other_varid), err,
-                   "arm_other_name"));
-  CS_CALL(put_names(o->ncid, o->arm_name_varid, (size_t)c->n_arms, c->arm[0].name,
-                    sizeof c->arm[0], err));
-  CS_CALL(put_names(o->ncid, arm_other_varid, (size_t)c->n_arms, c->arm[0].name,
-                    sizeof c->arm[0], err));
-  CS_CALL(put_names(o->ncid, o->reaction_name_varid, (size_t)c->n_reactions,
-                    c->reaction[0].name, sizeof c->reaction[0], err));
+  CS_CALL(
+      nc_check(nc_inq_varid(o->ncid, "arm_other_name", &arm_other_varid), err, "arm_other_name"));
+  CS_CALL(put_names(o->ncid, o->arm_name_varid, (size_t)c->n_arms, c->arm[0].name, sizeof c->arm[0],
+                    err));
+  CS_CALL(put_names(o->ncid, arm_other_varid, (size_t)c->n_arms, c->arm[0].name, sizeof c->arm[0],
+                    err));
+  CS_CALL(put_names(o->ncid, o->reaction_name_varid, (size_t)c->n_reactions, c->reaction[0].name,
+                    sizeof c->reaction[0], err));
   return put_names(o->ncid, o->species_name_varid, (size_t)c->n_species, c->species[0].name,
                    sizeof c->species[0], err);
 }
@@ -515,13 +556,12 @@ static cs_status write_statistics(const cs_ncout *o, const cs_statistics *s, cs_
 
 /* Reads the outcome columns of every patient back from the file. */
 static cs_status read_columns(int ncid, int n_arms, size_t n_patients, double *os_time,
-                              unsigned char *os_event, double *rfs_time,
-                              unsigned char *rfs_event, unsigned char *cleared,
-                              double *clearance_time, cs_error *err)
+                              unsigned char *os_event, double *rfs_time, unsigned char *rfs_event,
+                              unsigned char *cleared, double *clearance_time, cs_error *err)
 {
   const size_t start[2] = {0, 0}, count[2] = {(size_t)n_arms, n_patients};
-  const char *names[] = {"os_time", "os_event", "rfs_time", "rfs_event", "cleared",
-                         "clearance_time"};
+  const char *names[] = {"os_time",   "os_event", "rfs_time",
+                         "rfs_event", "cleared",  "clearance_time"};
   void *data[] = {os_time, os_event, rfs_time, rfs_event, cleared, clearance_time};
   for (int v = 0; v < 6; v++) {
     int varid;
@@ -540,8 +580,8 @@ static cs_status write_burden_quantiles(const cs_ncout *o, cs_error *err)
   const size_t n_grid = cs_outcome_grid_size(c);
   int burden_varid;
   CS_CALL(nc_check(nc_inq_varid(o->ncid, "burden", &burden_varid), err, "burden"));
-  CS_CALL(nc_check(nc_put_var_double(o->ncid, o->quantile_varid, burden_quantile), err,
-                   "quantile"));
+  CS_CALL(
+      nc_check(nc_put_var_double(o->ncid, o->quantile_varid, burden_quantile), err, "quantile"));
   double *column = malloc((o->n_patients + 1) * sizeof *column);
   if (column == NULL)
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory computing burden quantiles");
@@ -549,15 +589,15 @@ static cs_status write_burden_quantiles(const cs_ncout *o, cs_error *err)
   for (size_t a = 0; a < (size_t)c->n_arms && status == CS_OK; a++)
     for (size_t k = 0; k < n_grid && status == CS_OK; k++) {
       const size_t start[3] = {a, 0, k}, count[3] = {1, o->n_patients, 1};
-      status = nc_check(nc_get_vara_double(o->ncid, burden_varid, start, count, column), err,
-                        "burden");
+      status =
+          nc_check(nc_get_vara_double(o->ncid, burden_varid, start, count, column), err, "burden");
       if (status != CS_OK || o->n_patients == 0)
         continue;
       gsl_sort(column, 1, o->n_patients);
       double values[N_QUANTILES];
       for (size_t q = 0; q < N_QUANTILES; q++)
-        values[q] = gsl_stats_quantile_from_sorted_data(column, 1, o->n_patients,
-                                                        burden_quantile[q]);
+        values[q] =
+            gsl_stats_quantile_from_sorted_data(column, 1, o->n_patients, burden_quantile[q]);
       const size_t at[3] = {a, k, 0}, span[3] = {1, 1, N_QUANTILES};
       status = nc_check(nc_put_vara_double(o->ncid, o->burden_quantiles_varid, at, span, values),
                         err, "burden_quantiles");
@@ -577,14 +617,14 @@ static cs_status write_end_provenance(const cs_ncout *o, const cs_run_end *end, 
   /* max over mean of the ranks' busy times: 1 is perfect balance. */
   const double imbalance = total > 0 ? most / (total / end->n_ranks) : 1.0;
   CS_CALL(put_text_att(id, NC_GLOBAL, "ended", end->ended, err));
-  CS_CALL(nc_check(nc_put_att_double(id, NC_GLOBAL, "wall_time_seconds", NC_DOUBLE, 1,
-                                     &end->wall_seconds),
-                   err, "wall_time_seconds"));
+  CS_CALL(nc_check(
+      nc_put_att_double(id, NC_GLOBAL, "wall_time_seconds", NC_DOUBLE, 1, &end->wall_seconds), err,
+      "wall_time_seconds"));
   CS_CALL(nc_check(nc_put_att_double(id, NC_GLOBAL, "rank_busy_seconds", NC_DOUBLE,
                                      (size_t)end->n_ranks, end->busy_seconds),
                    err, "rank_busy_seconds"));
-  return nc_check(nc_put_att_double(id, NC_GLOBAL, "load_imbalance", NC_DOUBLE, 1, &imbalance),
-                  err, "load_imbalance");
+  return nc_check(nc_put_att_double(id, NC_GLOBAL, "load_imbalance", NC_DOUBLE, 1, &imbalance), err,
+                  "load_imbalance");
 }
 
 static cs_status finalize_open_file(cs_ncout *o, const cs_run_end *end, cs_error *err)
@@ -607,11 +647,11 @@ static cs_status finalize_open_file(cs_ncout *o, const cs_run_end *end, cs_error
   cs_outcome_grid(c, grid);
   status = write_coordinates(o, err);
   if (status == CS_OK)
-    status = read_columns(o->ncid, c->n_arms, o->n_patients, os_time, os_event, rfs_time,
-                          rfs_event, cleared, clearance_time, err);
+    status = read_columns(o->ncid, c->n_arms, o->n_patients, os_time, os_event, rfs_time, rfs_event,
+                          cleared, clearance_time, err);
   if (status == CS_OK) {
-    const cs_outcome_columns columns = {o->n_patients, os_time,   os_event,      rfs_time,
-                                        rfs_event,     cleared,   clearance_time};
+    const cs_outcome_columns columns = {o->n_patients, os_time, os_event,      rfs_time,
+                                        rfs_event,     cleared, clearance_time};
     status = cs_statistics_compute(c, &columns, grid, &statistics, err);
   }
   if (status == CS_OK)
@@ -746,8 +786,8 @@ static cs_status check_identity(int ncid, const char *what, const cs_cohort *c,
   return CS_OK;
 }
 
-cs_status cs_ncout_open(int ncid, const cs_cohort *cohort, const cs_run_info *info,
-                        cs_ncout **out, cs_error *err)
+cs_status cs_ncout_open(int ncid, const cs_cohort *cohort, const cs_run_info *info, cs_ncout **out,
+                        cs_error *err)
 {
   *out = NULL;
   char path[4096] = "the partial output";

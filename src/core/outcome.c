@@ -19,8 +19,8 @@ void cs_outcome_grid(const cs_cohort *cohort, double *grid)
 }
 
 bool cs_outcome_begin(cs_outcome_watch *watch, const cs_cohort *cohort, const double *grid,
-                      size_t n_grid, bool clearance_absorbing, int64_t burden0,
-                      int n_reactions, int n_species, cs_record *record)
+                      size_t n_grid, bool clearance_absorbing, int64_t burden0, int n_reactions,
+                      int n_species, cs_record *record)
 {
   const cs_outcomes *o = &cohort->outcomes;
   *watch = (cs_outcome_watch){

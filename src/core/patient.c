@@ -117,8 +117,8 @@ static cs_status run_arm_in_context(cs_patient_sim *s, uint64_t seed, size_t pat
   return status;
 }
 
-cs_status cs_patient_sim_run(cs_patient_sim *s, uint64_t seed, size_t patient,
-                             cs_records *records, cs_error *err)
+cs_status cs_patient_sim_run(cs_patient_sim *s, uint64_t seed, size_t patient, cs_records *records,
+                             cs_error *err)
 {
   double *param;
   CS_CALL(sample_patient(s, seed, patient, records, &param, err));
@@ -128,8 +128,7 @@ cs_status cs_patient_sim_run(cs_patient_sim *s, uint64_t seed, size_t patient,
 }
 
 cs_status cs_patient_sim_trace(cs_patient_sim *s, uint64_t seed, size_t patient, int arm,
-                               cs_trajectory_sampler *sampler, cs_records *records,
-                               cs_error *err)
+                               cs_trajectory_sampler *sampler, cs_records *records, cs_error *err)
 {
   double *param;
   CS_CALL(sample_patient(s, seed, patient, records, &param, err));

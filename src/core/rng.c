@@ -3,7 +3,6 @@
 #include <Random123/philox.h>
 #include <math.h>
 
-
 static unsigned long stream_get(void *state)
 {
   /* GSL's integer interface expects a fixed range; 32 bits keeps its arithmetic simple. */

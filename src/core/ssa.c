@@ -79,11 +79,12 @@ cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
   w->dense_dependents = calloc(n_reactions * n_reactions, sizeof *w->dense_dependents);
   w->dense_dependents_start = calloc(n_reactions + 1, sizeof *w->dense_dependents_start);
   w->dense_change = calloc(n_reactions, sizeof *w->dense_change);
-  if (w->dense_propensity == NULL || w->dense_cumulative == NULL || w->dense_species == NULL || w->dense_rate == NULL ||
-      w->dense_dependents == NULL || w->dense_dependents_start == NULL || w->dense_change == NULL ||
-      w->propensity == NULL || w->effect_now == NULL || w->effect_horizon == NULL ||
-      w->static_reaction == NULL || w->varying_reaction == NULL || w->is_static == NULL ||
-      w->mass_action_species == NULL || w->dependents == NULL || w->n_dependents == NULL) {
+  if (w->dense_propensity == NULL || w->dense_cumulative == NULL || w->dense_species == NULL ||
+      w->dense_rate == NULL || w->dense_dependents == NULL || w->dense_dependents_start == NULL ||
+      w->dense_change == NULL || w->propensity == NULL || w->effect_now == NULL ||
+      w->effect_horizon == NULL || w->static_reaction == NULL || w->varying_reaction == NULL ||
+      w->is_static == NULL || w->mass_action_species == NULL || w->dependents == NULL ||
+      w->n_dependents == NULL) {
     cs_ssa_destroy(&w);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating the SSA workspace");
   }
@@ -260,8 +261,8 @@ static inline void fire(cs_ssa *restrict w, cs_trajectory *restrict tr, int r, d
 /* The time of the next event at total propensity `total`, from the current Exp(1) draw
  * (a new one if the last was used): false, with t moved to t_until and the unused part
  * of the draw kept in *residual, if it falls at or after t_until. */
-static inline bool next_event(cs_rng_local *random, double total, double t_until,
-                              double *residual, double *t)
+static inline bool next_event(cs_rng_local *random, double total, double t_until, double *residual,
+                              double *t)
 {
   if (*residual < 0)
     *residual = cs_ziggurat_exponential(random->s, random->tables);
@@ -464,8 +465,7 @@ int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_unti
         t_horizon = fmin(t_until, t + CS_BOUND_WINDOW / decay);
       cs_pk_effect(tr->pk, t, w->effect_now);
       cs_pk_effect(tr->pk, t_horizon, w->effect_horizon);
-      varying_bound =
-          evaluate_varying(w, kinetics, tr->counts, w->effect_now, w->effect_horizon);
+      varying_bound = evaluate_varying(w, kinetics, tr->counts, w->effect_now, w->effect_horizon);
     }
     const double static_total = sum_propensities(w, w->static_reaction, w->n_static);
     const double bound = static_total + varying_bound;

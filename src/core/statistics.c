@@ -72,9 +72,8 @@ static cs_statistics *allocate(int n_arms, size_t n_grid)
 
 /* One Kaplan-Meier curve sampled on the grid. */
 static cs_status curve_on_grid(size_t n, const double *time, const unsigned char *event,
-                               const double *grid, size_t n_grid, double *survival,
-                               double *lower, double *upper, int64_t *at_risk, cs_km **fit,
-                               cs_error *err)
+                               const double *grid, size_t n_grid, double *survival, double *lower,
+                               double *upper, int64_t *at_risk, cs_km **fit, cs_error *err)
 {
   CS_CALL(cs_km_fit(n, time, event, fit, err));
   for (size_t k = 0; k < n_grid; k++) {
@@ -111,9 +110,9 @@ static cs_status arm_statistics(const cs_outcome_columns *c, int arm, const doub
 {
   const size_t n = c->n_patients, first = (size_t)arm * n, g = (size_t)arm * s->n_grid;
   cs_km *fit = NULL;
-  cs_status status = curve_on_grid(n, &c->os_time[first], &c->os_event[first], grid, s->n_grid,
-                                   &s->os_survival[g], &s->os_lower[g], &s->os_upper[g],
-                                   &s->os_at_risk[g], &fit, err);
+  cs_status status =
+      curve_on_grid(n, &c->os_time[first], &c->os_event[first], grid, s->n_grid, &s->os_survival[g],
+                    &s->os_lower[g], &s->os_upper[g], &s->os_at_risk[g], &fit, err);
   if (status != CS_OK)
     return status;
   cs_km_median(fit, &s->median_os[arm], &s->median_os_lower[arm], &s->median_os_upper[arm]);
@@ -134,8 +133,7 @@ static cs_status arm_statistics(const cs_outcome_columns *c, int arm, const doub
 }
 
 cs_status cs_statistics_compute(const cs_cohort *cohort, const cs_outcome_columns *columns,
-                                const double *grid, cs_statistics **statistics,
-                                cs_error *err)
+                                const double *grid, cs_statistics **statistics, cs_error *err)
 {
   const int n_arms = cohort->n_arms;
   const size_t n = columns->n_patients;
@@ -153,8 +151,8 @@ cs_status cs_statistics_compute(const cs_cohort *cohort, const cs_outcome_column
     s->logrank_p[a * n_arms + a] = 1.0;
     for (int b = a + 1; b < n_arms && status == CS_OK; b++) {
       double chi_square, p;
-      status = cs_logrank(n, &columns->os_time[(size_t)a * n], &columns->os_event[(size_t)a * n],
-                          n, &columns->os_time[(size_t)b * n], &columns->os_event[(size_t)b * n],
+      status = cs_logrank(n, &columns->os_time[(size_t)a * n], &columns->os_event[(size_t)a * n], n,
+                          &columns->os_time[(size_t)b * n], &columns->os_event[(size_t)b * n],
                           &chi_square, &p, err);
       s->logrank_p[a * n_arms + b] = s->logrank_p[b * n_arms + a] = p;
     }

@@ -7,8 +7,8 @@
 const char *cs_status_string(cs_status status)
 {
   switch (status) {
-#define CS_STATUS_CASE(code, message)                                                      \
-  case code:                                                                               \
+#define CS_STATUS_CASE(code, message)                                                              \
+  case code:                                                                                       \
     return message;
     CS_STATUS_LIST(CS_STATUS_CASE)
 #undef CS_STATUS_CASE

@@ -73,8 +73,8 @@ static cs_status create_scratch(const cs_cohort *cohort, const verified_file *f,
                             .created = "",
                             .n_sets = f->n_sets,
                             .sets = (const char *const *)f->sets};
-  CS_CALL(nc_check(nc_create("cohortsim-verify", NC_NETCDF4 | NC_DISKLESS, ncid),
-                   "in-memory file", err));
+  CS_CALL(nc_check(nc_create("cohortsim-verify", NC_NETCDF4 | NC_DISKLESS, ncid), "in-memory file",
+                   err));
   const cs_status status = cs_ncout_define(*ncid, cohort, &info, out, err);
   if (status != CS_OK)
     nc_close(*ncid);
@@ -100,8 +100,8 @@ static cs_status compare_patient(const verified_file *f, size_t local, int scrat
   for (int i = 0; i < f->n_vars; i++) {
     const cs_patient_var *v = &f->vars[i];
     const cs_patient_var *mine = find_var(scratch_vars, n_scratch_vars, v->name);
-    CS_CHECK(mine != NULL, err, CS_ERR_MISMATCH,
-             "%s: variable %s is not in this version's schema", f->path, v->name);
+    CS_CHECK(mine != NULL, err, CS_ERR_MISMATCH, "%s: variable %s is not in this version's schema",
+             f->path, v->name);
     const size_t bytes = cs_ncout_patient_bytes(v);
     CS_CALL(cs_ncout_get_patients(f->ncid, v, local, 1, a, err));
     CS_CALL(cs_ncout_get_patients(scratch, mine, 0, 1, b, err));
@@ -115,8 +115,7 @@ static cs_status compare_patient(const verified_file *f, size_t local, int scrat
     for (int d = 1; d < v->n_dims; d++)
       if (d != v->patient_axis)
         inner *= v->length[d];
-    const char *arm =
-        v->patient_axis == 1 ? cohort->arm[element / inner].name : "(all arms)";
+    const char *arm = v->patient_axis == 1 ? cohort->arm[element / inner].name : "(all arms)";
     return cs_error_set(err, CS_ERR_MISMATCH,
                         "%s: patient %zu, arm %s, variable %s differs from its re-simulation",
                         f->path, patient, arm, v->name);
@@ -136,7 +135,7 @@ static cs_status verify_patients(verified_file *f, const cs_cohort *cohort, size
   size_t largest = 0;
   for (int i = 0; i < f->n_vars; i++)
     largest = cs_ncout_patient_bytes(&f->vars[i]) > largest ? cs_ncout_patient_bytes(&f->vars[i])
-                                                             : largest;
+                                                            : largest;
   unsigned char *a = malloc(largest + 1), *b = malloc(largest + 1);
   cs_status status = a == NULL || b == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory")
                                             : cs_model_create(cohort, &model, err);
@@ -163,8 +162,8 @@ static cs_status verify_patients(verified_file *f, const cs_cohort *cohort, size
       status = compare_patient(f, local, scratch, scratch_vars, n_scratch_vars, cohort, a, b, err);
   }
   if (status == CS_OK)
-    fprintf(report, "%s: %zu of %zu patients re-simulated, every value identical\n", f->path,
-            count, n);
+    fprintf(report, "%s: %zu of %zu patients re-simulated, every value identical\n", f->path, count,
+            n);
   free(scratch_vars);
   cs_ncout_destroy(&out);
   if (scratch >= 0)

@@ -68,8 +68,7 @@ static cs_status read_file(const char *path, char **text, long *length, cs_error
   } else if ((*text = malloc((size_t)*length + 1)) == NULL) {
     status = cs_error_set(err, CS_ERR_NOMEM, "%s: out of memory reading cohort file", path);
   } else if (fread(*text, 1, (size_t)*length, f) != (size_t)*length) {
-    status = cs_error_set(err, CS_ERR_IO, "%s: cannot read cohort file: %s", path,
-                          strerror(errno));
+    status = cs_error_set(err, CS_ERR_IO, "%s: cannot read cohort file: %s", path, strerror(errno));
   } else {
     (*text)[*length] = '\0';
   }
@@ -155,8 +154,8 @@ static cs_status prepare_context(const cs_run_options *options, run_context *run
   CS_CHECK(run->info.file_patients > 0, err, CS_ERR_USAGE,
            "shard %d of %d has no patients: use fewer shards than the %zu patients",
            options->shard_index, options->shard_count, n);
-  const int length = snprintf(run->partial_path, sizeof run->partial_path, "%s.partial",
-                              options->output_path);
+  const int length =
+      snprintf(run->partial_path, sizeof run->partial_path, "%s.partial", options->output_path);
   CS_CHECK(length > 0 && (size_t)length < sizeof run->partial_path, err, CS_ERR_USAGE,
            "output path too long: %s", options->output_path);
   return CS_OK;
@@ -174,9 +173,8 @@ static cs_status open_output(const cs_cohort *cohort, const cs_run_options *opti
   if (resuming) {
     /* Check read-only first: opening for writing rewrites HDF5 metadata, and a partial
      * file of another run must be left untouched. */
-    status = world_rank() == 0
-                 ? cs_ncout_check_same_run(run->partial_path, cohort, &run->info, err)
-                 : CS_OK;
+    status = world_rank() == 0 ? cs_ncout_check_same_run(run->partial_path, cohort, &run->info, err)
+                               : CS_OK;
     status = cs_driver_agree(status, err);
     if (status != CS_OK)
       return status;
@@ -206,9 +204,9 @@ static cs_status run_chunk(cs_patient_sim *sim, const cs_ncout *out, const cs_ru
 {
   const size_t size = run->info.chunk_size;
   const size_t first = run->info.first_patient + chunk * size;
-  const size_t end = run->info.first_patient +
-                     (chunk * size + size < run->info.file_patients ? chunk * size + size
-                                                                    : run->info.file_patients);
+  const size_t end = run->info.first_patient + (chunk * size + size < run->info.file_patients
+                                                    ? chunk * size + size
+                                                    : run->info.file_patients);
   records->first_patient = first;
   records->n_patients = end - first;
   for (size_t patient = first; patient < end; patient++) {
@@ -227,9 +225,9 @@ static cs_status run_chunk(cs_patient_sim *sim, const cs_ncout *out, const cs_ru
 }
 
 /* This rank's part: take chunks until none is left or a stop is requested. */
-static cs_status simulate(const cs_model *model, const cs_ncout *out,
-                          const cs_run_options *options, run_context *run, const size_t *todo,
-                          size_t n_todo, bool *stopped, cs_error *err)
+static cs_status simulate(const cs_model *model, const cs_ncout *out, const cs_run_options *options,
+                          run_context *run, const size_t *todo, size_t n_todo, bool *stopped,
+                          cs_error *err)
 {
   const cs_cohort *cohort = cs_model_cohort(model);
   cs_patient_sim *sim = NULL;
@@ -250,8 +248,7 @@ static cs_status simulate(const cs_model *model, const cs_ncout *out,
   const double t0 = MPI_Wtime();
   size_t chunk;
   while (status == CS_OK && !*stopped && cs_scheduler_next(scheduler, &chunk))
-    status = run_chunk(sim, out, options, run, records, scheduler, &progress, chunk, stopped,
-                       err);
+    status = run_chunk(sim, out, options, run, records, scheduler, &progress, chunk, stopped, err);
   run->busy_seconds = MPI_Wtime() - t0;
   *stopped = *stopped || cs_scheduler_stopping(scheduler);
   /* A failing rank stops the others at their next patient rather than at the end. */
@@ -318,15 +315,15 @@ static cs_status run_cohort(const cs_cohort *cohort, const cs_run_options *optio
   if (status != CS_OK)
     goto cleanup;
   todo = chunks_to_do(done, n_chunks, &n_todo);
-  status = cs_driver_agree(todo == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory") : CS_OK,
-                           err);
+  status =
+      cs_driver_agree(todo == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory") : CS_OK, err);
   if (status == CS_OK)
     status = simulate(model, out, options, run, todo, n_todo, &stopped, err);
   status = cs_driver_agree(status, err);
   const int rc = nc_close(ncid);
   if (status == CS_OK && rc != NC_NOERR)
-    status = cs_error_set(err, CS_ERR_NETCDF, "closing '%s': %s", run->partial_path,
-                          nc_strerror(rc));
+    status =
+        cs_error_set(err, CS_ERR_NETCDF, "closing '%s': %s", run->partial_path, nc_strerror(rc));
   status = cs_driver_agree(status, err);
   if (status == CS_OK && stopped)
     status = cs_error_set(err, CS_ERR_INTERRUPTED,
@@ -364,13 +361,13 @@ cs_status cs_driver_run(const cs_run_options *options, cs_error *err)
 {
   cs_cohort *cohort = NULL;
   run_context *run = calloc(1, sizeof *run);
-  cs_status status = cs_driver_agree(
-      run == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory") : CS_OK, err);
+  cs_status status =
+      cs_driver_agree(run == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory") : CS_OK, err);
   if (status == CS_OK)
     status = cs_driver_agree(prepare_context(options, run, err), err);
   if (status == CS_OK)
-    status = cs_driver_load_cohort(options->cohort_path, options->n_sets, options->sets, &cohort,
-                                   err);
+    status =
+        cs_driver_load_cohort(options->cohort_path, options->n_sets, options->sets, &cohort, err);
   bool finished = false;
   if (status == CS_OK)
     status = check_finished(cohort, options, run, &finished, err);

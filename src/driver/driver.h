@@ -18,7 +18,7 @@ typedef struct cs_run_options {
   int n_sets;
   const char *const *sets; /* --set KEY=VALUE arguments */
   bool quiet;
-  bool resume; /* continue OUT.nc.partial if it exists */
+  bool resume;                  /* continue OUT.nc.partial if it exists */
   int shard_index, shard_count; /* --shard K/N: this run is shard K (0-based) of N */
 } cs_run_options;
 

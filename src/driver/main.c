@@ -98,8 +98,8 @@ static cs_status parse_days(const char *option, const char *text, double *value,
   errno = 0;
   *value = strtod(text, &end);
   if (errno != 0 || end == text || *end != '\0' || !(*value > 0) || *value > 1e9)
-    return cs_error_set(err, CS_ERR_USAGE, "%s expects a positive number of days, got '%s'",
-                        option, text);
+    return cs_error_set(err, CS_ERR_USAGE, "%s expects a positive number of days, got '%s'", option,
+                        text);
   return CS_OK;
 }
 
@@ -209,14 +209,18 @@ static bool allowed_option(const char *allowed, const char *name)
 static cs_status parse_args(int argc, char **argv, const char *allowed, parsed_args *a,
                             cs_error *err)
 {
-  static const struct option options[] = {
-      {"output", required_argument, NULL, 'o'},   {"patients", required_argument, NULL, 'n'},
-      {"seed", required_argument, NULL, 's'},     {"quiet", no_argument, NULL, 'q'},
-      {"set", required_argument, NULL, OPT_SET},  {"resume", no_argument, NULL, OPT_RESUME},
-      {"shard", required_argument, NULL, OPT_SHARD},
-      {"patient", required_argument, NULL, OPT_PATIENT},
-      {"arm", required_argument, NULL, OPT_ARM},  {"sample", required_argument, NULL, OPT_SAMPLE},
-      {"every", required_argument, NULL, OPT_EVERY}, {NULL, 0, NULL, 0}};
+  static const struct option options[] = {{"output", required_argument, NULL, 'o'},
+                                          {"patients", required_argument, NULL, 'n'},
+                                          {"seed", required_argument, NULL, 's'},
+                                          {"quiet", no_argument, NULL, 'q'},
+                                          {"set", required_argument, NULL, OPT_SET},
+                                          {"resume", no_argument, NULL, OPT_RESUME},
+                                          {"shard", required_argument, NULL, OPT_SHARD},
+                                          {"patient", required_argument, NULL, OPT_PATIENT},
+                                          {"arm", required_argument, NULL, OPT_ARM},
+                                          {"sample", required_argument, NULL, OPT_SAMPLE},
+                                          {"every", required_argument, NULL, OPT_EVERY},
+                                          {NULL, 0, NULL, 0}};
   int c, index;
   opterr = 0;
   optind = 1;
@@ -408,9 +412,9 @@ int main(int argc, char **argv)
   static const struct {
     const char *name;
     int (*run)(int, char **);
-  } commands[] = {{"run", command_run},         {"check", command_check},
-                  {"summary", command_summary}, {"verify", command_verify},
-                  {"trajectory", command_trajectory}, {"merge", command_merge}};
+  } commands[] = {
+      {"run", command_run},       {"check", command_check},           {"summary", command_summary},
+      {"verify", command_verify}, {"trajectory", command_trajectory}, {"merge", command_merge}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(command, commands[i].name) == 0)
       return commands[i].run(argc - 1, argv + 1);

@@ -17,8 +17,8 @@ static cs_status explain_create_failure(const char *path, int rc, cs_error *err)
   const char *directory = dirname(copy);
   struct stat st;
   if (stat(directory, &st) != 0)
-    return cs_error_set(err, CS_ERR_IO, "cannot create '%s': directory '%s' does not exist",
-                        path, directory);
+    return cs_error_set(err, CS_ERR_IO, "cannot create '%s': directory '%s' does not exist", path,
+                        directory);
   return cs_error_set(err, CS_ERR_IO, "cannot create '%s': %s", path, nc_strerror(rc));
 }
 
@@ -34,8 +34,7 @@ cs_status cs_ncout_par_open(const char *path, int *ncid, cs_error *err)
 {
   const int rc = nc_open_par(path, NC_WRITE, MPI_COMM_WORLD, MPI_INFO_NULL, ncid);
   if (rc != NC_NOERR)
-    return cs_error_set(err, CS_ERR_IO, "cannot reopen '%s' to resume: %s", path,
-                        nc_strerror(rc));
+    return cs_error_set(err, CS_ERR_IO, "cannot reopen '%s' to resume: %s", path, nc_strerror(rc));
   return CS_OK;
 }
 

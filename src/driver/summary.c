@@ -11,8 +11,7 @@ typedef struct arm_table {
   char *name[SUMMARY_MAX_ARMS];
   double clearance[SUMMARY_MAX_ARMS], clearance_lower[SUMMARY_MAX_ARMS],
       clearance_upper[SUMMARY_MAX_ARMS];
-  double median[SUMMARY_MAX_ARMS], median_lower[SUMMARY_MAX_ARMS],
-      median_upper[SUMMARY_MAX_ARMS];
+  double median[SUMMARY_MAX_ARMS], median_lower[SUMMARY_MAX_ARMS], median_upper[SUMMARY_MAX_ARMS];
   double median_clearance[SUMMARY_MAX_ARMS];
   double os_end[SUMMARY_MAX_ARMS];
   /* RFS at a third, two thirds and all of follow-up (on the reporting grid). */
@@ -105,9 +104,9 @@ static void print_table(const arm_table *t, FILE *out)
   char rfs_heading[3][16];
   for (int l = 0; l < 3; l++)
     snprintf(rfs_heading[l], sizeof rfs_heading[l], "RFS@%.0fd", t->landmark_days[l]);
-  fprintf(out, "%-24s %8s %-17s %9s %7s %-15s %8s %8s %8s %8s\n", "arm", "cleared%",
-          "(95% CI)", "day clear", "med.OS", "(95% CI)", "OS@end", rfs_heading[0],
-          rfs_heading[1], rfs_heading[2]);
+  fprintf(out, "%-24s %8s %-17s %9s %7s %-15s %8s %8s %8s %8s\n", "arm", "cleared%", "(95% CI)",
+          "day clear", "med.OS", "(95% CI)", "OS@end", rfs_heading[0], rfs_heading[1],
+          rfs_heading[2]);
   for (size_t a = 0; a < t->n_arms; a++) {
     char median[16], lower[16], upper[16], ci[40], clear_ci[40], clear_day[16];
     format_days(t->median_clearance[a], clear_day, sizeof clear_day);
@@ -117,9 +116,9 @@ static void print_table(const arm_table *t, FILE *out)
     snprintf(ci, sizeof ci, "(%s-%s)", lower, upper);
     snprintf(clear_ci, sizeof clear_ci, "(%.1f-%.1f)", 100 * t->clearance_lower[a],
              100 * t->clearance_upper[a]);
-    fprintf(out, "%-24s %8.1f %-17s %9s %7s %-15s %7.1f%% %7.1f%% %7.1f%% %7.1f%%\n",
-            t->name[a], 100 * t->clearance[a], clear_ci, clear_day, median, ci,
-            100 * t->os_end[a], 100 * t->rfs[0][a], 100 * t->rfs[1][a], 100 * t->rfs[2][a]);
+    fprintf(out, "%-24s %8.1f %-17s %9s %7s %-15s %7.1f%% %7.1f%% %7.1f%% %7.1f%%\n", t->name[a],
+            100 * t->clearance[a], clear_ci, clear_day, median, ci, 100 * t->os_end[a],
+            100 * t->rfs[0][a], 100 * t->rfs[1][a], 100 * t->rfs[2][a]);
   }
   if (t->n_arms < 2)
     return;

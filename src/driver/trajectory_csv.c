@@ -44,24 +44,23 @@ static cs_status trace(const cs_cohort *cohort, const cs_trajectory_request *req
   cs_patient_sim *sim = NULL;
   cs_records *records = NULL;
   double *concentrations = calloc((size_t)cohort->n_drugs + 1, sizeof *concentrations);
-  cs_status status = concentrations == NULL
-                         ? cs_error_set(err, CS_ERR_NOMEM, "out of memory")
-                         : cs_model_create(cohort, &model, err);
+  cs_status status = concentrations == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory")
+                                            : cs_model_create(cohort, &model, err);
   if (status == CS_OK)
     status = cs_patient_sim_create(model, &sim, err);
   if (status == CS_OK)
     status = cs_records_create(cohort, request->patient, 1, &records, err);
   if (status == CS_OK) {
     csv_context csv = {.out = out, .n_species = cohort->n_species, .n_drugs = cohort->n_drugs};
-    cs_trajectory_sampler sampler = {
-        .every_days =
-            request->every_days > 0 ? request->every_days : cohort->report_every_days / 10,
-        .emit = emit_row,
-        .context = &csv,
-        .concentrations = concentrations};
+    cs_trajectory_sampler sampler = {.every_days = request->every_days > 0
+                                                       ? request->every_days
+                                                       : cohort->report_every_days / 10,
+                                     .emit = emit_row,
+                                     .context = &csv,
+                                     .concentrations = concentrations};
     write_header(out, cohort);
-    status = cs_patient_sim_trace(sim, request->seed, request->patient, arm, &sampler, records,
-                                  err);
+    status =
+        cs_patient_sim_trace(sim, request->seed, request->patient, arm, &sampler, records, err);
   }
   cs_records_destroy(&records);
   cs_patient_sim_destroy(&sim);

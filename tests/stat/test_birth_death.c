@@ -28,8 +28,8 @@ static void test_oracle_matches_closed_forms(void **state)
   (void)state;
   const birth_death p = {.b = 1, .d = 1.1, .n0 = 3, .t_end = 5};
   const double r = p.b - p.d, e = exp(r * p.t_end);
-  assert_true(fabs(cs_oracle_extinction_probability(&p) - pow(p.d * (e - 1) / (p.b * e - p.d), p.n0)) <
-              1e-9);
+  assert_true(fabs(cs_oracle_extinction_probability(&p) -
+                   pow(p.d * (e - 1) / (p.b * e - p.d), p.n0)) < 1e-9);
   assert_true(fabs(cs_oracle_mean_count(&p) - p.n0 * e) < 1e-9);
   assert_true(fabs(cs_oracle_variance_count(&p) - p.n0 * (p.b + p.d) / r * e * (e - 1)) < 1e-8);
 }
@@ -39,8 +39,8 @@ static void test_constant_rates_moments(void **state)
   (void)state;
   const birth_death p = {.b = 1, .d = 0.8, .ke = 1, .n0 = 100, .t_end = 2};
   cs_records *r = cs_oracle_simulate(&p, "exact", 20000, 101);
-  cs_test_assert_moments("N(2), b=1 d=0.8 n0=100", r->final_burden, r->n_patients, cs_oracle_mean_count(&p),
-                         cs_oracle_variance_count(&p), LIMIT_SIGMA);
+  cs_test_assert_moments("N(2), b=1 d=0.8 n0=100", r->final_burden, r->n_patients,
+                         cs_oracle_mean_count(&p), cs_oracle_variance_count(&p), LIMIT_SIGMA);
   cs_records_destroy(&r);
 }
 
@@ -76,8 +76,8 @@ static void test_kendall_drug_extinction(void **state)
   const double p0 = cs_oracle_extinction_probability(&p);
   assert_true(p0 > 0.2 && p0 < 0.8);
   cs_records *r = cs_oracle_simulate(&p, "exact", 100000, 104);
-  cs_test_assert_proportion("Kendall P0(10), drug bolus, n0=2", cs_oracle_count_cleared(r), r->n_patients,
-                            p0, LIMIT_SIGMA);
+  cs_test_assert_proportion("Kendall P0(10), drug bolus, n0=2", cs_oracle_count_cleared(r),
+                            r->n_patients, p0, LIMIT_SIGMA);
   cs_records_destroy(&r);
 }
 

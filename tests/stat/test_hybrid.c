@@ -22,8 +22,7 @@
 /* Two-sample Kolmogorov-Smirnov: sqrt(nm/(n+m)) D exceeds 1.95 with probability 0.001. */
 #define KS_CRITICAL 1.95
 
-static void check_kendall(const birth_death *p, size_t n_patients, uint64_t seed,
-                          const char *what)
+static void check_kendall(const birth_death *p, size_t n_patients, uint64_t seed, const char *what)
 {
   const double p0 = cs_oracle_extinction_probability(p);
   assert_true(p0 > 0.2 && p0 < 0.8);
@@ -130,8 +129,8 @@ static void test_pure_death_binomial(void **state)
   const birth_death p = {.b = 0, .d = 0, .kd = 2, .c0 = 3, .ke = 0.5, .n0 = 1e5, .t_end = 4};
   const double s = pow((1 + p.c0 * exp(-p.ke * p.t_end)) / (1 + p.c0), p.kd / p.ke);
   cs_records *r = cs_oracle_simulate(&p, "hybrid", 3000, 406);
-  cs_test_assert_moments("hybrid N(4) ~ Binomial(1e5, S)", r->final_burden, r->n_patients,
-                         p.n0 * s, p.n0 * s * (1 - s), LIMIT_SIGMA);
+  cs_test_assert_moments("hybrid N(4) ~ Binomial(1e5, S)", r->final_burden, r->n_patients, p.n0 * s,
+                         p.n0 * s * (1 - s), LIMIT_SIGMA);
   cs_records_destroy(&r);
 }
 

@@ -92,9 +92,8 @@ static void test_untreated(void **state)
   assert_int_equal(count(&f->records->cleared[first], n), 0);
   cs_error err = {0};
   cs_km *km = NULL;
-  assert_int_equal(cs_km_fit(n, &f->records->os_time[first], &f->records->os_event[first], &km,
-                             &err),
-                   CS_OK);
+  assert_int_equal(
+      cs_km_fit(n, &f->records->os_time[first], &f->records->os_event[first], &km, &err), CS_OK);
   double median, median_lower, median_upper;
   cs_km_median(km, &median, &median_lower, &median_upper);
   cs_km_destroy(&km);
@@ -123,8 +122,7 @@ static void test_apoptosis_does_not(void **state)
   double event_lower, event_upper;
   cs_wilson_interval(relapse_or_death, n, Z95, &event_lower, &event_upper);
   print_message("  apoptosis: relapse or death in %.1f%% (95%% CI %.1f-%.1f)\n",
-                100.0 * (double)relapse_or_death / (double)n, 100 * event_lower,
-                100 * event_upper);
+                100.0 * (double)relapse_or_death / (double)n, 100 * event_lower, 100 * event_upper);
   assert_true(event_lower > 0.5);
 }
 

@@ -33,7 +33,7 @@ static double extinction_cdf(double t)
 
 static cs_records *simulate(size_t n_patients, uint64_t seed)
 {
-  const char *sets[] = {"parameters.b=0", "parameters.d=0", "parameters.kd=2",
+  const char *sets[] = {"parameters.b=0",  "parameters.d=0",    "parameters.kd=2",
                         "parameters.C0=3", "parameters.ke=0.5", "parameters.n0=50",
                         "followup_days=4"};
   cs_cohort *cohort = cs_test_load_cohort(COHORT, 7, sets);

@@ -70,15 +70,15 @@ void cs_test_assert_within_sigma(const char *what, double observed, double expec
                                  double standard_error, double limit_sigma)
 {
   const double z = (observed - expected) / standard_error;
-  print_message("  %-48s observed %-12.6g expected %-12.6g z = %+.2f\n", what, observed,
-                expected, z);
+  print_message("  %-48s observed %-12.6g expected %-12.6g z = %+.2f\n", what, observed, expected,
+                z);
   if (!(fabs(z) <= limit_sigma))
     fail_msg("%s: observed %.8g, expected %.8g, |z| = %.2f > %.1f", what, observed, expected,
              fabs(z), limit_sigma);
 }
 
-void cs_test_assert_moments(const char *what, const double *values, size_t n,
-                            double expected_mean, double expected_variance, double limit_sigma)
+void cs_test_assert_moments(const char *what, const double *values, size_t n, double expected_mean,
+                            double expected_variance, double limit_sigma)
 {
   double mean, variance, mu4;
   char label[256];
@@ -94,6 +94,6 @@ void cs_test_assert_moments(const char *what, const double *values, size_t n,
 void cs_test_assert_proportion(const char *what, size_t successes, size_t n, double p,
                                double limit_sigma)
 {
-  cs_test_assert_within_sigma(what, (double)successes / (double)n, p,
-                              sqrt(p * (1 - p) / (double)n), limit_sigma);
+  cs_test_assert_within_sigma(what, (double)successes / (double)n, p, sqrt(p * (1 - p) / (double)n),
+                              limit_sigma);
 }

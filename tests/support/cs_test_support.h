@@ -31,8 +31,8 @@ void cs_test_assert_within_sigma(const char *what, double observed, double expec
 /* Checks the sample mean and variance of `values` against a distribution's exact mean
  * and variance: the mean with standard error sqrt(variance/n), the sample variance with
  * the large-sample standard error sqrt((mu4 - s^4)/n). */
-void cs_test_assert_moments(const char *what, const double *values, size_t n,
-                            double expected_mean, double expected_variance, double limit_sigma);
+void cs_test_assert_moments(const char *what, const double *values, size_t n, double expected_mean,
+                            double expected_variance, double limit_sigma);
 
 /* Fails the test unless the proportion successes/n matches p within limit_sigma binomial
  * standard errors. */

@@ -129,8 +129,10 @@ static const cs_run_info run_info = {.seed = SEED,
 
 /* Two ranks, one busier: load imbalance 12/9. */
 static const double busy_seconds[2] = {12.0, 6.0};
-static const cs_run_end run_end = {
-    .wall_seconds = 12.5, .ended = "2024-01-01T00:01:00Z", .busy_seconds = busy_seconds, .n_ranks = 2};
+static const cs_run_end run_end = {.wall_seconds = 12.5,
+                                   .ended = "2024-01-01T00:01:00Z",
+                                   .busy_seconds = busy_seconds,
+                                   .n_ranks = 2};
 
 /* Writes the whole file as the driver does, but serially: define, two blocks (the later
  * patients first, as another rank might), close, finalize. */

@@ -37,8 +37,7 @@ static const char linear_cohort[] = "name: linear\n"
                                     "           mrd_negative_below: 0.03, relapse_at: 0.06,\n"
                                     "           lethal_cells: 150}\n";
 
-static cs_records *simulate(const char *species, const char *reaction, const char *arm,
-                            size_t n)
+static cs_records *simulate(const char *species, const char *reaction, const char *arm, size_t n)
 {
   char text[2048];
   snprintf(text, sizeof text, linear_cohort, species, reaction, arm);
@@ -75,9 +74,9 @@ static void test_linear_loop_matches_general_loop(void **state)
 {
   (void)state;
   cs_records *linear = simulate("", "", "{}", 200);
-  cs_records *general = simulate("  Y: {initial: 0}\n",
-                                 "  idle: {change: {Y: -1}, rate: b, factors: [{species: Y}]}\n",
-                                 "{}", 200);
+  cs_records *general =
+      simulate("  Y: {initial: 0}\n",
+               "  idle: {change: {Y: -1}, rate: b, factors: [{species: Y}]}\n", "{}", 200);
   size_t deaths = 0, cleared = 0, relapses = 0;
   for (size_t i = 0; i < linear->n_patients; i++) {
     deaths += linear->os_event[i];
