@@ -227,6 +227,10 @@ typedef struct cs_cohort {
 cs_status cs_cohort_load_file(const char *path, int n_sets, const char *const *sets,
                               cs_cohort **cohort, cs_error *err);
 
+/* Reads a cohort file's bytes into *text (allocated, NUL-terminated; free it) and its
+ * length. CS_ERR_IO naming the file if it cannot be read. */
+cs_status cs_cohort_read_text(const char *path, char **text, size_t *length, cs_error *err);
+
 /* The same from text in memory (used by `verify`, which re-reads the text embedded in an
  * output file). `origin` names the text in messages. */
 cs_status cs_cohort_load_string(const char *text, const char *origin, int n_sets,

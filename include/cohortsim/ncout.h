@@ -10,6 +10,7 @@
 #ifndef COHORTSIM_NCOUT_H
 #define COHORTSIM_NCOUT_H
 
+#include <netcdf.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,7 +79,9 @@ cs_status cs_ncout_check_same_run(const char *path, const cs_cohort *cohort,
 cs_status cs_ncout_write_records(const cs_ncout *out, const cs_records *records, cs_error *err);
 
 /* Marks chunk `chunk` complete: called after its records are written, so a chunk marked
- * done is complete in the file even if the run is killed right after. */
+ * done is complete in the file even if every process is killed right after (the data
+ * are in the operating system's cache: tests/mpi/resume.sh kills with SIGKILL). A crash
+ * of the node itself may lose recent writes in any order; restart such a run afresh. */
 cs_status cs_ncout_mark_done(const cs_ncout *out, size_t chunk, cs_error *err);
 
 /* Reads which chunks are done ([chunk] 0 or 1). */
@@ -95,7 +98,7 @@ cs_status cs_ncout_finalize(const char *path, const cs_cohort *cohort, const cs_
  * verify): its shape, and where the patient axis is. */
 typedef struct cs_patient_var {
   int varid;
-  char name[256];
+  char name[NC_MAX_NAME + 1];
   size_t type_size;
   int n_dims;
   size_t length[8];

@@ -7,7 +7,7 @@
  * reporting grid. It tells the engine when the outcome is final, so a patient's
  * simulation stops as early as its record allows.
  *
- * Times are days since the start of treatment. "Never" is NAN (written to files as the
+ * Times are days since enrolment. "Never" is NAN (written to files as the
  * fill value).
  */
 #ifndef COHORTSIM_OUTCOME_H

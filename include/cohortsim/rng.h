@@ -1,9 +1,9 @@
 /* Per-patient random streams.
  *
  * Every random number in cohortsim comes from a stream named by (seed, patient, purpose)
- * and, for per-arm purposes, the arm: never from the rank, the clock or a shared
- * sequence. That is what makes a patient the same person on any number of ranks, after a
- * resume, or in a shard.
+ * and a sub-stream number (the schedule uses one per drug): never from the rank, the
+ * clock or a shared sequence. That is what makes a patient the same person on any number of ranks,
+ * after a resume, or in a shard.
  *
  * A stream is named by Philox4x64-10 (Salmon et al., "Parallel random numbers: as easy
  * as 1, 2, 3", SC 2011; Random123), a counter-based generator and a keyed bijection: key
@@ -25,7 +25,7 @@
 
 typedef enum {
   CS_STREAM_PARAMS = 1,   /* the patient's parameters (same in every arm) */
-  CS_STREAM_SCHEDULE = 2, /* treatment timing: delays, jitter, missed doses (per arm) */
+  CS_STREAM_SCHEDULE = 2, /* treatment timing: 0 the start delay, 1 + d drug d's doses */
   CS_STREAM_DYNAMICS = 3  /* the reactions (same in every arm: common random numbers) */
 } cs_stream_purpose;
 
@@ -47,9 +47,9 @@ typedef struct cs_rng_state {
 extern const gsl_rng_type *const cs_rng_philox;
 
 /* Positions `rng` (allocated with cs_rng_philox) at the start of the stream of
- * (seed, patient, purpose, arm). Pass arm 0 for purposes that do not depend on the arm. */
+ * (seed, patient, purpose, substream). Purposes with a single stream use substream 0. */
 void cs_rng_select_stream(gsl_rng *rng, uint64_t seed, uint64_t patient, cs_stream_purpose purpose,
-                          uint32_t arm);
+                          uint32_t substream);
 
 static inline uint64_t cs_rng_rotl(uint64_t x, int k)
 {

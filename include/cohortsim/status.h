@@ -1,8 +1,9 @@
 /* Status codes and the error context that carries the first failure upward.
  *
  * Every core function returns a cs_status. The first function that detects a failure
- * fills a cs_error (message plus where: cohort file:line:column and key path, patient,
- * arm, simulated time); callers above it only propagate the code. The core never
+ * fills a cs_error with a message that says where (cohort file:line:column and key path,
+ * or the reaction, drug or species); callers that know more (the patient, the arm) put
+ * it in front with cs_error_add_context, and otherwise only propagate the code. The core never
  * prints, exits or aborts: main turns the status into a message and an exit code.
  */
 #ifndef COHORTSIM_STATUS_H

@@ -65,6 +65,8 @@ void cs_trajectory_begin(cs_trajectory *tr, const cs_kinetics *kinetics,
  * at 0, every, 2 every, ... and when the simulation stops. Pass NULL to stop recording. */
 void cs_trajectory_set_sampler(cs_trajectory *tr, cs_trajectory_sampler *sampler);
 
+/* The work behind cs_trajectory_pass when a grid or sample time falls before t: samples
+ * them with the current state and finds the next such time. */
 void cs_trajectory_pass_slow(cs_trajectory *tr, double t);
 
 /* Time passes to t with the state unchanged: the reporting grid and the sampler see the

@@ -1793,7 +1793,7 @@ cs_status cs_cohort_load_string(const char *text, const char *origin, int n_sets
 }
 
 /* Reads a whole file into memory (the text is kept for provenance anyway). */
-static cs_status read_file(const char *path, char **text, size_t *length, cs_error *err)
+cs_status cs_cohort_read_text(const char *path, char **text, size_t *length, cs_error *err)
 {
   cs_status status = CS_OK;
   size_t capacity = 4096;
@@ -1829,7 +1829,15 @@ static cs_status read_file(const char *path, char **text, size_t *length, cs_err
     cs_error_set(err, status, "%s: cannot read: %s", path, strerror(errno));
     goto cleanup;
   }
-  *text = buffer;
+  /* Terminated, so the text can also be handled as a string (the driver broadcasts it). */
+  char *terminated = realloc(buffer, *length + 1);
+  if (terminated == NULL) {
+    status = CS_ERR_NOMEM;
+    cs_error_set(err, status, "%s: out of memory reading the file", path);
+    goto cleanup;
+  }
+  terminated[*length] = '\0';
+  *text = terminated;
   buffer = NULL;
 
 cleanup:
@@ -1844,7 +1852,7 @@ cs_status cs_cohort_load_file(const char *path, int n_sets, const char *const *s
   *cohort = NULL;
   char *text = NULL;
   size_t length = 0;
-  CS_CALL(read_file(path, &text, &length, err));
+  CS_CALL(cs_cohort_read_text(path, &text, &length, err));
   const cs_status status = load_text(text, length, path, n_sets, sets, cohort, err);
   free(text);
   return status;

@@ -110,6 +110,9 @@ static cs_status check_shards(int n, const char *const *paths, const shard_info 
       status =
           cs_error_set(err, CS_ERR_USAGE, "%s and %s are not shards of one run: the %s differs",
                        paths[0], paths[i], differs);
+    else if (s->shard_index < 0 || s->shard_index >= n)
+      status = cs_error_set(err, CS_ERR_USAGE, "%s: shard index %d is not below %d", paths[i],
+                            s->shard_index, n);
     else if (seen[s->shard_index])
       status = cs_error_set(err, CS_ERR_USAGE, "shard %d/%d is given twice (%s)", s->shard_index,
                             s->shard_count, paths[i]);

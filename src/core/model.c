@@ -225,6 +225,12 @@ static cs_status bind_reaction(const cs_reaction *reaction, const double *param_
     CS_CHECK(fits_int64(amount), err, CS_ERR_COHORT,
              "reaction '%s': change of a species evaluates to %g, outside the int64 range",
              reaction->name, amount);
+    /* Only the literal -1 consumes; an amount computed from this patient's parameters
+     * (a produced number of units) must not turn negative. */
+    CS_CHECK(amount >= 0 || reaction->change[c].n_terms == 0, err, CS_ERR_COHORT,
+             "reaction '%s': an amount produced evaluates to %g for this patient; it must be "
+             ">= 0",
+             reaction->name, amount);
     change[c] = (int64_t)amount;
   }
   return CS_OK;
@@ -293,12 +299,10 @@ double cs_model_propensity(const cs_model *model, const cs_kinetics *kinetics, i
       break;
     case CS_FACTOR_HILL: {
       const double x = (double)counts[factor->target];
-      if (factor->hill_n == 1.0) {
+      if (factor->hill_n == 1.0)
         a *= x / (scale[f] + x);
-      } else {
-        const double xn = pow(x, factor->hill_n);
-        a *= xn / (pow(scale[f], factor->hill_n) + xn);
-      }
+      else /* x^n/(K^n + x^n) without overflowing x^n or K^n */
+        a *= x > 0 ? 1.0 / (1.0 + pow(scale[f] / x, factor->hill_n)) : 0.0;
       break;
     }
     case CS_FACTOR_SATURATE:

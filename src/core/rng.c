@@ -14,14 +14,15 @@ static double stream_get_double(void *state)
   return cs_rng_bits_to_uniform(cs_xoshiro_next(((cs_rng_state *)state)->s));
 }
 
-/* The stream's name, through Philox: key (seed, patient), counter (0, 0, arm, purpose).
+/* The stream's name, through Philox: key (seed, patient), counter (0, 0, substream,
+ * purpose).
  * The all-zero state, xoshiro's one fixed point, would need Philox to map a name to zero
  * (probability 2^-256); it is replaced all the same, so no stream is ever stuck. */
 static void stream_select(cs_rng_state *s, uint64_t seed, uint64_t patient, uint64_t purpose,
-                          uint64_t arm)
+                          uint64_t substream)
 {
   const philox4x64_key_t key = {{seed, patient}};
-  const philox4x64_ctr_t counter = {{0, 0, arm, purpose}};
+  const philox4x64_ctr_t counter = {{0, 0, substream, purpose}};
   const philox4x64_ctr_t block = philox4x64(counter, key);
   for (int i = 0; i < 4; i++)
     s->s[i] = block.v[i];
@@ -92,7 +93,7 @@ static const gsl_rng_type stream_type = {
 const gsl_rng_type *const cs_rng_philox = &stream_type;
 
 void cs_rng_select_stream(gsl_rng *rng, uint64_t seed, uint64_t patient, cs_stream_purpose purpose,
-                          uint32_t arm)
+                          uint32_t substream)
 {
-  stream_select(rng->state, seed, patient, (uint64_t)purpose, arm);
+  stream_select(rng->state, seed, patient, (uint64_t)purpose, substream);
 }

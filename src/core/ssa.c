@@ -123,8 +123,6 @@ void cs_ssa_destroy(cs_ssa **ssa)
   *ssa = NULL;
 }
 
-/* A reaction with rate 0 (a switched-off route, an immunodeficient host) never fires
- * and costs nothing. */
 /* Position of reaction r in the static list, or -1. */
 static int static_position(const cs_ssa *w, int r)
 {
@@ -163,6 +161,8 @@ static void build_dense(cs_ssa *w, const cs_kinetics *kinetics)
   }
 }
 
+/* A reaction with rate 0 (a switched-off route, an immunodeficient host) never fires
+ * and costs nothing. */
 void cs_ssa_begin_patient(cs_ssa *w, const cs_kinetics *kinetics)
 {
   w->n_static = w->n_varying = 0;
@@ -445,28 +445,28 @@ int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_unti
 {
   const cs_kinetics *kinetics = tr->kinetics;
   int64_t fired = 0;
-  for (int i = 0; i < w->n_static; i++) {
-    const int r = w->static_reaction[i];
-    w->propensity[r] = static_propensity(w, kinetics, tr->counts, r);
-  }
   if (w->linear_species >= 0)
     return advance_linear(w, tr, rng, t_until, max_events);
   if (w->n_varying == 0)
     return advance_static(w, tr, rng, t_until, max_events);
+  /* Drug-dependent reactions can fire: the general loop, with thinning. */
+  for (int i = 0; i < w->n_static; i++) {
+    const int r = w->static_reaction[i];
+    w->propensity[r] = static_propensity(w, kinetics, tr->counts, r);
+  }
   double t = tr->t;
   while (!tr->final && t < t_until && fired < max_events) {
     /* Drug effects only fall between doses, so an effect factor is largest at the start
      * of the window and an inhibition factor (1 - f) at its end: evaluated that way, the
      * propensities bound the true ones over the whole window. */
-    double t_horizon = t_until, varying_bound = 0;
-    if (w->n_varying > 0) {
-      const double decay = cs_pk_fastest_decay(tr->pk);
-      if (decay > 0)
-        t_horizon = fmin(t_until, t + CS_BOUND_WINDOW / decay);
-      cs_pk_effect(tr->pk, t, w->effect_now);
-      cs_pk_effect(tr->pk, t_horizon, w->effect_horizon);
-      varying_bound = evaluate_varying(w, kinetics, tr->counts, w->effect_now, w->effect_horizon);
-    }
+    double t_horizon = t_until;
+    const double decay = cs_pk_fastest_decay(tr->pk);
+    if (decay > 0)
+      t_horizon = fmin(t_until, t + CS_BOUND_WINDOW / decay);
+    cs_pk_effect(tr->pk, t, w->effect_now);
+    cs_pk_effect(tr->pk, t_horizon, w->effect_horizon);
+    const double varying_bound =
+        evaluate_varying(w, kinetics, tr->counts, w->effect_now, w->effect_horizon);
     const double static_total = sum_propensities(w, w->static_reaction, w->n_static);
     const double bound = static_total + varying_bound;
     if (w->residual_wait < 0)

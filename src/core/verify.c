@@ -76,8 +76,10 @@ static cs_status create_scratch(const cs_cohort *cohort, const verified_file *f,
   CS_CALL(nc_check(nc_create("cohortsim-verify", NC_NETCDF4 | NC_DISKLESS, ncid), "in-memory file",
                    err));
   const cs_status status = cs_ncout_define(*ncid, cohort, &info, out, err);
-  if (status != CS_OK)
+  if (status != CS_OK) {
     nc_close(*ncid);
+    *ncid = -1;
+  }
   return status;
 }
 

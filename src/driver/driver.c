@@ -55,41 +55,21 @@ cs_status cs_driver_agree(cs_status status, cs_error *err)
   return err->status;
 }
 
-static cs_status read_file(const char *path, char **text, long *length, cs_error *err)
-{
-  FILE *f = fopen(path, "rb");
-  if (f == NULL)
-    return cs_error_set(err, CS_ERR_IO, "%s: cannot open cohort file: %s", path, strerror(errno));
-  cs_status status = CS_OK;
-  *text = NULL;
-  if (fseek(f, 0, SEEK_END) != 0 || (*length = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
-      *length >= INT_MAX) {
-    status = cs_error_set(err, CS_ERR_IO, "%s: cannot read cohort file", path);
-  } else if ((*text = malloc((size_t)*length + 1)) == NULL) {
-    status = cs_error_set(err, CS_ERR_NOMEM, "%s: out of memory reading cohort file", path);
-  } else if (fread(*text, 1, (size_t)*length, f) != (size_t)*length) {
-    status = cs_error_set(err, CS_ERR_IO, "%s: cannot read cohort file: %s", path, strerror(errno));
-  } else {
-    (*text)[*length] = '\0';
-  }
-  fclose(f);
-  if (status != CS_OK) {
-    free(*text);
-    *text = NULL;
-  }
-  return status;
-}
-
 cs_status cs_driver_load_cohort(const char *path, int n_sets, const char *const *sets,
                                 cs_cohort **cohort, cs_error *err)
 {
   char *text = NULL;
-  long length = 0;
+  size_t size = 0;
   *cohort = NULL;
-  cs_status status = world_rank() == 0 ? read_file(path, &text, &length, err) : CS_OK;
+  cs_status status = world_rank() == 0 ? cs_cohort_read_text(path, &text, &size, err) : CS_OK;
+  if (status == CS_OK && size >= INT_MAX)
+    status = cs_error_set(err, CS_ERR_IO, "%s: cohort file too large", path);
   status = cs_driver_agree(status, err);
-  if (status != CS_OK)
+  if (status != CS_OK) {
+    free(text);
     return status;
+  }
+  long length = (long)size;
   MPI_Bcast(&length, 1, MPI_LONG, 0, MPI_COMM_WORLD);
   if (world_rank() != 0 && (text = malloc((size_t)length + 1)) == NULL)
     status = cs_error_set(err, CS_ERR_NOMEM, "out of memory receiving the cohort file");
@@ -134,11 +114,15 @@ static cs_status prepare_context(const cs_run_options *options, run_context *run
   cs_ncout_timestamp(run->created, sizeof run->created);
   MPI_Bcast(run->hostname, sizeof run->hostname, MPI_CHAR, 0, MPI_COMM_WORLD);
   MPI_Bcast(run->created, sizeof run->created, MPI_CHAR, 0, MPI_COMM_WORLD);
+  /* Shard k of N: n/N patients each, the first n%N shards one more (no product n*k,
+   * which could overflow). */
+  const size_t first = k * (n / shards) + (k < n % shards ? k : n % shards);
+  const size_t count = n / shards + (k < n % shards ? 1 : 0);
   run->info = (cs_run_info){
       .seed = options->seed,
       .n_patients = n,
-      .first_patient = n * k / shards,
-      .file_patients = n * (k + 1) / shards - n * k / shards,
+      .first_patient = first,
+      .file_patients = count,
       .shard_index = options->shard_index,
       .shard_count = options->shard_count,
       .chunk_size = cs_ncout_chunk_size(n),
@@ -197,16 +181,23 @@ static cs_status open_output(const cs_cohort *cohort, const cs_run_options *opti
   return status;
 }
 
+/* The patients [first, end) of a chunk, as cohort indices; the last chunk may be short. */
+static void chunk_bounds(const run_context *run, size_t chunk, size_t *first, size_t *end)
+{
+  const size_t size = run->info.chunk_size, start = chunk * size;
+  *first = run->info.first_patient + start;
+  *end = run->info.first_patient +
+         (start + size < run->info.file_patients ? start + size : run->info.file_patients);
+}
+
 /* Simulates and writes one chunk; returns early (chunk not marked done) on a stop. */
 static cs_status run_chunk(cs_patient_sim *sim, const cs_ncout *out, const cs_run_options *options,
                            const run_context *run, cs_records *records, cs_scheduler *scheduler,
                            cs_progress *progress, size_t chunk, bool *stopped, cs_error *err)
 {
   const size_t size = run->info.chunk_size;
-  const size_t first = run->info.first_patient + chunk * size;
-  const size_t end = run->info.first_patient + (chunk * size + size < run->info.file_patients
-                                                    ? chunk * size + size
-                                                    : run->info.file_patients);
+  size_t first, end;
+  chunk_bounds(run, chunk, &first, &end);
   records->first_patient = first;
   records->n_patients = end - first;
   for (size_t patient = first; patient < end; patient++) {
@@ -242,8 +233,14 @@ static cs_status simulate(const cs_model *model, const cs_ncout *out, const cs_r
   if (status != CS_OK)
     goto cleanup;
 
+  size_t patients_to_do = 0;
+  for (size_t i = 0; i < n_todo; i++) {
+    size_t first, end;
+    chunk_bounds(run, todo[i], &first, &end);
+    patients_to_do += end - first;
+  }
   cs_progress progress;
-  cs_progress_begin(&progress, "cohortsim run", n_todo * run->info.chunk_size,
+  cs_progress_begin(&progress, "cohortsim run", patients_to_do,
                     !options->quiet && world_rank() == 0);
   const double t0 = MPI_Wtime();
   size_t chunk;
@@ -255,7 +252,7 @@ static cs_status simulate(const cs_model *model, const cs_ncout *out, const cs_r
   if (status != CS_OK)
     cs_scheduler_request_stop(scheduler);
   if (progress.enabled && !*stopped)
-    cs_progress_end(&progress, n_todo * run->info.chunk_size);
+    cs_progress_end(&progress, patients_to_do);
   cs_scheduler_destroy(&scheduler);
 
 cleanup:
@@ -279,8 +276,12 @@ static size_t *chunks_to_do(const unsigned char *done, size_t n_chunks, size_t *
 static cs_status finish_output(const cs_cohort *cohort, const run_context *run, cs_error *err)
 {
   double *busy = world_rank() == 0 ? malloc((size_t)world_size() * sizeof *busy) : NULL;
+  cs_status status = cs_driver_agree(
+      world_rank() == 0 && busy == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory") : CS_OK,
+      err);
+  if (status != CS_OK)
+    return status;
   MPI_Gather(&run->busy_seconds, 1, MPI_DOUBLE, busy, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-  cs_status status = CS_OK;
   if (world_rank() == 0) {
     char ended[32];
     cs_ncout_timestamp(ended, sizeof ended);
@@ -288,8 +289,7 @@ static cs_status finish_output(const cs_cohort *cohort, const run_context *run, 
                             .ended = ended,
                             .busy_seconds = busy,
                             .n_ranks = world_size()};
-    status = busy == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory")
-                          : cs_ncout_finalize(run->partial_path, cohort, &end, err);
+    status = cs_ncout_finalize(run->partial_path, cohort, &end, err);
   }
   free(busy);
   return cs_driver_agree(status, err);
@@ -320,6 +320,11 @@ static cs_status run_cohort(const cs_cohort *cohort, const cs_run_options *optio
   if (status == CS_OK)
     status = simulate(model, out, options, run, todo, n_todo, &stopped, err);
   status = cs_driver_agree(status, err);
+  /* Every rank must take the same path below: one that saw no stop may have finished
+   * while another abandoned its chunk. */
+  int any_stopped = stopped;
+  MPI_Allreduce(MPI_IN_PLACE, &any_stopped, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
+  stopped = any_stopped;
   const int rc = nc_close(ncid);
   if (status == CS_OK && rc != NC_NOERR)
     status =

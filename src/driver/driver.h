@@ -28,8 +28,8 @@ typedef struct cs_run_options {
 cs_status cs_driver_load_cohort(const char *path, int n_sets, const char *const *sets,
                                 cs_cohort **cohort, cs_error *err);
 
-/* `cohortsim run`. Collective: every rank returns the same status, and rank 0 holds the
- * message of the first failure (lowest rank) in err. */
+/* `cohortsim run`. Collective: every rank returns the same status, with the message of
+ * the first failure (lowest rank) in err. */
 cs_status cs_driver_run(const cs_run_options *options, cs_error *err);
 
 /* Makes every rank agree on the outcome of a step that may have failed on some of them:

@@ -55,6 +55,8 @@ void cs_progress_update(cs_progress *p, size_t done)
 {
   if (!p->enabled)
     return;
+  /* Counted in whole chunks, done can pass the total by part of the last one. */
+  done = done < p->total ? done : p->total;
   const double t = now_seconds();
   const double every = p->terminal ? CS_PROGRESS_TERMINAL_SECONDS : CS_PROGRESS_LOG_SECONDS;
   if (t - p->t_last < every)

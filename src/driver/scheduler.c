@@ -22,11 +22,6 @@ void cs_scheduler_catch_signals(void)
   sigaction(SIGUSR1, &action, NULL);
 }
 
-int cs_scheduler_signal(void)
-{
-  return (int)stop_signal;
-}
-
 /* Rank 0's window holds three counters: the next position in the todo list, the stop
  * flag, and the number of chunks finished (for progress). */
 enum { SLOT_NEXT, SLOT_STOP, SLOT_DONE, SLOT_COUNT };

@@ -46,7 +46,4 @@ void cs_scheduler_request_stop(cs_scheduler *scheduler);
 /* Installs the SIGTERM and SIGUSR1 handlers that request a stop. */
 void cs_scheduler_catch_signals(void);
 
-/* The signal that requested a stop on this rank, or 0. */
-int cs_scheduler_signal(void);
-
 #endif

@@ -301,6 +301,9 @@ static void test_bind_errors(void **state)
   expect_bind_error(f, P_KILL, 0, "reaction 'immune', factor 3");
   expect_bind_error(f, P_Q, 1e19, "reaction 'danger'");
   expect_bind_error(f, P_Q, NAN, "reaction 'danger'");
+  /* A produced amount computed from a patient's parameters may not turn negative: only
+   * a literal -1 consumes. */
+  expect_bind_error(f, P_Q, -3, "reaction 'danger': an amount produced");
   expect_bind_error(f, P_KE, 0, "drug 'c1'");
   expect_bind_error(f, P_KE, -2, "drug 'c1'");
   expect_bind_error(f, P_A0, -3, "species 'A'");
