@@ -15,12 +15,7 @@ run() { # ranks output [extra options]
   shift 2
   mpirun -n "$ranks" --oversubscribe "$bin" run "$cohort" -o "$out" -n 37 -s 7 --quiet "$@"
 }
-# ncdump with full precision (17 significant digits round-trips a double), without the
-# first line (it names the file) and the provenance attributes.
-data_of() {
-  ncdump -p 9,17 "$1" | sed 1d |
-    grep -v -E ':(mpi_ranks|hostname|created|ended|wall_time_seconds|rank_busy_seconds|load_imbalance|slurm_job_id|slurm_array_job_id|slurm_array_task_id) = '
-}
+source "$src/tests/support/output_data.bash"
 
 for ranks in 1 2 3 4; do
   run "$ranks" "$tmp/ranks$ranks.nc"

@@ -46,12 +46,7 @@ run_to() {
 }
 show_stderr() { head -c 3000 "$tmp/stderr" >&2; }
 
-# data_of FILE: ncdump with full precision (17 significant digits round-trips a double),
-# without the first line (it names the file) and the provenance attributes.
-data_of() {
-  ncdump -p 9,17 "$1" | sed 1d |
-    grep -v -E ':(mpi_ranks|hostname|created|ended|wall_time_seconds|rank_busy_seconds|load_imbalance|slurm_job_id|slurm_array_job_id|slurm_array_task_id) = '
-}
+source "$src/tests/support/output_data.bash"
 # expect_same_data FILE WHAT: FILE holds the reference's data, every value.
 expect_same_data() {
   if ! diff -q "$tmp/ref.cdl" <(data_of "$1") >/dev/null; then

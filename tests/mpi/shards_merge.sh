@@ -64,12 +64,7 @@ expect_one_error() {
 }
 error_line() { grep -m1 -E '^cohortsim: error: ' "$tmp/stderr" | cut -c1-150; }
 
-# data_of FILE: ncdump with full precision (17 significant digits round-trips a double),
-# without the first line (it names the file) and the provenance attributes.
-data_of() {
-  ncdump -p 9,17 "$1" | sed 1d |
-    grep -v -E ':(mpi_ranks|hostname|created|ended|wall_time_seconds|rank_busy_seconds|load_imbalance|slurm_job_id|slurm_array_job_id|slurm_array_task_id) = '
-}
+source "$src/tests/support/output_data.bash"
 # attribute FILE NAME: a numeric global attribute's value.
 attribute() {
   ncdump -h "$1" | sed -n -E "s/^[[:space:]]*:$2 = ([0-9]+)(ULL)? ;$/\\1/p"

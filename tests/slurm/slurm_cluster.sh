@@ -203,12 +203,7 @@ expect_completed() {
     fi
   done <<<"$lines"
 }
-# data_of FILE: ncdump with full precision, without the first line (it names the file)
-# and the provenance attributes, which may differ between runs.
-data_of() {
-  ncdump -p 9,17 "$1" | sed 1d |
-    grep -v -E ':(mpi_ranks|hostname|created|ended|wall_time_seconds|slurm_job_id|slurm_array_job_id|slurm_array_task_id|rank_busy_seconds|load_imbalance|shard_[a-z_]+) = '
-}
+source "$src/tests/support/output_data.bash"
 # expect_same_data REFERENCE FILE WHAT
 expect_same_data() {
   [ -s "$2" ] || fail "$3: $2 was not written"
