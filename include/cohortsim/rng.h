@@ -89,7 +89,12 @@ static inline double cs_ziggurat_exponential(uint64_t s[4], const cs_rng_state *
   const uint64_t point = bits >> 8;
   if (point < tables->zig_k[layer])
     return (double)point * tables->zig_w[layer];
-  return cs_rng_exponential_tail(s, tables, bits);
+  /* Through a copy, so that only the copy's address escapes to the out-of-line call and
+   * a hot loop's state (cs_rng_local) can stay in registers. */
+  uint64_t copy[4] = {s[0], s[1], s[2], s[3]};
+  const double x = cs_rng_exponential_tail(copy, tables, bits);
+  s[0] = copy[0], s[1] = copy[1], s[2] = copy[2], s[3] = copy[3];
+  return x;
 }
 
 /* The next 64 bits of the stream (the sequence gsl_rng_uniform also reads). */
@@ -122,17 +127,14 @@ typedef struct cs_rng_local {
 static inline cs_rng_local cs_rng_local_take(gsl_rng *rng)
 {
   const cs_rng_state *state = rng->state;
-  cs_rng_local local = {.tables = state};
-  for (int i = 0; i < 4; i++)
-    local.s[i] = state->s[i];
-  return local;
+  return (cs_rng_local){.s = {state->s[0], state->s[1], state->s[2], state->s[3]}, .tables = state};
 }
 
 static inline void cs_rng_local_return(gsl_rng *rng, const cs_rng_local *local)
 {
   cs_rng_state *state = rng->state;
-  for (int i = 0; i < 4; i++)
-    state->s[i] = local->s[i];
+  state->s[0] = local->s[0], state->s[1] = local->s[1];
+  state->s[2] = local->s[2], state->s[3] = local->s[3];
 }
 
 #endif

@@ -277,27 +277,44 @@ static inline bool next_event(cs_rng_local *random, double total, double t_until
   return true;
 }
 
-/* advance_static for a linear one-species network (see linear_species): the same steps,
- * the same random numbers and the same floating-point operations, so the same results
- * to the bit, with the population in a register and all propensities recomputed as
- * rate * X, which is shorter than following dependency lists. The birth-death process
- * (the engine's benchmark, and the clonal dynamics of a single tumour population) is of
- * this kind. */
-static int64_t advance_linear(cs_ssa *restrict w, cs_trajectory *restrict tr, gsl_rng *rng,
-                              double t_until, int64_t max_events)
+/* advance_static for a linear one-species network (see linear_species): the same steps
+ * and the same random numbers, with the population in a register. Every propensity is
+ * rate * X, so which reaction fires does not depend on X at all: reaction i with
+ * probability rate_i / sum(rate). The uniform is therefore compared, as 64 random bits,
+ * with fixed integer thresholds; the selection no longer waits for the propensities of
+ * the current count, which would chain every event to the one before (the count, its
+ * propensities, the scaled target, the comparison, the new count) and cost more than
+ * everything else in the loop. The waiting time uses the same floating-point operations
+ * as advance_static. The two loops can choose differently only when the uniform lies
+ * within a few units of rounding of a boundary (probability about 1e-16 per event);
+ * tests/unit/test_ssa.c compares them. The birth-death process (the engine's benchmark,
+ * and the clonal dynamics of a single tumour population) is of this kind. `n` is the
+ * number of reactions, a constant in each call below, so the compiler unrolls the loops
+ * over them and keeps every per-reaction value in a register. */
+static inline __attribute__((always_inline)) int64_t linear_loop(cs_ssa *restrict w,
+                                                                 cs_trajectory *restrict tr,
+                                                                 gsl_rng *rng, double t_until,
+                                                                 int64_t max_events, const int n)
 {
-  const int n = w->n_static, species = w->linear_species;
+  const int species = w->linear_species;
   const int64_t *restrict burden_change = tr->kinetics->burden_change;
-  /* At most CS_LINEAR_MAX reactions, padded with rate 0 (which never fire: a padded
-   * position is chosen only past the last sum, where the fallback takes over), so the
-   * loops below have a constant length and everything stays in registers. */
-  double rate[CS_LINEAR_MAX] = {0};
-  int64_t change[CS_LINEAR_MAX] = {0}, burden_step[CS_LINEAR_MAX] = {0};
-  int64_t fired_by[CS_LINEAR_MAX] = {0};
+  double rate[CS_LINEAR_MAX], rate_sum = 0;
+  int64_t change[CS_LINEAR_MAX], burden_step[CS_LINEAR_MAX], fired_by[CS_LINEAR_MAX];
   for (int i = 0; i < n; i++) {
     rate[i] = w->dense_rate[i];
     change[i] = w->dense_change[i];
     burden_step[i] = burden_change[w->static_reaction[i]];
+    fired_by[i] = 0;
+    rate_sum += rate[i];
+  }
+  /* Reaction i fires when the 64 bits, read as a fraction of 2^64, reach the share of
+   * the reactions before it: bits >= threshold[i - 1]. The shares are below 1 (every
+   * rate here is positive), so the thresholds fit. */
+  uint64_t threshold[CS_LINEAR_MAX - 1];
+  double rate_before = 0;
+  for (int i = 0; i + 1 < n; i++) {
+    rate_before += rate[i];
+    threshold[i] = (uint64_t)ceil(rate_before / rate_sum * 0x1.0p64);
   }
   cs_rng_local random = cs_rng_local_take(rng);
   double residual = w->residual_wait;
@@ -312,35 +329,37 @@ static int64_t advance_linear(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
   double next_watch = tr->next_watch_time;
   while (!final && fired < max_events) {
     const double x = (double)count;
-    double cumulative[CS_LINEAR_MAX], total = 0;
-    for (int i = 0; i < CS_LINEAR_MAX; i++) {
+    double total = 0;
+    for (int i = 0; i < n; i++)
       total += rate[i] * x;
-      cumulative[i] = total;
-    }
     if (!next_event(&random, total, t_until, &residual, &t))
       break;
-    const double target = cs_rng_bits_to_uniform(cs_xoshiro_next(random.s)) * total;
+    const uint64_t bits = cs_xoshiro_next(random.s);
     int chosen = 0;
-    for (int i = 0; i < CS_LINEAR_MAX; i++)
-      chosen += cumulative[i] <= target;
-    if (chosen >= n)
-      for (chosen = n - 1; rate[chosen] <= 0; chosen--)
-        ;
+    for (int i = 0; i + 1 < n; i++)
+      chosen += bits >= threshold[i];
     if (next_watch < t) {
       tr->counts[species] = count;
       tr->watch.burden = burden;
       cs_trajectory_pass_slow(tr, t);
       next_watch = tr->next_watch_time;
     }
-    count += change[chosen];
+    /* Selected without indexing, so that nothing here goes through memory. */
+    int64_t step = 0, burden_by = 0;
+    for (int i = 0; i < n; i++) {
+      const bool fires = chosen == i;
+      step += fires ? change[i] : 0;
+      burden_by += fires ? burden_step[i] : 0;
+      fired_by[i] += fires;
+    }
+    count += step;
     peak = count > peak ? count : peak;
-    fired_by[chosen]++;
     fired++;
-    burden += burden_step[chosen];
+    burden += burden_by;
     if (burden <= quiet_low || burden >= quiet_high) {
       tr->counts[species] = count;
-      tr->burden = burden - burden_step[chosen];
-      cs_trajectory_burden_changed(tr, t, burden_step[chosen]);
+      tr->burden = burden - burden_by;
+      cs_trajectory_burden_changed(tr, t, burden_by);
       quiet_low = tr->watch.quiet_low;
       quiet_high = tr->watch.quiet_high;
       final = tr->final;
@@ -357,6 +376,21 @@ static int64_t advance_linear(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
   tr->record->events += fired;
   tr->t = t;
   return fired;
+}
+
+static int64_t advance_linear(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_until,
+                              int64_t max_events)
+{
+  switch (w->n_static) {
+  case 1:
+    return linear_loop(w, tr, rng, t_until, max_events, 1);
+  case 2:
+    return linear_loop(w, tr, rng, t_until, max_events, 2);
+  case 3:
+    return linear_loop(w, tr, rng, t_until, max_events, 3);
+  default:
+    return linear_loop(w, tr, rng, t_until, max_events, CS_LINEAR_MAX);
+  }
 }
 
 /* The direct method when no drug-dependent reaction can fire: the same steps and the
