@@ -50,3 +50,11 @@ expect_rc 0 "--version"
 grep -q -E "^cohortsim ${version//./\\.} \(git [^)]+\)$" "$tmp/stdout" ||
   fail "--version printed '$(cat "$tmp/stdout")', want 'cohortsim $version (git REV)'"
 ok "--version: prints cohortsim $version and the git revision"
+
+# The revision is the source tree's as it is now (taken at build time, not when CMake
+# first ran), marked -modified for uncommitted changes: what a results file records.
+if revision=$(git -C "$src" describe --always --dirty=-modified --abbrev=12 2>/dev/null); then
+  grep -q -F "(git $revision)" "$tmp/stdout" ||
+    fail "--version printed '$(cat "$tmp/stdout")', but the source tree is at $revision"
+  ok "--version: the git revision is the source tree's ($revision)"
+fi
