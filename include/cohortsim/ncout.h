@@ -47,9 +47,15 @@ typedef struct cs_run_end {
   int n_ranks;
 } cs_run_end;
 
+/* The most checkpoint chunks a file has. Chunks are the unit of load balance (ranks
+ * take them as they become free) and of resume: enough of them keeps thousands of ranks
+ * busy to the end. Each costs one byte in the file; writes cover many chunks at once
+ * (src/driver/driver.c), so small chunks cost no extra I/O. */
+#define CS_NCOUT_CHUNKS 16384
+
 /* Patients per checkpoint chunk for a cohort of n: a function of n alone, so a resume
- * on any number of ranks sees the same chunks. About a thousand chunks: enough to
- * balance many ranks, few enough that bookkeeping costs nothing. */
+ * on any number of ranks sees the same chunks; one patient per chunk up to
+ * CS_NCOUT_CHUNKS patients. */
 size_t cs_ncout_chunk_size(size_t n_patients);
 
 /* Number of chunks covering `patients` patients. */
@@ -78,11 +84,17 @@ cs_status cs_ncout_check_same_run(const char *path, const cs_cohort *cohort,
 /* Writes a block of patients' parameters and records at their patient indices. */
 cs_status cs_ncout_write_records(const cs_ncout *out, const cs_records *records, cs_error *err);
 
-/* Marks chunk `chunk` complete: called after its records are written, so a chunk marked
- * done is complete in the file even if every process is killed right after (the data
- * are in the operating system's cache: tests/mpi/resume.sh kills with SIGKILL). A crash
- * of the node itself may lose recent writes in any order; restart such a run afresh. */
-cs_status cs_ncout_mark_done(const cs_ncout *out, size_t chunk, cs_error *err);
+/* The same for patients [offset, offset + count) of the block only. */
+cs_status cs_ncout_write_patients(const cs_ncout *out, const cs_records *records, size_t offset,
+                                  size_t count, cs_error *err);
+
+/* Marks chunks [first_chunk, first_chunk + n_chunks) complete: called after their
+ * records are written, so a chunk marked done is complete in the file even if every
+ * process is killed right after (the data are in the operating system's cache:
+ * tests/mpi/resume.sh kills with SIGKILL). A crash of the node itself may lose recent
+ * writes in any order; restart such a run afresh. */
+cs_status cs_ncout_mark_done(const cs_ncout *out, size_t first_chunk, size_t n_chunks,
+                             cs_error *err);
 
 /* Reads which chunks are done ([chunk] 0 or 1). */
 cs_status cs_ncout_read_done(const cs_ncout *out, unsigned char *done, cs_error *err);

@@ -188,9 +188,9 @@ static cs_status write_merged(int n, const char *const *paths, const shard_info 
       nc_close(from);
     }
   }
-  const size_t n_chunks = cs_ncout_chunk_count(run.file_patients, run.chunk_size);
-  for (size_t c = 0; c < n_chunks && status == CS_OK; c++)
-    status = cs_ncout_mark_done(out, c, err);
+  if (status == CS_OK)
+    status =
+        cs_ncout_mark_done(out, 0, cs_ncout_chunk_count(run.file_patients, run.chunk_size), err);
   cs_ncout_destroy(&out);
   const cs_status closed = nc_check(nc_close(to), partial, err);
   return status != CS_OK ? status : closed;

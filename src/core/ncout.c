@@ -437,44 +437,57 @@ static cs_status write_coordinates(const cs_ncout *o, cs_error *err)
 }
 
 /* Writes one per-patient variable for the block: [arm][patient][width]. */
-static cs_status put_block(const cs_ncout *o, int v, const cs_records *r, size_t width,
-                           const void *data, cs_error *err)
+/* The records of patients [offset, offset + count) of the block, arm by arm: the block
+ * holds each arm's patients together (row arm * n_patients + i), so a part of it is
+ * contiguous only within an arm. */
+static cs_status put_block(const cs_ncout *o, int v, const cs_records *r, size_t offset,
+                           size_t count, size_t width, const void *data, cs_error *err)
 {
-  const size_t start[3] = {0, r->first_patient - o->first_patient, 0};
-  const size_t count[3] = {(size_t)r->n_arms, r->n_patients, width};
-  return nc_check(nc_put_vara(o->ncid, o->record_varid[v], start, count, data), err,
-                  record_var[v].name);
+  size_t element;
+  CS_CALL(
+      nc_check(nc_inq_type(o->ncid, record_var[v].type, NULL, &element), err, record_var[v].name));
+  for (int arm = 0; arm < r->n_arms; arm++) {
+    const size_t start[3] = {(size_t)arm, r->first_patient - o->first_patient + offset, 0};
+    const size_t shape[3] = {1, count, width};
+    const size_t row = (size_t)arm * r->n_patients + offset;
+    CS_CALL(nc_check(nc_put_vara(o->ncid, o->record_varid[v], start, shape,
+                                 (const char *)data + row * width * element),
+                     err, record_var[v].name));
+  }
+  return CS_OK;
 }
 
-/* Writes the per-patient columns (parameters, traits, start delay), gathering each
- * parameter's and trait's column from the block's patient-major rows. */
-static cs_status write_patient_columns(const cs_ncout *o, const cs_records *r, cs_error *err)
+/* Writes the per-patient columns (parameters, traits, start delay) of patients
+ * [offset, offset + count) of the block, gathering each parameter's and trait's column
+ * from the block's patient-major rows. */
+static cs_status write_patient_columns(const cs_ncout *o, const cs_records *r, size_t offset,
+                                       size_t count, cs_error *err)
 {
   const cs_cohort *c = o->cohort;
-  const size_t start = r->first_patient - o->first_patient, count = r->n_patients;
-  double *column = malloc((r->n_patients + 1) * sizeof *column);
-  unsigned char *flags = malloc(r->n_patients + 1);
+  const size_t start = r->first_patient - o->first_patient + offset;
+  double *column = malloc((count + 1) * sizeof *column);
+  unsigned char *flags = malloc(count + 1);
   cs_status status = CS_OK;
   if (column == NULL || flags == NULL) {
     status = cs_error_set(err, CS_ERR_NOMEM, "out of memory writing parameters");
     goto cleanup;
   }
   for (int p = 0; p < c->n_params && status == CS_OK; p++) {
-    for (size_t i = 0; i < r->n_patients; i++)
-      column[i] = r->param[i * (size_t)c->n_params + (size_t)p];
+    for (size_t i = 0; i < count; i++)
+      column[i] = r->param[(offset + i) * (size_t)c->n_params + (size_t)p];
     status = nc_check(nc_put_vara_double(o->ncid, o->param_varid[p], &start, &count, column), err,
                       c->param[p].name);
   }
   for (int t = 0; t < c->n_traits && status == CS_OK; t++) {
-    for (size_t i = 0; i < r->n_patients; i++)
-      flags[i] = r->trait[i * (size_t)c->n_traits + (size_t)t];
+    for (size_t i = 0; i < count; i++)
+      flags[i] = r->trait[(offset + i) * (size_t)c->n_traits + (size_t)t];
     status = nc_check(nc_put_vara_uchar(o->ncid, o->trait_varid[t], &start, &count, flags), err,
                       c->trait[t].name);
   }
   if (status == CS_OK)
-    status =
-        nc_check(nc_put_vara_double(o->ncid, o->start_delay_varid, &start, &count, r->start_delay),
-                 err, "start_delay");
+    status = nc_check(
+        nc_put_vara_double(o->ncid, o->start_delay_varid, &start, &count, &r->start_delay[offset]),
+        err, "start_delay");
 
 cleanup:
   free(column);
@@ -484,25 +497,33 @@ cleanup:
 
 cs_status cs_ncout_write_records(const cs_ncout *o, const cs_records *r, cs_error *err)
 {
-  CS_CALL(write_patient_columns(o, r, err));
-  CS_CALL(put_block(o, REC_OS_TIME, r, 1, r->os_time, err));
-  CS_CALL(put_block(o, REC_OS_EVENT, r, 1, r->os_event, err));
-  CS_CALL(put_block(o, REC_RFS_TIME, r, 1, r->rfs_time, err));
-  CS_CALL(put_block(o, REC_RFS_EVENT, r, 1, r->rfs_event, err));
-  CS_CALL(put_block(o, REC_CLEARED, r, 1, r->cleared, err));
-  CS_CALL(put_block(o, REC_CLEARANCE_TIME, r, 1, r->clearance_time, err));
-  CS_CALL(put_block(o, REC_MRD_NEGATIVE_TIME, r, 1, r->mrd_negative_time, err));
-  CS_CALL(put_block(o, REC_RELAPSE_TIME, r, 1, r->relapse_time, err));
-  CS_CALL(put_block(o, REC_FINAL_BURDEN, r, 1, r->final_burden, err));
-  CS_CALL(put_block(o, REC_EVENTS, r, 1, r->events, err));
-  CS_CALL(put_block(o, REC_REACTION_COUNT, r, (size_t)r->n_reactions, r->reaction_count, err));
-  CS_CALL(put_block(o, REC_SPECIES_PEAK, r, (size_t)r->n_species, r->species_peak, err));
-  return put_block(o, REC_BURDEN, r, r->n_grid, r->burden, err);
+  return cs_ncout_write_patients(o, r, 0, r->n_patients, err);
+}
+
+cs_status cs_ncout_write_patients(const cs_ncout *o, const cs_records *r, size_t offset,
+                                  size_t count, cs_error *err)
+{
+  const size_t n_grid = r->n_grid, n_reactions = (size_t)r->n_reactions;
+  const size_t n_species = (size_t)r->n_species;
+  CS_CALL(write_patient_columns(o, r, offset, count, err));
+  CS_CALL(put_block(o, REC_OS_TIME, r, offset, count, 1, r->os_time, err));
+  CS_CALL(put_block(o, REC_OS_EVENT, r, offset, count, 1, r->os_event, err));
+  CS_CALL(put_block(o, REC_RFS_TIME, r, offset, count, 1, r->rfs_time, err));
+  CS_CALL(put_block(o, REC_RFS_EVENT, r, offset, count, 1, r->rfs_event, err));
+  CS_CALL(put_block(o, REC_CLEARED, r, offset, count, 1, r->cleared, err));
+  CS_CALL(put_block(o, REC_CLEARANCE_TIME, r, offset, count, 1, r->clearance_time, err));
+  CS_CALL(put_block(o, REC_MRD_NEGATIVE_TIME, r, offset, count, 1, r->mrd_negative_time, err));
+  CS_CALL(put_block(o, REC_RELAPSE_TIME, r, offset, count, 1, r->relapse_time, err));
+  CS_CALL(put_block(o, REC_FINAL_BURDEN, r, offset, count, 1, r->final_burden, err));
+  CS_CALL(put_block(o, REC_EVENTS, r, offset, count, 1, r->events, err));
+  CS_CALL(put_block(o, REC_REACTION_COUNT, r, offset, count, n_reactions, r->reaction_count, err));
+  CS_CALL(put_block(o, REC_SPECIES_PEAK, r, offset, count, n_species, r->species_peak, err));
+  return put_block(o, REC_BURDEN, r, offset, count, n_grid, r->burden, err);
 }
 
 size_t cs_ncout_chunk_size(size_t n_patients)
 {
-  const size_t size = (n_patients + 1023) / 1024;
+  const size_t size = (n_patients + CS_NCOUT_CHUNKS - 1) / CS_NCOUT_CHUNKS;
   return size < 1 ? 1 : size;
 }
 
@@ -511,11 +532,17 @@ size_t cs_ncout_chunk_count(size_t patients, size_t chunk_size)
   return (patients + chunk_size - 1) / chunk_size;
 }
 
-cs_status cs_ncout_mark_done(const cs_ncout *o, size_t chunk, cs_error *err)
+cs_status cs_ncout_mark_done(const cs_ncout *o, size_t first_chunk, size_t n_chunks, cs_error *err)
 {
-  const unsigned char done = 1;
-  return nc_check(nc_put_var1_uchar(o->ncid, o->chunk_done_varid, &chunk, &done), err,
-                  "chunk_done");
+  unsigned char *done = malloc(n_chunks + 1);
+  if (done == NULL)
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory marking chunks done");
+  memset(done, 1, n_chunks);
+  const cs_status status =
+      nc_check(nc_put_vara_uchar(o->ncid, o->chunk_done_varid, &first_chunk, &n_chunks, done), err,
+               "chunk_done");
+  free(done);
+  return status;
 }
 
 cs_status cs_ncout_read_done(const cs_ncout *o, unsigned char *done, cs_error *err)

@@ -2,11 +2,11 @@
  *
  * Every rank loads the cohort (rank 0 reads the file and broadcasts it). The output is
  * created under a temporary name (OUT.nc.partial) before any simulation, or reopened
- * with --resume. Chunks of patients are handed out dynamically (scheduler.c); each
- * finished chunk is written at its patients' indices and then marked done in the file,
- * so the file itself is the checkpoint. When all chunks are done, rank 0 completes the
- * file (coordinates, cohort statistics from the records, provenance) and renames it into
- * place. A stop request ends the run after the current patient, with a file that
+ * with --resume. Blocks of chunks of patients are handed out dynamically
+ * (scheduler.c); finished chunks are written at their patients' indices and then marked
+ * done in the file, so the file itself is the checkpoint. When all chunks are done, rank 0
+ * completes the file (coordinates, cohort statistics from the records, provenance) and renames it
+ * into place. A stop request ends the run after the current patient, with a file that
  * --resume continues. */
 #include "driver.h"
 
@@ -190,32 +190,65 @@ static void chunk_bounds(const run_context *run, size_t chunk, size_t *first, si
          (start + size < run->info.file_patients ? start + size : run->info.file_patients);
 }
 
-/* Simulates and writes one chunk; returns early (chunk not marked done) on a stop. */
-static cs_status run_chunk(cs_patient_sim *sim, const cs_ncout *out, const cs_run_options *options,
-                           const run_context *run, cs_records *records, cs_scheduler *scheduler,
-                           cs_progress *progress, size_t chunk, bool *stopped, cs_error *err)
+/* Records reach the file when a block is done, when a stop ends it early, and otherwise
+ * at least every CS_FLUSH_SECONDS: one write per variable covers many chunks, and a run
+ * killed without warning (SIGKILL, a failed node) loses at most that much work per
+ * rank. */
+#define CS_FLUSH_SECONDS 10.0
+/* A block's records are held in memory until written: at most this many chunks and
+ * (unless one chunk is larger) this many patients. */
+#define CS_BLOCK_MAX_CHUNKS 64
+#define CS_BLOCK_MAX_PATIENTS 4096
+
+/* Writes chunks [from, to) of the block that starts at chunk first_chunk (its records
+ * are in `records`), then marks them done. */
+static cs_status write_chunks(const cs_ncout *out, const run_context *run,
+                              const cs_records *records, size_t first_chunk, size_t from, size_t to,
+                              cs_error *err)
 {
-  const size_t size = run->info.chunk_size;
-  size_t first, end;
-  chunk_bounds(run, chunk, &first, &end);
+  size_t first, end, unused;
+  chunk_bounds(run, first_chunk + from, &first, &unused);
+  chunk_bounds(run, first_chunk + to - 1, &unused, &end);
+  CS_CALL(cs_ncout_write_patients(out, records, first - records->first_patient, end - first, err));
+  return cs_ncout_mark_done(out, first_chunk + from, to - from, err);
+}
+
+/* Simulates and writes a block of chunks; on a stop, writes the chunks it finished and
+ * returns (the chunk in progress is done again by a resume). */
+static cs_status run_block(cs_patient_sim *sim, const cs_ncout *out, const cs_run_options *options,
+                           const run_context *run, cs_records *records, cs_scheduler *scheduler,
+                           cs_progress *progress, size_t first_chunk, size_t n_chunks,
+                           double *last_write, bool *stopped, cs_error *err)
+{
+  size_t first, end, unused;
+  chunk_bounds(run, first_chunk, &first, &unused);
+  chunk_bounds(run, first_chunk + n_chunks - 1, &unused, &end);
   records->first_patient = first;
   records->n_patients = end - first;
-  for (size_t patient = first; patient < end; patient++) {
-    CS_CALL(cs_patient_sim_run(sim, options->seed, patient, records, err));
-    if (cs_scheduler_stopping(scheduler)) {
-      *stopped = true;
-      return CS_OK;
+  size_t written = 0;
+  for (size_t k = 0; k < n_chunks; k++) {
+    chunk_bounds(run, first_chunk + k, &first, &end);
+    for (size_t patient = first; patient < end; patient++) {
+      CS_CALL(cs_patient_sim_run(sim, options->seed, patient, records, err));
+      if (cs_scheduler_stopping(scheduler)) {
+        *stopped = true;
+        return written < k ? write_chunks(out, run, records, first_chunk, written, k, err) : CS_OK;
+      }
+      if (progress->enabled)
+        cs_progress_update(progress,
+                           cs_scheduler_chunks_finished(scheduler) * run->info.chunk_size);
     }
-    if (progress->enabled)
-      cs_progress_update(progress, cs_scheduler_chunks_finished(scheduler) * size);
+    cs_scheduler_finished(scheduler);
+    if (k + 1 == n_chunks || MPI_Wtime() - *last_write >= CS_FLUSH_SECONDS) {
+      CS_CALL(write_chunks(out, run, records, first_chunk, written, k + 1, err));
+      written = k + 1;
+      *last_write = MPI_Wtime();
+    }
   }
-  CS_CALL(cs_ncout_write_records(out, records, err));
-  CS_CALL(cs_ncout_mark_done(out, chunk, err));
-  cs_scheduler_finished(scheduler);
   return CS_OK;
 }
 
-/* This rank's part: take chunks until none is left or a stop is requested. */
+/* This rank's part: take blocks of chunks until none is left or a stop is requested. */
 static cs_status simulate(const cs_model *model, const cs_ncout *out, const cs_run_options *options,
                           run_context *run, const size_t *todo, size_t n_todo, bool *stopped,
                           cs_error *err)
@@ -224,12 +257,15 @@ static cs_status simulate(const cs_model *model, const cs_ncout *out, const cs_r
   cs_patient_sim *sim = NULL;
   cs_records *records = NULL;
   cs_scheduler *scheduler = NULL;
+  const size_t chunk_size = run->info.chunk_size;
+  size_t max_block = CS_BLOCK_MAX_PATIENTS / chunk_size;
+  max_block = max_block < 1 ? 1 : max_block > CS_BLOCK_MAX_CHUNKS ? CS_BLOCK_MAX_CHUNKS : max_block;
   cs_status status = cs_patient_sim_create(model, &sim, err);
   if (status == CS_OK)
-    status = cs_records_create(cohort, 0, run->info.chunk_size, &records, err);
+    status = cs_records_create(cohort, 0, max_block * chunk_size, &records, err);
   status = cs_driver_agree(status, err);
   if (status == CS_OK)
-    status = cs_scheduler_create(todo, n_todo, &scheduler, err);
+    status = cs_scheduler_create(todo, n_todo, max_block, &scheduler, err);
   if (status != CS_OK)
     goto cleanup;
 
@@ -243,9 +279,11 @@ static cs_status simulate(const cs_model *model, const cs_ncout *out, const cs_r
   cs_progress_begin(&progress, "cohortsim run", patients_to_do,
                     !options->quiet && world_rank() == 0);
   const double t0 = MPI_Wtime();
-  size_t chunk;
-  while (status == CS_OK && !*stopped && cs_scheduler_next(scheduler, &chunk))
-    status = run_chunk(sim, out, options, run, records, scheduler, &progress, chunk, stopped, err);
+  double last_write = t0;
+  size_t first_chunk, n_chunks;
+  while (status == CS_OK && !*stopped && cs_scheduler_next(scheduler, &first_chunk, &n_chunks))
+    status = run_block(sim, out, options, run, records, scheduler, &progress, first_chunk, n_chunks,
+                       &last_write, stopped, err);
   run->busy_seconds = MPI_Wtime() - t0;
   *stopped = *stopped || cs_scheduler_stopping(scheduler);
   /* A failing rank stops the others at their next patient rather than at the end. */

@@ -22,37 +22,66 @@ void cs_scheduler_catch_signals(void)
   sigaction(SIGUSR1, &action, NULL);
 }
 
-/* Rank 0's window holds three counters: the next position in the todo list, the stop
- * flag, and the number of chunks finished (for progress). */
+/* Rank 0's window holds three counters: the next block, the stop flag, and the number
+ * of chunks finished (for progress). */
 enum { SLOT_NEXT, SLOT_STOP, SLOT_DONE, SLOT_COUNT };
 
 struct cs_scheduler {
   const size_t *todo;
-  size_t n_todo;
+  size_t *block_start; /* [n_blocks + 1]: positions in todo */
+  size_t n_blocks;
   MPI_Win window;
   int64_t *slots; /* rank 0's window memory (unused elsewhere) */
   bool stopped;   /* this rank has seen the stop */
   bool announced; /* this rank's own signal has been published */
 };
 
-cs_status cs_scheduler_create(const size_t *todo, size_t n_todo, cs_scheduler **scheduler,
-                              cs_error *err)
+/* Cuts the todo list into blocks: guided sizes, at most max_block, and never across a
+ * gap in the chunk indices (a resume's todo list skips the chunks already done). */
+static void partition(cs_scheduler *s, const size_t *todo, size_t n_todo, size_t max_block,
+                      int ranks)
+{
+  size_t position = 0;
+  s->n_blocks = 0;
+  while (position < n_todo) {
+    size_t size = (n_todo - position) / (4 * (size_t)ranks);
+    size = size < 1 ? 1 : size > max_block ? max_block : size;
+    size_t length = 1;
+    while (length < size && position + length < n_todo &&
+           todo[position + length] == todo[position] + length)
+      length++;
+    s->block_start[s->n_blocks++] = position;
+    position += length;
+  }
+  s->block_start[s->n_blocks] = n_todo;
+}
+
+cs_status cs_scheduler_create(const size_t *todo, size_t n_todo, size_t max_block,
+                              cs_scheduler **scheduler, cs_error *err)
 {
   *scheduler = NULL;
   cs_scheduler *s = calloc(1, sizeof *s);
-  int rank;
+  int rank, ranks;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  if (s != NULL && (s->block_start = malloc((n_todo + 1) * sizeof *s->block_start)) == NULL) {
+    free(s);
+    s = NULL;
+  }
   int ok = s != NULL, all_ok;
   MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   if (!all_ok) {
+    if (s != NULL)
+      free(s->block_start);
     free(s);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory creating the scheduler");
   }
   s->todo = todo;
-  s->n_todo = n_todo;
+  partition(s, todo, n_todo, max_block < 1 ? 1 : max_block, ranks);
   const MPI_Aint size = rank == 0 ? (MPI_Aint)(SLOT_COUNT * sizeof(int64_t)) : 0;
   if (MPI_Win_allocate(size, sizeof(int64_t), MPI_INFO_NULL, MPI_COMM_WORLD, &s->slots,
                        &s->window) != MPI_SUCCESS) {
+    free(s->block_start);
     free(s);
     return cs_error_set(err, CS_ERR_MPI, "cannot create the chunk counter window");
   }
@@ -74,6 +103,7 @@ void cs_scheduler_destroy(cs_scheduler **scheduler)
   cs_scheduler *s = *scheduler;
   MPI_Win_unlock_all(s->window);
   MPI_Win_free(&s->window);
+  free(s->block_start);
   free(s);
   *scheduler = NULL;
 }
@@ -98,14 +128,15 @@ bool cs_scheduler_stopping(cs_scheduler *s)
   return s->stopped;
 }
 
-bool cs_scheduler_next(cs_scheduler *s, size_t *chunk)
+bool cs_scheduler_next(cs_scheduler *s, size_t *first_chunk, size_t *n_chunks)
 {
   if (cs_scheduler_stopping(s))
     return false;
-  const int64_t position = fetch_and_add(s, SLOT_NEXT, 1);
-  if (position < 0 || (size_t)position >= s->n_todo)
+  const int64_t block = fetch_and_add(s, SLOT_NEXT, 1);
+  if (block < 0 || (size_t)block >= s->n_blocks)
     return false;
-  *chunk = s->todo[position];
+  *first_chunk = s->todo[s->block_start[block]];
+  *n_chunks = s->block_start[block + 1] - s->block_start[block];
   return true;
 }
 

@@ -22,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 
 cohort="$src/cohorts/necroptosis_triple.yaml"
-patients=400 # one patient per chunk (chunk size is ceil(n / 1024)); a few seconds a run
+patients=400 # one patient per chunk (ceil(n / CS_NCOUT_CHUNKS)); a few seconds a run
 seed=9
 timeout_seconds=120
 
