@@ -14,6 +14,7 @@
 #include "cohortsim/verify.h"
 #include "cs_version.h"
 #include "driver.h"
+#include "mpi_session.h"
 #include "scheduler.h"
 #include "summary.h"
 #include "trajectory_csv.h"
@@ -279,11 +280,7 @@ static int command_run(int argc, char **argv)
                            .seed = 1,
                            .shard_index = 0,
                            .shard_count = 1}};
-  /* Started without mpirun or srun (a singleton), Open MPI would first launch a helper
-   * daemon, a fifth of a second that a one-process run does not need: ask it not to,
-   * unless the user said otherwise. Under a launcher the variable changes nothing. */
-  setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
-  MPI_Init(&argc, &argv);
+  cs_mpi_session_start(&argc, &argv);
   int rank;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   cs_scheduler_catch_signals();
@@ -301,7 +298,7 @@ static int command_run(int argc, char **argv)
             a.run.n_patients, a.run.seed);
   const int code = report(status, &err, rank == 0);
   free_args(&a);
-  MPI_Finalize();
+  cs_mpi_session_end();
   return code;
 }
 

@@ -1,0 +1,18 @@
+/* Starting and ending MPI for `cohortsim run`.
+ *
+ * Started without mpirun or srun (a singleton), Open MPI would first launch a helper
+ * daemon, a fifth of a second that a one-process run does not need, so it is asked not
+ * to (ess_singleton_isolated). Such isolated singletons all take the same job name, and
+ * so the same session directory under /tmp, and the first to finish deletes it under
+ * the others (their MPI-IO shared file pointers live there). Each singleton therefore
+ * gets a session directory of its own, removed at the end. Under a launcher, and for
+ * any setting the user made, nothing is changed.
+ */
+#ifndef COHORTSIM_MPI_SESSION_H
+#define COHORTSIM_MPI_SESSION_H
+
+void cs_mpi_session_start(int *argc, char ***argv);
+
+void cs_mpi_session_end(void);
+
+#endif
