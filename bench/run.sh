@@ -20,7 +20,7 @@ exact_patients=1000 mouse_patients=200 human_patients=50 scaling_patients=400
 if $quick; then exact_patients=50 mouse_patients=10 human_patients=4 scaling_patients=20; fi
 
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" --parallel "$(nproc)" --target cohortsim >/dev/null
+cmake --build "$build" --parallel "$(nproc)" --target cohortsim cohortsim-bench-engine >/dev/null
 cc -O2 -o "$out/direct_ref" "$shared/bench/direct_ref.c" -lgsl -lgslcblas -lm
 bin="$build/cohortsim"
 
@@ -44,14 +44,18 @@ echo
 echo "1. exact engine, birth-death n0=10000 b=1 d=1.1, 10 days, $exact_patients patients (1 rank)"
 echo "   three runs of each, interleaved, medians (the machine's noise is about 10%)"
 median() { sort -g | sed -n 2p; }
-ref_walls=() cs_walls=()
+ref_walls=() cs_walls=() ref_loops=() cs_loops=()
 for repeat in 1 2 3; do
   start=$(date +%s.%N)
   ref_line=$("$out/direct_ref" 10 "$exact_patients")
   end=$(date +%s.%N)
   ref_walls+=("$(calc "$end - $start")")
+  ref_loops+=("$(echo "$ref_line" | sed 's/.*seconds=\([0-9.]*\).*/\1/')")
   cs_walls+=("$(seconds "$bin" run "$here/cohorts/validation/birth_death.yaml" -o "$out/bd.nc" \
     -n "$exact_patients" --quiet)")
+  engine_line=$("$build/cohortsim-bench-engine" "$here/cohorts/validation/birth_death.yaml" \
+    "$exact_patients")
+  cs_loops+=("$(echo "$engine_line" | sed 's/.*cpu_seconds=\([0-9.]*\).*/\1/')")
 done
 ref_events=$(echo "$ref_line" | sed 's/.*events=\([0-9]*\).*/\1/')
 ref_wall=$(printf '%s\n' "${ref_walls[@]}" | median)
@@ -61,7 +65,13 @@ printf '   direct_ref : %12d events  %7.2f s whole process  %6.1f M events/s   (
   "$ref_events" "$ref_wall" "$(calc "$ref_events / $ref_wall / 1e6")" "${ref_walls[*]}"
 printf '   cohortsim  : %12d events  %7.2f s whole process  %6.1f M events/s   (runs: %s)\n' \
   "$cs_events" "$cs_wall" "$(calc "$cs_events / $cs_wall / 1e6")" "${cs_walls[*]}"
-printf '   speed-up (whole process, same work): %.2fx\n\n' "$(calc "$ref_wall / $cs_wall")"
+printf '   speed-up (whole process, same work): %.2fx\n' "$(calc "$ref_wall / $cs_wall")"
+ref_loop=$(printf '%s\n' "${ref_loops[@]}" | median)
+cs_loop=$(printf '%s\n' "${cs_loops[@]}" | median)
+printf '   simulation loops alone (direct_ref its own timer, cohortsim bench/engine.c):\n'
+printf '   direct_ref %.2f s (%.1f ns/event), cohortsim %.2f s (%.1f ns/event): %.2fx\n\n' \
+  "$ref_loop" "$(calc "1e9 * $ref_loop / $ref_events")" "$cs_loop" \
+  "$(calc "1e9 * $cs_loop / $cs_events")" "$(calc "$ref_loop / $cs_loop")"
 
 echo "2. hybrid engine, patients per second per core (1 rank; every arm of each patient)"
 for scale in mouse human; do
