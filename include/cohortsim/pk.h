@@ -33,10 +33,18 @@ void cs_pk_effect(const cs_pk *pk, double t, double *effect);
 /* Gives `amount` EC50 units of `drug` at time t >= t_ref. */
 void cs_pk_dose(cs_pk *pk, double t, int drug, double amount);
 
-/* Integral over [t0, t1] (t_ref <= t0 <= t1, no dose in between) of the drug's effect
- * f = C/(1+C), in closed form: with C(t) = C0 exp(-k t), the integral of C/(1+C) is
- * (1/k) ln((1 + C(t0)) / (1 + C(t1))). */
-double cs_pk_effect_integral(const cs_pk *pk, int drug, double t0, double t1);
+/* The effect f = C/(1+C) of a concentration C (in EC50 units). */
+static inline double cs_pk_effect_of(double concentration)
+{
+  return concentration / (1.0 + concentration);
+}
+
+/* Integral of a drug's effect f = C/(1+C) over an interval without a dose, in closed
+ * form, from the concentration c_start at its start, the drug's elimination rate k and
+ * decay = exp(-k * length), the factor by which the concentration falls over it: with
+ * C(t) = c_start exp(-k t), the integral is (1/k) ln((1 + c_start) / (1 + c_start decay)).
+ * 0 for an absent drug. */
+double cs_pk_effect_integral(double c_start, double rate, double decay);
 
 /* The largest elimination rate among drugs present (0 if none is): how fast drug
  * effects can change, which sets how far ahead a propensity bound stays tight. */

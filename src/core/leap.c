@@ -1,10 +1,10 @@
 #include "cohortsim/leap.h"
 
-#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cohortsim/poisson.h"
 #include "cohortsim/rng.h"
 
 /* A leap shorter than this many mean waiting times 1/a0 costs more than the exact steps
@@ -43,8 +43,10 @@ struct cs_leap {
   int64_t *firings;                     /* [reaction] */
   int64_t *new_counts;                  /* [species] the counts after the leap being tried */
   double *drift, *spread, *sensitivity; /* [species] CGP sums */
+  double *reaction_sensitivity;         /* [species] one reaction's g, zero between uses */
   bool *read;                           /* [species] read by a non-critical reaction */
   double *effect, *effect_end;          /* [drug] */
+  double *conc;                         /* [drug] concentrations at the start of the step */
   double *no_effect, *full_effect;      /* [drug] all 0 and all 1: drug factors become 1 */
   int *n_drug_factors;                  /* [reaction] */
   int *drug_factor;         /* [reaction] the drug factor of reactions with exactly one */
@@ -77,9 +79,11 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
   w->drift = calloc(n_s, sizeof *w->drift);
   w->spread = calloc(n_s, sizeof *w->spread);
   w->sensitivity = calloc(n_s, sizeof *w->sensitivity);
+  w->reaction_sensitivity = calloc(n_s, sizeof *w->reaction_sensitivity);
   w->read = calloc(n_s, sizeof *w->read);
   w->effect = calloc(n_d, sizeof *w->effect);
   w->effect_end = calloc(n_d, sizeof *w->effect_end);
+  w->conc = calloc(n_d, sizeof *w->conc);
   w->no_effect = calloc(n_d, sizeof *w->no_effect);
   w->n_drug_factors = calloc(n_r, sizeof *w->n_drug_factors);
   w->drug_factor = calloc(n_r, sizeof *w->drug_factor);
@@ -94,7 +98,8 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
       w->full.effect_integral == NULL || w->half.node_effect == NULL ||
       w->full.node_effect == NULL || w->critical == NULL || w->bound == NULL ||
       w->firings == NULL || w->new_counts == NULL || w->drift == NULL || w->spread == NULL ||
-      w->sensitivity == NULL || w->read == NULL || w->effect == NULL || w->effect_end == NULL) {
+      w->sensitivity == NULL || w->reaction_sensitivity == NULL || w->read == NULL ||
+      w->effect == NULL || w->effect_end == NULL || w->conc == NULL) {
     cs_leap_destroy(&w);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating the hybrid workspace");
   }
@@ -137,9 +142,11 @@ void cs_leap_destroy(cs_leap **leap)
   free(w->drift);
   free(w->spread);
   free(w->sensitivity);
+  free(w->reaction_sensitivity);
   free(w->read);
   free(w->effect);
   free(w->effect_end);
+  free(w->conc);
   free(w);
   *leap = NULL;
 }
@@ -151,6 +158,24 @@ static double species_part(const cs_leap *w, const cs_kinetics *kinetics, int r,
                            const int64_t *counts)
 {
   return cs_model_propensity(w->model, kinetics, r, counts, w->full_effect, w->no_effect);
+}
+
+/* The product of reaction r's drug factors at the given effects: the propensity is its
+ * species part times this (cs_model_propensity multiplies the same factors). */
+static double drug_factors(const cs_leap *w, int r, const double *effect)
+{
+  if (w->n_drug_factors[r] == 0)
+    return 1.0;
+  const cs_reaction *reaction = &w->cohort->reaction[r];
+  double product = 1.0;
+  for (int f = 0; f < reaction->n_factors; f++) {
+    const cs_factor *factor = &reaction->factor[f];
+    if (factor->kind == CS_FACTOR_EFFECT)
+      product *= effect[factor->target];
+    else if (factor->kind == CS_FACTOR_INHIBIT)
+      product *= 1.0 - effect[factor->target];
+  }
+  return product;
 }
 
 /* A reaction is critical when it changes a species, or multiplies by a species, that is
@@ -168,32 +193,41 @@ static bool is_critical(const cs_leap *w, int r, const int64_t *counts)
   return false;
 }
 
-/* |d ln a / d ln x_s| for one factor: the order of the reaction in s for mass action,
- * generalised to the other rate laws (the g_i of Cao, Gillespie and Petzold). */
-static double factor_sensitivity(const cs_factor *factor, const double *scale, int f, int s,
-                                 const int64_t *counts)
+/* Adds |d ln a / d ln x_s| of one factor to g[s] for every species s it reads: the order
+ * of the reaction in s for mass action, generalised to the other rate laws (the g_i of
+ * Cao, Gillespie and Petzold). Only the species a factor reads are visited. */
+static void add_factor_sensitivity(const cs_factor *factor, double scale, const int64_t *counts,
+                                   double *g)
 {
-  double sum = 0;
-  bool in_sum = false;
-  for (int i = 0; i < factor->n_sum; i++) {
-    sum += (double)counts[factor->sum[i]];
-    in_sum = in_sum || factor->sum[i] == s;
-  }
-  const double x = (double)counts[s];
   switch (factor->kind) {
   case CS_FACTOR_SPECIES:
-    return factor->target == s ? 1.0 : 0.0;
+    g[factor->target] += 1.0;
+    return;
   case CS_FACTOR_HILL:
-    return factor->target == s ? factor->hill_n : 0.0;
+    g[factor->target] += factor->hill_n;
+    return;
   case CS_FACTOR_LOGISTIC:
-    return in_sum && sum < scale[f] ? (x / scale[f]) / (1 - sum / scale[f]) : 0.0;
-  case CS_FACTOR_SATURATE:
-    return in_sum ? (x / scale[f]) / (1 + sum / scale[f]) : 0.0;
+  case CS_FACTOR_SATURATE: {
+    double sum = 0;
+    for (int i = 0; i < factor->n_sum; i++)
+      sum += (double)counts[factor->sum[i]];
+    if (factor->kind == CS_FACTOR_LOGISTIC && !(sum < scale))
+      return;
+    const double denominator =
+        factor->kind == CS_FACTOR_LOGISTIC ? 1 - sum / scale : 1 + sum / scale;
+    for (int i = 0; i < factor->n_sum; i++) {
+      bool repeated = false; /* a species listed twice counts once */
+      for (int j = 0; j < i; j++)
+        repeated = repeated || factor->sum[j] == factor->sum[i];
+      if (!repeated)
+        g[factor->sum[i]] += ((double)counts[factor->sum[i]] / scale) / denominator;
+    }
+    return;
+  }
   case CS_FACTOR_EFFECT:
   case CS_FACTOR_INHIBIT:
-    return 0.0;
+    return;
   }
-  return 0.0;
 }
 
 /* The leap length of Cao, Gillespie and Petzold (2006, eqs. 32-33) over the
@@ -219,10 +253,11 @@ static double cgp_tau(cs_leap *w, const cs_kinetics *kinetics, const int64_t *co
       w->drift[s] += v * w->propensity[r];
       w->spread[s] += v * v * w->propensity[r];
     }
+    for (int f = 0; f < reaction->n_factors; f++)
+      add_factor_sensitivity(&reaction->factor[f], scale[f], counts, w->reaction_sensitivity);
     for (int s = 0; s < c->n_species; s++) {
-      double g = 0;
-      for (int f = 0; f < reaction->n_factors; f++)
-        g += factor_sensitivity(&reaction->factor[f], scale, f, s, counts);
+      const double g = w->reaction_sensitivity[s];
+      w->reaction_sensitivity[s] = 0;
       if (g > 0) {
         w->read[s] = true;
         w->sensitivity[s] = fmax(w->sensitivity[s], g);
@@ -258,26 +293,57 @@ static double threshold_tau(const cs_leap *w, const cs_trajectory *tr)
   return INFINITY;
 }
 
-/* Gauss-Legendre nodes and weights on [-1, 1]: exact for polynomials of degree 7, far
- * more than the smooth drug factors over a leap need. */
-static const double gl_node[CS_GL_POINTS] = {-0.8611363115940526, -0.3399810435848563,
-                                             0.3399810435848563, 0.8611363115940526};
+/* Gauss-Legendre on [-1, 1] with nodes -+0.8611363115940526 and -+0.3399810435848563:
+ * exact for polynomials of degree 7, far more than the smooth drug factors over a leap
+ * need. The weights, in the order of the nodes from -1 to 1; and the lower two nodes as
+ * fractions of the interval, (1 + x)/2 (the upper two are 1 minus these). */
 static const double gl_weight[CS_GL_POINTS] = {0.3478548451374538, 0.6521451548625461,
                                                0.6521451548625461, 0.3478548451374538};
+static const double gl_fraction[CS_GL_POINTS / 2] = {0.5 * (1 - 0.8611363115940526),
+                                                     0.5 * (1 - 0.3399810435848563)};
 
-static void prepare_interval(const cs_leap *w, const cs_pk *pk, double t0, double t1,
-                             drug_interval *interval)
+/* The drug terms of a leap [t0, t1]: the effect integrals over its first half and over
+ * all of it, and the effects at both intervals' Gauss-Legendre nodes, from the
+ * concentrations at t0 (w->conc, set by step). Between doses C(t0 + s) = C(t0) e^{-k s}
+ * and the integral of C/(1+C) over [t0, t0 + s] is (ln(1 + C(t0)) - ln(1 + C(t0 + s)))/k
+ * (pk.h), so every time needed is a product of a few exponentials: e^{-k h/2} for the
+ * half's end (squared for the end), e^{-k h phi/2} for a half-interval node at fraction
+ * phi (squared for the full interval's), and the symmetric node 1 - phi is the end's
+ * factor divided by it. Four exponentials per drug instead of thirteen. */
+static void prepare_intervals(cs_leap *w, const cs_pk *pk, double t0, double t1)
 {
   const int n_drugs = w->cohort->n_drugs;
-  interval->t0 = t0;
-  interval->t1 = t1;
-  for (int d = 0; d < n_drugs; d++)
-    interval->effect_integral[d] = cs_pk_effect_integral(pk, d, t0, t1);
-  if (!w->has_drug_products)
-    return;
-  for (int k = 0; k < CS_GL_POINTS; k++)
-    cs_pk_effect(pk, 0.5 * (t0 + t1) + 0.5 * (t1 - t0) * gl_node[k],
-                 &interval->node_effect[k * n_drugs]);
+  const double length = t1 - t0;
+  w->half.t0 = w->full.t0 = t0;
+  w->half.t1 = 0.5 * (t0 + t1);
+  w->full.t1 = t1;
+  for (int d = 0; d < n_drugs; d++) {
+    const double c0 = w->conc[d];
+    if (c0 <= 0) {
+      w->half.effect_integral[d] = w->full.effect_integral[d] = 0;
+      for (int k = 0; k < CS_GL_POINTS; k++)
+        w->half.node_effect[k * n_drugs + d] = w->full.node_effect[k * n_drugs + d] = 0;
+      continue;
+    }
+    const double rate = pk->elimination[d];
+    const double decay_half = exp(-rate * 0.5 * length), decay_full = decay_half * decay_half;
+    w->half.effect_integral[d] = cs_pk_effect_integral(c0, rate, decay_half);
+    w->full.effect_integral[d] = cs_pk_effect_integral(c0, rate, decay_full);
+    if (!w->has_drug_products)
+      continue;
+    for (int k = 0; k < CS_GL_POINTS / 2; k++) {
+      const double decay = exp(-rate * 0.5 * length * gl_fraction[k]), decay2 = decay * decay;
+      /* A factor that underflowed to 0 leaves the later node's at 0 too (never 0/0). */
+      const double c_half_low = c0 * decay, c_full_low = c0 * decay2;
+      const double c_half_high = decay > 0 ? c0 * (decay_half / decay) : 0.0;
+      const double c_full_high = decay2 > 0 ? c0 * (decay_full / decay2) : 0.0;
+      const int low = k * n_drugs + d, high = (CS_GL_POINTS - 1 - k) * n_drugs + d;
+      w->half.node_effect[low] = cs_pk_effect_of(c_half_low);
+      w->half.node_effect[high] = cs_pk_effect_of(c_half_high);
+      w->full.node_effect[low] = cs_pk_effect_of(c_full_low);
+      w->full.node_effect[high] = cs_pk_effect_of(c_full_high);
+    }
+  }
 }
 
 /* Integral over the interval of the product of reaction r's drug factors. */
@@ -306,21 +372,6 @@ static double drug_integral(const cs_leap *w, int r, const drug_interval *interv
     sum += gl_weight[k] * product;
   }
   return 0.5 * length * sum;
-}
-
-/* Poisson variates for the leaps. Above this mean, a normal with the same mean and
- * variance, rounded: its error is in the third cumulant only, relative size
- * mu^-1/2 <= 1%, far below the leap's own (order epsilon); GSL's exact Poisson sampler
- * costs a gamma variate per call at such means and dominated the run time. */
-#define CS_POISSON_NORMAL_ABOVE 1.0e4
-
-static int64_t poisson(gsl_rng *rng, double mean)
-{
-  if (mean <= 0)
-    return 0;
-  if (mean < CS_POISSON_NORMAL_ABOVE)
-    return (int64_t)gsl_ran_poisson(rng, mean);
-  return (int64_t)fmax(0.0, nearbyint(mean + sqrt(mean) * gsl_ran_gaussian_ziggurat(rng, 1.0)));
 }
 
 /* The first firing of a critical reaction within (t, t_limit], by thinning against the
@@ -401,16 +452,20 @@ static bool try_leap(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double tau)
   const cs_kinetics *kinetics = tr->kinetics;
   double t_end = tr->t + tau;
   const int fired_critical = next_critical(w, tr, rng, t_end, &t_end);
-  prepare_interval(w, tr->pk, tr->t, 0.5 * (tr->t + t_end), &w->half);
-  prepare_interval(w, tr->pk, tr->t, t_end, &w->full);
+  prepare_intervals(w, tr->pk, tr->t, t_end);
   predict_midpoint(w, tr);
+  /* The counts are exact Poisson variates at every mean, drawn from a local copy of the
+   * stream: PTRS (poisson.h) costs the same at any mean, so the rounded normal that once
+   * stood in for GSL's sampler above a mean of 1e4 is no longer needed. */
+  cs_rng_local local = cs_rng_local_take(rng);
   for (int r = 0; r < c->n_reactions; r++) {
     w->firings[r] = 0;
     if (w->critical[r] || w->propensity[r] <= 0)
       continue;
-    w->firings[r] = poisson(rng, species_part(w, kinetics, r, w->midpoint_counts) *
-                                     drug_integral(w, r, &w->full));
+    w->firings[r] = cs_poisson_draw(local.s, species_part(w, kinetics, r, w->midpoint_counts) *
+                                                 drug_integral(w, r, &w->full));
   }
+  cs_rng_local_return(rng, &local);
   if (fired_critical >= 0)
     w->firings[fired_critical] = 1;
   /* The new counts go to new_counts first: a leap that would make one negative is
@@ -437,11 +492,16 @@ static void step(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double t_stop)
 {
   const cs_cohort *c = w->cohort;
   const cs_kinetics *kinetics = tr->kinetics;
-  cs_pk_effect(tr->pk, tr->t, w->effect);
+  /* The concentrations at the start serve the propensities here and the leap's drug
+   * terms (prepare_intervals). */
+  cs_pk_concentration(tr->pk, tr->t, w->conc);
+  for (int d = 0; d < c->n_drugs; d++)
+    w->effect[d] = cs_pk_effect_of(w->conc[d]);
   double total = 0;
   w->n_critical = 0;
   for (int r = 0; r < c->n_reactions; r++) {
-    w->propensity[r] = cs_model_propensity(w->model, kinetics, r, tr->counts, w->effect, w->effect);
+    w->species_part[r] = species_part(w, kinetics, r, tr->counts);
+    w->propensity[r] = w->species_part[r] * drug_factors(w, r, w->effect);
     total += w->propensity[r];
     w->critical[r] = w->propensity[r] > 0 && is_critical(w, r, tr->counts);
     w->n_critical += w->critical[r];
@@ -451,8 +511,6 @@ static void step(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double t_stop)
     tr->t = t_stop;
     return;
   }
-  for (int r = 0; r < c->n_reactions; r++)
-    w->species_part[r] = species_part(w, kinetics, r, tr->counts);
 
   double tau = fmin(cgp_tau(w, kinetics, tr->counts), threshold_tau(w, tr));
   for (;;) {

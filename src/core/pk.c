@@ -46,7 +46,7 @@ void cs_pk_effect(const cs_pk *pk, double t, double *effect)
 {
   cs_pk_concentration(pk, t, effect);
   for (int d = 0; d < pk->n_drugs; d++)
-    effect[d] = effect[d] / (1.0 + effect[d]);
+    effect[d] = cs_pk_effect_of(effect[d]);
 }
 
 void cs_pk_dose(cs_pk *pk, double t, int drug, double amount)
@@ -56,15 +56,12 @@ void cs_pk_dose(cs_pk *pk, double t, int drug, double amount)
   pk->conc[drug] += amount;
 }
 
-double cs_pk_effect_integral(const cs_pk *pk, int drug, double t0, double t1)
+double cs_pk_effect_integral(double c_start, double rate, double decay)
 {
-  if (pk->conc[drug] <= 0)
+  if (c_start <= 0)
     return 0;
-  const double k = pk->elimination[drug];
-  const double c0 = pk->conc[drug] * exp(-k * (t0 - pk->t_ref));
-  const double c1 = c0 * exp(-k * (t1 - t0));
   /* log1p keeps the difference accurate when the concentrations are small. */
-  return (log1p(c0) - log1p(c1)) / k;
+  return (log1p(c_start) - log1p(c_start * decay)) / rate;
 }
 
 double cs_pk_fastest_decay(const cs_pk *pk)
