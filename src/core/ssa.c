@@ -15,9 +15,10 @@
 struct cs_ssa {
   const cs_model *model;
   const cs_cohort *cohort;
-  double *propensity;     /* [reaction]: current values (static) or bounds (varying) */
-  double *effect_now;     /* [drug] at the current or candidate time */
-  double *effect_horizon; /* [drug] at the end of the look-ahead window */
+  double *propensity;       /* [reaction]: current values (static) or bounds (varying) */
+  double *effect_now;       /* [drug] at the start of the look-ahead window */
+  double *effect_horizon;   /* [drug] at the end of the look-ahead window */
+  double *effect_candidate; /* [drug] at a thinning candidate's time */
   /* The patient's reactions that can fire (rate > 0), without and with drug factors. */
   int n_static, n_varying;
   int *static_reaction;
@@ -66,6 +67,7 @@ cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
   w->propensity = calloc(n_reactions, sizeof *w->propensity);
   w->effect_now = calloc(n_drugs, sizeof *w->effect_now);
   w->effect_horizon = calloc(n_drugs, sizeof *w->effect_horizon);
+  w->effect_candidate = calloc(n_drugs, sizeof *w->effect_candidate);
   w->static_reaction = calloc(n_reactions, sizeof *w->static_reaction);
   w->varying_reaction = calloc(n_reactions, sizeof *w->varying_reaction);
   w->is_static = calloc(n_reactions, sizeof *w->is_static);
@@ -82,9 +84,9 @@ cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
   if (w->dense_propensity == NULL || w->dense_cumulative == NULL || w->dense_species == NULL ||
       w->dense_rate == NULL || w->dense_dependents == NULL || w->dense_dependents_start == NULL ||
       w->dense_change == NULL || w->propensity == NULL || w->effect_now == NULL ||
-      w->effect_horizon == NULL || w->static_reaction == NULL || w->varying_reaction == NULL ||
-      w->is_static == NULL || w->mass_action_species == NULL || w->dependents == NULL ||
-      w->n_dependents == NULL) {
+      w->effect_horizon == NULL || w->effect_candidate == NULL || w->static_reaction == NULL ||
+      w->varying_reaction == NULL || w->is_static == NULL || w->mass_action_species == NULL ||
+      w->dependents == NULL || w->n_dependents == NULL) {
     cs_ssa_destroy(&w);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating the SSA workspace");
   }
@@ -106,6 +108,7 @@ void cs_ssa_destroy(cs_ssa **ssa)
   free(w->propensity);
   free(w->effect_now);
   free(w->effect_horizon);
+  free(w->effect_candidate);
   free(w->static_reaction);
   free(w->varying_reaction);
   free(w->is_static);
@@ -489,16 +492,19 @@ int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_unti
     w->propensity[r] = static_propensity(w, kinetics, tr->counts, r);
   }
   double t = tr->t;
+  /* Drug effects only fall between doses (and every dose is a stop, so none falls inside
+   * this call), so an effect factor is largest at the start of a window and an
+   * inhibition factor (1 - f) at its end: evaluated there, the propensities bound the
+   * true ones over the whole window, for any counts. So the drug effects are evaluated
+   * once per window, not at every event; only the propensities follow the counts. */
+  double t_horizon = t;
   while (!tr->final && t < t_until && fired < max_events) {
-    /* Drug effects only fall between doses, so an effect factor is largest at the start
-     * of the window and an inhibition factor (1 - f) at its end: evaluated that way, the
-     * propensities bound the true ones over the whole window. */
-    double t_horizon = t_until;
-    const double decay = cs_pk_fastest_decay(tr->pk);
-    if (decay > 0)
-      t_horizon = fmin(t_until, t + CS_BOUND_WINDOW / decay);
-    cs_pk_effect(tr->pk, t, w->effect_now);
-    cs_pk_effect(tr->pk, t_horizon, w->effect_horizon);
+    if (t >= t_horizon) {
+      const double decay = cs_pk_fastest_decay(tr->pk);
+      t_horizon = decay > 0 ? fmin(t_until, t + CS_BOUND_WINDOW / decay) : t_until;
+      cs_pk_effect(tr->pk, t, w->effect_now);
+      cs_pk_effect(tr->pk, t_horizon, w->effect_horizon);
+    }
     const double varying_bound =
         evaluate_varying(w, kinetics, tr->counts, w->effect_now, w->effect_horizon);
     const double static_total = sum_propensities(w, w->static_reaction, w->n_static);
@@ -519,8 +525,8 @@ int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_unti
       r = select_reaction(w, w->static_reaction, w->n_static, target, false);
     } else {
       /* Thinning: the candidate is kept with probability (true propensity)/(bound). */
-      cs_pk_effect(tr->pk, t, w->effect_now);
-      evaluate_varying(w, kinetics, tr->counts, w->effect_now, w->effect_now);
+      cs_pk_effect(tr->pk, t, w->effect_candidate);
+      evaluate_varying(w, kinetics, tr->counts, w->effect_candidate, w->effect_candidate);
       r = select_reaction(w, w->varying_reaction, w->n_varying, target - static_total, true);
     }
     if (r < 0)
