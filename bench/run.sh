@@ -16,7 +16,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 
 quick=false
 [ "${1:-}" = "--quick" ] && quick=true
-exact_patients=1000 mouse_patients=200 human_patients=50 scaling_patients=400
+exact_patients=1000 mouse_patients=200 human_patients=50 scaling_patients=1000
 if $quick; then exact_patients=50 mouse_patients=10 human_patients=4 scaling_patients=20; fi
 
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
@@ -90,3 +90,21 @@ t1=$(seconds mpirun -n 1 "$bin" run -o "$out/s1.nc" -n "$scaling_patients" --qui
 t2=$(seconds mpirun -n 2 "$bin" run -o "$out/s2.nc" -n "$scaling_patients" --quiet)
 printf '   1 rank %.2f s, 2 ranks %.2f s: speed-up %.2f, efficiency %.0f%%\n' "$t1" "$t2" \
   "$(calc "$t1 / $t2")" "$(calc "100 * $t1 / (2 * $t2)")"
+busy() { ncdump -h "$1" | sed -n 's/.*:rank_busy_seconds = \(.*\) ;/\1/p' | tr -d ' '; }
+printf '   time each rank spent simulating: 1 rank %s s; 2 ranks %s s\n' "$(busy "$out/s1.nc")" \
+  "$(busy "$out/s2.nc")"
+# What the machine itself allows: the same engine work as two independent processes at
+# once (no MPI, no file), against one of them alone. Cores that slow each other down
+# (shared caches, memory bandwidth, a hypervisor) cap the efficiency of any parallel run.
+engine() { "$build/cohortsim-bench-engine" "$here/cohorts/necroptosis_triple.yaml" "$@" |
+  sed 's/.*cpu_seconds=\([0-9.]*\).*/\1/'; }
+half=$((scaling_patients / 2))
+alone=$(engine "$half")
+engine "$half" >"$out/pair_a" &
+pair_b=$(engine "$half")
+wait
+pair_a=$(cat "$out/pair_a")
+printf '   the machine: half the cohort alone %.2f s CPU; two halves at once %.2f s and %.2f s\n' \
+  "$alone" "$pair_a" "$pair_b"
+printf '   (two busy cores each run at %.0f%% of one busy core: the ceiling of any 2-rank efficiency)\n' \
+  "$(calc "200 * $alone / ($pair_a + $pair_b)")"
