@@ -23,8 +23,10 @@
 
 /* A Poisson variate with the given mean, drawn from the xoshiro256++ state `s` (a
  * cs_rng_local's or a generator's, rng.h), which it advances. Returns 0 for a mean that
- * is not positive (or NaN). The mean must be below 2^62 (counts are int64). Determinism:
- * the result and the numbers consumed depend only on the state and the mean. */
+ * is not positive (or NaN). Exact up to the resolution of a double (below a mean of
+ * 2^53; above it, values are rounded to what a double holds); means of 2^62 and more,
+ * beyond any count, give 2^62. Determinism: the result and the numbers consumed depend
+ * only on the state and the mean. */
 int64_t cs_poisson_draw(uint64_t s[4], double mean);
 
 #endif

@@ -43,6 +43,9 @@ cs_status cs_records_create(const cs_cohort *cohort, size_t first_patient, size_
 /* Frees; accepts NULL and sets *records to NULL. */
 void cs_records_destroy(cs_records **records);
 
+/* The memory the records of one patient take in a block. */
+size_t cs_records_patient_bytes(const cs_cohort *cohort);
+
 /* A record whose arrays are the rows of patient i (within the block) in `arm`. */
 cs_record cs_records_row(const cs_records *records, int arm, size_t i);
 

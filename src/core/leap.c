@@ -215,13 +215,9 @@ static void add_factor_sensitivity(const cs_factor *factor, double scale, const 
       return;
     const double denominator =
         factor->kind == CS_FACTOR_LOGISTIC ? 1 - sum / scale : 1 + sum / scale;
-    for (int i = 0; i < factor->n_sum; i++) {
-      bool repeated = false; /* a species listed twice counts once */
-      for (int j = 0; j < i; j++)
-        repeated = repeated || factor->sum[j] == factor->sum[i];
-      if (!repeated)
-        g[factor->sum[i]] += ((double)counts[factor->sum[i]] / scale) / denominator;
-    }
+    /* The species of a sum are distinct (the cohort reader refuses repeats). */
+    for (int i = 0; i < factor->n_sum; i++)
+      g[factor->sum[i]] += ((double)counts[factor->sum[i]] / scale) / denominator;
     return;
   }
   case CS_FACTOR_EFFECT:

@@ -85,9 +85,15 @@ static int64_t ptrs(uint64_t s[4], double mean)
   }
 }
 
+/* The largest result: far beyond any count, and converted from double without
+ * overflow (a mean near 2^63 would give values that do not fit int64). */
+#define CS_POISSON_MAX 0x1.0p62
+
 int64_t cs_poisson_draw(uint64_t s[4], double mean)
 {
   if (!(mean > 0))
     return 0;
+  if (mean >= CS_POISSON_MAX)
+    return (int64_t)CS_POISSON_MAX;
   return mean < CS_POISSON_PTRS_FROM ? inversion(s, mean) : ptrs(s, mean);
 }

@@ -48,6 +48,18 @@ cs_status cs_records_create(const cs_cohort *cohort, size_t first_patient, size_
   return CS_OK;
 }
 
+size_t cs_records_patient_bytes(const cs_cohort *cohort)
+{
+  const size_t per_arm = 6 * sizeof(double)          /* os, rfs, clearance, mrd, relapse, final */
+                         + 3 * sizeof(unsigned char) /* os_event, rfs_event, cleared */
+                         + sizeof(int64_t)           /* events */
+                         + (size_t)cohort->n_reactions * sizeof(int64_t) +
+                         (size_t)cohort->n_species * sizeof(double) +
+                         cs_outcome_grid_size(cohort) * sizeof(double);
+  return (size_t)cohort->n_params * sizeof(double) + (size_t)cohort->n_traits +
+         sizeof(double) /* start delay */ + (size_t)cohort->n_arms * per_arm;
+}
+
 void cs_records_destroy(cs_records **records)
 {
   if (records == NULL || *records == NULL)

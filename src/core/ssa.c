@@ -311,13 +311,16 @@ static inline __attribute__((always_inline)) int64_t linear_loop(cs_ssa *restric
     rate_sum += rate[i];
   }
   /* Reaction i fires when the 64 bits, read as a fraction of 2^64, reach the share of
-   * the reactions before it: bits >= threshold[i - 1]. The shares are below 1 (every
-   * rate here is positive), so the thresholds fit. */
+   * the reactions before it: bits >= threshold[i - 1]. Every rate here is positive, but
+   * a share can round to 1 when the later rates are below 1e-16 of the total: such a
+   * reaction then fires with probability 2^-64, not at every event (and 2^64 would not
+   * fit in the threshold). */
   uint64_t threshold[CS_LINEAR_MAX - 1];
   double rate_before = 0;
   for (int i = 0; i + 1 < n; i++) {
     rate_before += rate[i];
-    threshold[i] = (uint64_t)ceil(rate_before / rate_sum * 0x1.0p64);
+    const double share = rate_before / rate_sum;
+    threshold[i] = share < 1 ? (uint64_t)ceil(share * 0x1.0p64) : UINT64_MAX;
   }
   cs_rng_local random = cs_rng_local_take(rng);
   double residual = w->residual_wait;

@@ -191,14 +191,14 @@ static void chunk_bounds(const run_context *run, size_t chunk, size_t *first, si
 }
 
 /* Records reach the file when a block is done, when a stop ends it early, and otherwise
- * at least every CS_FLUSH_SECONDS: one write per variable covers many chunks, and a run
- * killed without warning (SIGKILL, a failed node) loses at most that much work per
- * rank. */
+ * when a chunk finishes CS_FLUSH_SECONDS or more after the last write: one write per
+ * variable covers many chunks, and a run killed without warning (SIGKILL, a failed
+ * node) loses at most that long and the chunk in progress per rank. */
 #define CS_FLUSH_SECONDS 10.0
 /* A block's records are held in memory until written: at most this many chunks and
- * (unless one chunk is larger) this many patients. */
+ * (unless one chunk is larger) this much memory. */
 #define CS_BLOCK_MAX_CHUNKS 64
-#define CS_BLOCK_MAX_PATIENTS 4096
+#define CS_BLOCK_MAX_BYTES (16u << 20)
 
 /* Writes chunks [from, to) of the block that starts at chunk first_chunk (its records
  * are in `records`), then marks them done. */
@@ -258,7 +258,7 @@ static cs_status simulate(const cs_model *model, const cs_ncout *out, const cs_r
   cs_records *records = NULL;
   cs_scheduler *scheduler = NULL;
   const size_t chunk_size = run->info.chunk_size;
-  size_t max_block = CS_BLOCK_MAX_PATIENTS / chunk_size;
+  size_t max_block = CS_BLOCK_MAX_BYTES / (cs_records_patient_bytes(cohort) * chunk_size);
   max_block = max_block < 1 ? 1 : max_block > CS_BLOCK_MAX_CHUNKS ? CS_BLOCK_MAX_CHUNKS : max_block;
   cs_status status = cs_patient_sim_create(model, &sim, err);
   if (status == CS_OK)

@@ -53,7 +53,9 @@ ok "--version: prints cohortsim $version and the git revision"
 
 # The revision is the source tree's as it is now (taken at build time, not when CMake
 # first ran), marked -modified for uncommitted changes: what a results file records.
-if revision=$(git -C "$src" describe --always --dirty=-modified --abbrev=12 2>/dev/null); then
+if revision=$(git -C "$src" --no-optional-locks rev-parse --short=12 HEAD 2>/dev/null); then
+  [ -z "$(git -C "$src" --no-optional-locks status --porcelain --untracked-files=no)" ] ||
+    revision+=-modified
   grep -q -F "(git $revision)" "$tmp/stdout" ||
     fail "--version printed '$(cat "$tmp/stdout")', but the source tree is at $revision"
   ok "--version: the git revision is the source tree's ($revision)"

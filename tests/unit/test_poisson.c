@@ -212,6 +212,20 @@ static void test_not_positive(void **state)
   assert_memory_not_equal(local.s, before, sizeof before);
 }
 
+/* Means beyond any count (2^62 and more, infinity) give 2^62, never a conversion out of
+ * range; just below, a value near the mean. */
+static void test_beyond_any_count(void **state)
+{
+  (void)state;
+  cs_rng_local local = stream(513);
+  const int64_t largest = INT64_C(1) << 62;
+  assert_true(cs_poisson_draw(local.s, 0x1.0p62) == largest);
+  assert_true(cs_poisson_draw(local.s, 1e30) == largest);
+  assert_true(cs_poisson_draw(local.s, INFINITY) == largest);
+  const int64_t near = cs_poisson_draw(local.s, 0x1.0p61);
+  assert_true(llabs(near - (INT64_C(1) << 61)) < INT64_C(1) << 40);
+}
+
 /* The same stream position gives the same variates, on both sides of the switch. */
 static void test_reproducible(void **state)
 {
@@ -231,7 +245,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_law_inversion),        cmocka_unit_test(test_law_ptrs),
       cmocka_unit_test(test_chi_square_has_power), cmocka_unit_test(test_law_huge_mean),
-      cmocka_unit_test(test_not_positive),         cmocka_unit_test(test_reproducible),
+      cmocka_unit_test(test_not_positive),         cmocka_unit_test(test_beyond_any_count),
+      cmocka_unit_test(test_reproducible),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,10 +95,47 @@ static void test_linear_loop_matches_general_loop(void **state)
   cs_records_destroy(&general);
 }
 
+/* A reaction whose rate is below 1e-16 of the total must (almost) never fire: its share
+ * of the 64-bit selection rounds away, and once made every event fire it (the
+ * population then only died). Births only, 1 day from 60 cells: about 60 (e - 1) = 103
+ * births, and no death. */
+static void test_negligible_reaction_never_fires(void **state)
+{
+  (void)state;
+  static const char text[] = "name: negligible\n"
+                             "followup_days: 1\n"
+                             "parameters: {b: 1.0, d: 1.0e-17}\n"
+                             "species:\n"
+                             "  N: {initial: 60}\n"
+                             "reactions:\n"
+                             "  birth: {change: {N: +1}, rate: b, factors: [{species: N}]}\n"
+                             "  death: {change: {N: -1}, rate: d, factors: [{species: N}]}\n"
+                             "arms:\n"
+                             "  only: {}\n"
+                             "outcomes: {tumour: [N]}\n";
+  cs_cohort *cohort = NULL;
+  cs_error err = {0};
+  if (cs_cohort_load_string(text, "negligible.yaml", 0, NULL, &cohort, &err) != CS_OK)
+    fail_msg("%s", err.message);
+  cs_records *records = cs_test_simulate(cohort, 50, 5);
+  int64_t births = 0, deaths = 0;
+  for (size_t i = 0; i < records->n_patients; i++) {
+    births += records->reaction_count[i * (size_t)records->n_reactions];
+    deaths += records->reaction_count[i * (size_t)records->n_reactions + 1];
+  }
+  print_message("  %lld births, %lld deaths in %zu patients\n", (long long)births,
+                (long long)deaths, records->n_patients);
+  assert_int_equal(deaths, 0);
+  assert_true(births > 0);
+  cs_records_destroy(&records);
+  cs_cohort_destroy(&cohort);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_linear_loop_matches_general_loop),
+      cmocka_unit_test(test_negligible_reaction_never_fires),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
