@@ -183,8 +183,8 @@ typedef struct cs_cohort {
   char *text;      /* the file's full text, embedded in every output for provenance */
   char *overrides; /* the --set arguments joined by ' ', "" if none */
   char name[CS_NAME_MAX];
-  char *description; /* "" if none */
-  cs_method method;
+  char *description;     /* "" if none */
+  cs_method method;      /* hybrid if the file does not say */
   double hybrid_epsilon; /* hybrid method: CGP error control (default 0.03) */
   int hybrid_critical;   /* hybrid method: critical-reaction threshold (default 10) */
   double followup_days;

@@ -508,7 +508,10 @@ static const char *const hybrid_keys[] = {"epsilon", "critical", NULL};
 static cs_status read_method(cs_reader *r, const yaml_node_t *root)
 {
   cs_cohort *c = r->cohort;
-  c->method = CS_METHOD_EXACT;
+  /* Hybrid unless the file says otherwise: it leaps only where counts are large and
+   * simulates exactly where they are small, which is what a cohort of real tumour
+   * burdens needs; `exact` is for validation and for small systems. */
+  c->method = CS_METHOD_HYBRID;
   const yaml_node_t *node = cs_ytree_lookup(&r->tree, root, "method");
   if (node != NULL) {
     const size_t mark = cs_ytree_enter(&r->tree, "method");

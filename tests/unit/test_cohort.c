@@ -312,7 +312,7 @@ static void test_defaults(void **state)
   (void)state;
   cs_cohort *c = load_ok(tiny_cohort, 0, NULL);
   assert_string_equal(c->description, "");
-  assert_int_equal(c->method, CS_METHOD_EXACT);
+  assert_int_equal(c->method, CS_METHOD_HYBRID);
   assert_close(c->hybrid_epsilon, 0.03);
   assert_int_equal(c->hybrid_critical, 10);
   assert_close(c->report_every_days, 1);
