@@ -355,18 +355,8 @@ static double drug_integral(const cs_leap *w, int r, const drug_interval *interv
     return factor->kind == CS_FACTOR_EFFECT ? effect : length - effect;
   }
   double sum = 0;
-  for (int k = 0; k < CS_GL_POINTS; k++) {
-    const double *effect = &interval->node_effect[k * w->cohort->n_drugs];
-    double product = 1;
-    for (int f = 0; f < reaction->n_factors; f++) {
-      const cs_factor *factor = &reaction->factor[f];
-      if (factor->kind == CS_FACTOR_EFFECT)
-        product *= effect[factor->target];
-      else if (factor->kind == CS_FACTOR_INHIBIT)
-        product *= 1 - effect[factor->target];
-    }
-    sum += gl_weight[k] * product;
-  }
+  for (int k = 0; k < CS_GL_POINTS; k++)
+    sum += gl_weight[k] * drug_factors(w, r, &interval->node_effect[k * w->cohort->n_drugs]);
   return 0.5 * length * sum;
 }
 
