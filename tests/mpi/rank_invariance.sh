@@ -51,6 +51,17 @@ for var in os_time final_burden events; do
 done
 echo "ok: a patient's record does not depend on the cohort size"
 
+# More ranks than patients: the ranks without a chunk wait for the others, and the file is
+# the one a single rank writes.
+run 1 "$tmp/three1.nc" -n 3
+run 4 "$tmp/three4.nc" -n 3
+if ! diff -q <(data_of "$tmp/three1.nc") <(data_of "$tmp/three4.nc") >/dev/null; then
+  echo "FAIL: 3 patients on 4 ranks differ from 1 rank:" >&2
+  diff <(data_of "$tmp/three1.nc") <(data_of "$tmp/three4.nc") | head -20 >&2
+  exit 1
+fi
+echo "ok: 3 patients on 4 ranks give the data of 1 rank"
+
 # Patient variability and treatment timing are drawn from per-patient streams as well:
 # parameters, traits, start delays and every outcome are the same on 1 and 3 ranks.
 cohort="$src/tests/data/variability.yaml"
