@@ -4,10 +4,7 @@
 # the same file, another seed another one; and a cohort with patient variability and
 # treatment timing (tests/data/variability.yaml) is rank-invariant too.
 set -euo pipefail
-bin=${COHORTSIM_BINARY:?}
-src=${COHORTSIM_SOURCE_DIR:?}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "${COHORTSIM_SOURCE_DIR:?COHORTSIM_SOURCE_DIR must name the source tree}/tests/support/script_common.bash"
 
 cohort="$src/tests/data/two_arms.yaml"
 run() { # ranks output [extra options]

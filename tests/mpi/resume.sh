@@ -11,40 +11,22 @@
 # terminates the job itself and exits with its own status (1 with Open MPI 4.1), not the
 # ranks' 75; that path is checked to leave a resumable file as well.
 set -euo pipefail
-bin=${COHORTSIM_BINARY:?COHORTSIM_BINARY must name the cohortsim executable}
-src=${COHORTSIM_SOURCE_DIR:?COHORTSIM_SOURCE_DIR must name the source tree}
-tmp=$(mktemp -d)
-# Every process this test starts has "$tmp/" on its command line: on exit, none survives.
-cleanup() {
-  pkill -KILL -f "$tmp/" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "${COHORTSIM_SOURCE_DIR:?COHORTSIM_SOURCE_DIR must name the source tree}/tests/support/script_common.bash"
 
 cohort="$src/cohorts/necroptosis_triple.yaml"
 patients=400 # one patient per chunk (ceil(n / CS_NCOUT_CHUNKS)); a few seconds a run
 seed=9
 timeout_seconds=120
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-ok() { echo "ok: $*"; }
-
 # run_to RANKS OUT [extra options]: a bounded, foreground run; exit status in $rc, stderr
-# in $tmp/stderr.
+# in $tmp/stderr (which fail shows).
 run_to() {
   local ranks=$1 out=$2
   shift 2
-  set +e
-  timeout "$timeout_seconds" mpirun -n "$ranks" --oversubscribe "$bin" run "$cohort" -o "$out" \
-    -n "$patients" -s "$seed" --quiet "$@" 2>"$tmp/stderr"
-  rc=$?
-  set -e
+  capture mpirun -n "$ranks" --oversubscribe "$bin" run "$cohort" -o "$out" -n "$patients" \
+    -s "$seed" --quiet "$@"
   if [ "$rc" -eq 124 ]; then fail "mpirun -n $ranks ... -o $out $*: timed out after ${timeout_seconds}s"; fi
 }
-show_stderr() { head -c 3000 "$tmp/stderr" >&2; }
 
 source "$src/tests/support/output_data.bash"
 # expect_same_data FILE WHAT: FILE holds the reference's data, every value.
@@ -157,7 +139,7 @@ interrupt() {
 
 # --- (a) The reference: one uninterrupted run.
 run_to 2 "$tmp/ref.nc"
-[ "$rc" -eq 0 ] || { show_stderr; fail "reference run: exit $rc"; }
+[ "$rc" -eq 0 ] || fail "reference run: exit $rc"
 [ -f "$tmp/ref.nc" ] && [ ! -e "$tmp/ref.nc.partial" ] || fail "reference run: no ref.nc, or a partial left behind"
 [ "$(done_count "$tmp/ref.nc")" -eq "$patients" ] || fail "reference run: not every chunk is marked done"
 data_of "$tmp/ref.nc" >"$tmp/ref.cdl"
@@ -168,7 +150,7 @@ ok "reference: $patients patients of $(basename "$cohort") on 2 ranks"
 resume_and_compare() {
   local name=$1 ranks=$2 what=$3
   run_to "$ranks" "$tmp/$name.nc" --resume
-  [ "$rc" -eq 0 ] || { show_stderr; fail "$what: --resume on $ranks ranks: exit $rc, want 0"; }
+  [ "$rc" -eq 0 ] || fail "$what: --resume on $ranks ranks: exit $rc, want 0"
   [ -f "$tmp/$name.nc" ] || fail "$what: --resume did not create $name.nc"
   [ ! -e "$tmp/$name.nc.partial" ] || fail "$what: --resume left $name.nc.partial behind"
   expect_same_data "$tmp/$name.nc" "$what, resumed on $ranks ranks"
@@ -180,9 +162,9 @@ expect_refused_resume() {
   local name=$1 ranks=$2 what=$3 n
   cp "$tmp/$name.nc.partial" "$tmp/$name.before"
   run_to "$ranks" "$tmp/$name.nc" --resume -s $((seed + 1))
-  [ "$rc" -eq 2 ] || { show_stderr; fail "$what: --resume with another seed on the partial file: exit $rc, want 2"; }
+  [ "$rc" -eq 2 ] || fail "$what: --resume with another seed on the partial file: exit $rc, want 2"
   grep -q -F "different run" "$tmp/stderr" && grep -q -F "seed" "$tmp/stderr" ||
-    { show_stderr; fail "$what: --resume with another seed: the message does not say the seed differs"; }
+    fail "$what: --resume with another seed: the message does not say the seed differs"
   n=$(grep -c '^cohortsim: error: ' "$tmp/stderr" || true)
   [ "$n" -eq 1 ] || fail "$what: --resume with another seed: $n 'cohortsim: error:' lines, want 1"
   [ -f "$tmp/$name.nc.partial" ] || fail "$what: --resume with another seed removed the partial file"
@@ -226,14 +208,14 @@ ok "SIGKILL: --resume on 3 ranks gives the reference's data, bit for bit"
 # --- (d) --resume on a finished file: nothing to do, the file is not touched.
 cp "$tmp/term.nc" "$tmp/term.before"
 run_to 2 "$tmp/term.nc" --resume
-[ "$rc" -eq 0 ] || { show_stderr; fail "--resume on a finished file: exit $rc, want 0"; }
+[ "$rc" -eq 0 ] || fail "--resume on a finished file: exit $rc, want 0"
 cmp -s "$tmp/term.nc" "$tmp/term.before" || fail "--resume on a finished file changed it"
 [ ! -e "$tmp/term.nc.partial" ] || fail "--resume on a finished file created term.nc.partial"
 ok "--resume on a finished file: exit 0, file unchanged (cmp), no partial file"
 # ... but only if it is the same run.
 run_to 2 "$tmp/term.nc" --resume -s $((seed + 1))
-[ "$rc" -eq 2 ] || { show_stderr; fail "--resume with another seed on a finished file: exit $rc, want 2"; }
-grep -q -F "seed" "$tmp/stderr" || { show_stderr; fail "--resume with another seed on a finished file: the message does not name the seed"; }
+[ "$rc" -eq 2 ] || fail "--resume with another seed on a finished file: exit $rc, want 2"
+grep -q -F "seed" "$tmp/stderr" || fail "--resume with another seed on a finished file: the message does not name the seed"
 cmp -s "$tmp/term.nc" "$tmp/term.before" || fail "--resume with another seed changed the finished file"
 ok "--resume with another seed on a finished file: exit 2, names the seed, file unchanged"
 
@@ -251,7 +233,7 @@ ok "SIGUSR1: --resume on 3 ranks (after the refused one) gives the reference's d
 
 # The comparison can fail: a run with another seed does not match the reference.
 run_to 2 "$tmp/other.nc" -s $((seed + 1))
-[ "$rc" -eq 0 ] || { show_stderr; fail "run with seed $((seed + 1)): exit $rc"; }
+[ "$rc" -eq 0 ] || fail "run with seed $((seed + 1)): exit $rc"
 if diff -q "$tmp/ref.cdl" <(data_of "$tmp/other.nc") >/dev/null; then
   fail "seeds $seed and $((seed + 1)) gave identical data: the comparison cannot tell runs apart"
 fi

@@ -7,42 +7,13 @@
 # (the partial file of an interrupted shard run). --shard 3/3 and --shard x are usage
 # errors.
 set -euo pipefail
-bin=${COHORTSIM_BINARY:?COHORTSIM_BINARY must name the cohortsim executable}
-src=${COHORTSIM_SOURCE_DIR:?COHORTSIM_SOURCE_DIR must name the source tree}
-tmp=$(mktemp -d)
-# Every process this test starts has "$tmp/" on its command line: on exit, none survives.
-cleanup() {
-  pkill -KILL -f "$tmp/" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "${COHORTSIM_SOURCE_DIR:?COHORTSIM_SOURCE_DIR must name the source tree}/tests/support/script_common.bash"
 
 cohort="$src/tests/data/variability.yaml"
 patients=61 # not divisible by 3
 seed=7
 timeout_seconds=120
 
-fail() {
-  echo "FAIL: $*" >&2
-  if [ -s "$tmp/stderr" ]; then
-    echo "--- stderr of the last command run ($last_command):" >&2
-    head -c 3000 "$tmp/stderr" >&2
-  fi
-  exit 1
-}
-ok() { echo "ok: $*"; }
-
-# capture CMD...: runs CMD under `timeout`; stdout and stderr to $tmp/stdout and
-# $tmp/stderr, exit status in $rc.
-last_command=""
-capture() {
-  last_command="$*"
-  set +e
-  timeout "$timeout_seconds" "$@" >"$tmp/stdout" 2>"$tmp/stderr"
-  rc=$?
-  set -e
-  if [ "$rc" -eq 124 ]; then fail "timed out after ${timeout_seconds}s: $*"; fi
-}
 # run_mpi RANKS OUT [options]: `run` of the test cohort on RANKS ranks.
 run_mpi() {
   local ranks=$1 out=$2
@@ -51,17 +22,6 @@ run_mpi() {
     -s "$seed" --quiet "$@"
 }
 merge() { capture "$bin" merge "$@"; }
-expect_rc() {
-  [ "$rc" -eq "$1" ] || fail "$2: exit code $rc, want $1"
-}
-expect_stderr() {
-  grep -q -F -- "$1" "$tmp/stderr" || fail "$2: stderr does not contain '$1'"
-}
-expect_one_error() {
-  local n
-  n=$(grep -c -E '^cohortsim: error: ' "$tmp/stderr" || true)
-  [ "$n" -eq 1 ] || fail "$1: $n 'cohortsim: error:' lines on stderr, want exactly 1"
-}
 error_line() { grep -m1 -E '^cohortsim: error: ' "$tmp/stderr" | cut -c1-150; }
 
 source "$src/tests/support/output_data.bash"

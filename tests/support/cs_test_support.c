@@ -48,6 +48,22 @@ cs_records *cs_test_simulate(const cs_cohort *cohort, size_t n_patients, uint64_
   return records;
 }
 
+void cs_test_assert_within_at(double actual, double expected, double tolerance, const char *file,
+                              int line)
+{
+  if (!(fabs(actual - expected) <= tolerance)) {
+    print_error("%.17g is not within %g of %.17g\n", actual, tolerance, expected);
+    _fail(file, line);
+  }
+}
+
+void cs_test_assert_relative_at(double actual, double expected, double rel, const char *file,
+                                int line)
+{
+  cs_test_assert_within_at(actual, expected, expected == 0 ? rel : rel * fabs(expected), file,
+                           line);
+}
+
 void cs_test_moments(const double *values, size_t n, double *mean, double *variance,
                      double *fourth_moment)
 {

@@ -19,6 +19,18 @@ cs_cohort *cs_test_load_cohort(const char *relative, int n_sets, const char *con
 /* Simulates patients 0..n-1 of the cohort with the given seed; fails the test on error. */
 cs_records *cs_test_simulate(const cs_cohort *cohort, size_t n_patients, uint64_t seed);
 
+/* cmocka 1.1.5 (Debian 12) has no assert_double_equal. assert_within fails the test
+ * unless |actual - expected| <= tolerance; assert_relative with a tolerance relative to
+ * the expected value (absolute when it is 0). A NaN is never close. */
+#define assert_within(actual, expected, tolerance)                                                 \
+  cs_test_assert_within_at((actual), (expected), (tolerance), __FILE__, __LINE__)
+#define assert_relative(actual, expected, rel)                                                     \
+  cs_test_assert_relative_at((actual), (expected), (rel), __FILE__, __LINE__)
+void cs_test_assert_within_at(double actual, double expected, double tolerance, const char *file,
+                              int line);
+void cs_test_assert_relative_at(double actual, double expected, double rel, const char *file,
+                                int line);
+
 /* Sample mean, variance (n - 1) and fourth central moment of n values. */
 void cs_test_moments(const double *values, size_t n, double *mean, double *variance,
                      double *fourth_moment);

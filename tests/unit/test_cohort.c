@@ -25,19 +25,13 @@
 #include <gsl/gsl_errno.h>
 
 #include "cohortsim/cohort.h"
+#include "cs_test_support.h"
 
 #define LN2 0.693147180559945309417232121458176568
 
-#define assert_close(actual, expected) assert_close_at((actual), (expected), __FILE__, __LINE__)
-
-/* cmocka 1.1.5 has no assert_double_equal; a few units in the last place suffice here. */
-static void assert_close_at(double actual, double expected, const char *file, int line)
-{
-  if (!(fabs(actual - expected) <= 1e-15 * fabs(expected))) {
-    print_error("%.17g is not %.17g\n", actual, expected);
-    _fail(file, line);
-  }
-}
+/* A few units in the last place suffice here (and 0 must be exactly 0). */
+#define assert_close(actual, expected)                                                             \
+  assert_within((actual), (expected), 1e-15 * fabs((double)(expected)))
 
 /* ---- the cohorts under test ---------------------------------------------------------- */
 

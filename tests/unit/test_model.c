@@ -22,20 +22,7 @@
 
 #include "cohortsim/cohort.h"
 #include "cohortsim/model.h"
-
-/* cmocka 1.1.5 (Debian 12) has no assert_double_equal. The tolerance is relative; a NaN
- * is never close. */
-#define assert_close(actual, expected, rel)                                                        \
-  assert_close_at((actual), (expected), (rel), __FILE__, __LINE__)
-
-static void assert_close_at(double actual, double expected, double rel, const char *file, int line)
-{
-  const double tolerance = expected == 0 ? rel : rel * fabs(expected);
-  if (!(fabs(actual - expected) <= tolerance)) {
-    print_error("%.17g is not within %g (relative) of %.17g\n", actual, rel, expected);
-    _fail(file, line);
-  }
-}
+#include "cs_test_support.h"
 
 #define REL 1e-14
 
@@ -151,14 +138,14 @@ static void test_bind_values(void **state)
     assert_true(k->rate[r] == rate[r]);
   assert_true(k->scale[R_GROW * CS_FACTOR_MAX + 1] == 1000.0);
   assert_true(k->scale[R_RECRUIT2 * CS_FACTOR_MAX + 0] == 40.0);
-  assert_close(k->scale[R_IMMUNE * CS_FACTOR_MAX + 2], 5000.0, REL);
+  assert_relative(k->scale[R_IMMUNE * CS_FACTOR_MAX + 2], 5000.0, REL);
   /* Changes: A -1, M +1 for switch; M -1 and D +round(3.4) = +3 for danger. */
   assert_int_equal(k->change[R_SWITCH * CS_CHANGE_MAX + 0], -1);
   assert_int_equal(k->change[R_SWITCH * CS_CHANGE_MAX + 1], 1);
   assert_int_equal(k->change[R_DANGER * CS_CHANGE_MAX + 0], -1);
   assert_int_equal(k->change[R_DANGER * CS_CHANGE_MAX + 1], 3);
   assert_true(k->elimination[0] == 1.0);
-  assert_close(k->elimination[1], log(2.0) / 2.0, REL);
+  assert_relative(k->elimination[1], log(2.0) / 2.0, REL);
   /* Initial counts are rounded: 99.5 to 100. */
   const int64_t initial[N_SPECIES] = {100, 20, 30, 5};
   for (int s = 0; s < N_SPECIES; s++)
@@ -179,7 +166,7 @@ static void test_propensity_by_hand(void **state)
   const double effect[2] = {0.25, 0.6};
   const double expected[N_REACTIONS] = {44, 20, 2.52, 3, 4.8828125, 30};
   for (int r = 0; r < N_REACTIONS; r++)
-    assert_close(propensity(f, r, counts, effect), expected[r], REL);
+    assert_relative(propensity(f, r, counts, effect), expected[r], REL);
 }
 
 /* The limits of each factor: logistic clipped at 0 above capacity, Hill 0 at 0, no drug
@@ -196,13 +183,13 @@ static void test_propensity_limits(void **state)
   const int64_t at_capacity[N_SPECIES] = {980, 20, 40, 5};
   assert_true(propensity(f, R_GROW, at_capacity, none) == 0.0);
   /* Hill at its half-saturation gives half the rate, for either exponent. */
-  assert_close(propensity(f, R_RECRUIT2, at_capacity, none), 3.5, REL);
-  assert_close(propensity(f, R_RECRUIT1, at_capacity, none), 3.5, REL);
+  assert_relative(propensity(f, R_RECRUIT2, at_capacity, none), 3.5, REL);
+  assert_relative(propensity(f, R_RECRUIT1, at_capacity, none), 3.5, REL);
   const int64_t counts[N_SPECIES] = {100, 20, 30, 5};
   assert_true(propensity(f, R_SWITCH, counts, none) == 0.0);
   assert_true(propensity(f, R_SWITCH, counts, full) == 0.0);
   const double on_only[2] = {1, 0};
-  assert_close(propensity(f, R_SWITCH, counts, on_only), 200.0, REL);
+  assert_relative(propensity(f, R_SWITCH, counts, on_only), 200.0, REL);
   const int64_t empty[N_SPECIES] = {0, 0, 0, 0};
   for (int r = 0; r < N_REACTIONS; r++)
     assert_true(propensity(f, r, empty, on_only) == 0.0);
@@ -217,7 +204,7 @@ static void test_bound_dominates(void **state)
   const double effect_max[2] = {0.5, 0.6}, effect_min[2] = {0.25, 0.2};
   const double bound =
       cs_model_propensity(f->model, f->kinetics, R_SWITCH, counts, effect_max, effect_min);
-  assert_close(bound, 2 * 100 * 0.5 * (1 - 0.2), REL); /* 80 */
+  assert_relative(bound, 2 * 100 * 0.5 * (1 - 0.2), REL); /* 80 */
   for (int i = 0; i <= 4; i++)
     for (int j = 0; j <= 4; j++) {
       const double effect[2] = {0.25 + 0.0625 * i, 0.2 + 0.1 * j};
@@ -227,8 +214,9 @@ static void test_bound_dominates(void **state)
                  effect[1], bound);
     }
   /* Reactions without drug factors ignore the effects. */
-  assert_close(cs_model_propensity(f->model, f->kinetics, R_GROW, counts, effect_max, effect_min),
-               44.0, REL);
+  assert_relative(
+      cs_model_propensity(f->model, f->kinetics, R_GROW, counts, effect_max, effect_min), 44.0,
+      REL);
 }
 
 /* Firing applies the bound stoichiometry, parameter-driven amounts rounded, and leaves
@@ -270,7 +258,7 @@ static void test_rebind(void **state)
   assert_int_equal(cs_model_bind(f->model, f->param, f->kinetics, &err), CS_OK);
   const int64_t counts[N_SPECIES] = {100, 20, 30, 5};
   const double none[2] = {0, 0};
-  assert_close(propensity(f, R_GROW, counts, none), 0.25 * 100 * 0.5, REL);
+  assert_relative(propensity(f, R_GROW, counts, none), 0.25 * 100 * 0.5, REL);
   assert_int_equal(f->kinetics->initial[S_A], 7);
 }
 

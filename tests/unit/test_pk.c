@@ -15,20 +15,7 @@
 #include <cmocka.h>
 
 #include "cohortsim/pk.h"
-
-/* cmocka 1.1.5 (Debian 12) has no assert_double_equal. The tolerance is relative to the
- * expected value (absolute when it is 0); a NaN is never close. */
-#define assert_close(actual, expected, rel)                                                        \
-  assert_close_at((actual), (expected), (rel), __FILE__, __LINE__)
-
-static void assert_close_at(double actual, double expected, double rel, const char *file, int line)
-{
-  const double tolerance = expected == 0 ? rel : rel * fabs(expected);
-  if (!(fabs(actual - expected) <= tolerance)) {
-    print_error("%.17g is not within %g (relative) of %.17g\n", actual, rel, expected);
-    _fail(file, line);
-  }
-}
+#include "cs_test_support.h"
 
 #define REL 4e-16 /* two units in the last place */
 
@@ -95,12 +82,12 @@ static void test_single_dose_decays_exponentially(void **state)
   const double times[] = {1.5, 2.0, 3.5, 10.0, 101.5};
   for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
     cs_pk_concentration(pk, times[i], conc);
-    assert_close(conc[0], c0 * exp(-0.5 * (times[i] - t0)), REL);
+    assert_relative(conc[0], c0 * exp(-0.5 * (times[i] - t0)), REL);
     assert_true(conc[1] == 0.0 && conc[2] == 0.0);
   }
   /* Two half-lives (ln 2 / k each) quarter the level. */
   cs_pk_concentration(pk, t0 + 2 * log(2.0) / 0.5, conc);
-  assert_close(conc[0], c0 / 4, 1e-15);
+  assert_relative(conc[0], c0 / 4, 1e-15);
 }
 
 /* Doses add: C(t) is the sum of each dose's exponential, for repeat doses of one drug
@@ -116,9 +103,9 @@ static void test_doses_superpose(void **state)
   for (int i = 0; i <= 4; i++) {
     const double t = 3.0 + 1.5 * i;
     cs_pk_concentration(pk, t, conc);
-    assert_close(conc[0], 2.0 * exp(-0.5 * t) + 1.0 * exp(-0.5 * (t - 2.0)), 1e-14);
-    assert_close(conc[1], 5.0 * exp(-2.0 * t), 1e-14);
-    assert_close(conc[2], 0.25 * exp(-0.1 * (t - 3.0)), 1e-14);
+    assert_relative(conc[0], 2.0 * exp(-0.5 * t) + 1.0 * exp(-0.5 * (t - 2.0)), 1e-14);
+    assert_relative(conc[1], 5.0 * exp(-2.0 * t), 1e-14);
+    assert_relative(conc[2], 0.25 * exp(-0.1 * (t - 3.0)), 1e-14);
   }
 }
 
@@ -132,7 +119,7 @@ static void test_simultaneous_doses_add(void **state)
   cs_pk_concentration(pk, 4.0, conc);
   assert_true(conc[1] == 3.0);
   cs_pk_concentration(pk, 5.0, conc);
-  assert_close(conc[1], 3.0 * exp(-2.0), REL);
+  assert_relative(conc[1], 3.0 * exp(-2.0), REL);
 }
 
 static void test_effect_is_c_over_one_plus_c(void **state)
@@ -150,7 +137,7 @@ static void test_effect_is_c_over_one_plus_c(void **state)
     cs_pk_effect(pk, t, effect);
     cs_pk_concentration(pk, t, conc);
     for (int d = 0; d < 3; d++) {
-      assert_close(effect[d], conc[d] / (1.0 + conc[d]), REL);
+      assert_relative(effect[d], conc[d] / (1.0 + conc[d]), REL);
       assert_true(effect[d] >= 0.0 && effect[d] < 1.0);
     }
   }
@@ -188,7 +175,7 @@ static void test_reset_starts_a_new_patient(void **state)
   assert_true(pk->t_ref == 0.0);
   cs_pk_dose(pk, 1.0, 2, 2.0);
   cs_pk_concentration(pk, 2.0, conc);
-  assert_close(conc[2], 2.0 * exp(-1.0), REL);
+  assert_relative(conc[2], 2.0 * exp(-1.0), REL);
 }
 
 /* The effect integrated by Simpson's rule on 2000 intervals: error below 1e-13 for these
@@ -224,20 +211,21 @@ static void test_effect_integral(void **state)
   cs_pk_dose(pk, 0.5, 0, 4.0);
   /* By hand: drug 0 is 4 exp(-0.5 (t - 0.5)), so from 0.5 to 2.5 the integral is
    * 2 ln(5 / (1 + 4/e)). */
-  assert_close(effect_integral(pk, 0, 0.5, 2.5), 2 * log(5 / (1 + 4 * exp(-1.0))), 1e-15);
+  assert_relative(effect_integral(pk, 0, 0.5, 2.5), 2 * log(5 / (1 + 4 * exp(-1.0))), 1e-15);
   cs_pk_dose(pk, 1.0, 1, 0.7); /* from here on, intervals start at 1.0 or later */
-  assert_close(effect_integral(pk, 0, 1.0, 3.0), simpson_effect(pk, 0, 1.0, 3.0), 1e-12);
-  assert_close(effect_integral(pk, 1, 1.0, 1.25), simpson_effect(pk, 1, 1.0, 1.25), 1e-12);
-  assert_close(effect_integral(pk, 0, 1.5, 9.0), simpson_effect(pk, 0, 1.5, 9.0), 1e-12);
+  assert_relative(effect_integral(pk, 0, 1.0, 3.0), simpson_effect(pk, 0, 1.0, 3.0), 1e-12);
+  assert_relative(effect_integral(pk, 1, 1.0, 1.25), simpson_effect(pk, 1, 1.0, 1.25), 1e-12);
+  assert_relative(effect_integral(pk, 0, 1.5, 9.0), simpson_effect(pk, 0, 1.5, 9.0), 1e-12);
   const double whole = effect_integral(pk, 0, 1.0, 5.0);
-  assert_close(effect_integral(pk, 0, 1.0, 2.2) + effect_integral(pk, 0, 2.2, 5.0), whole, 1e-15);
+  assert_relative(effect_integral(pk, 0, 1.0, 2.2) + effect_integral(pk, 0, 2.2, 5.0), whole,
+                  1e-15);
   assert_true(effect_integral(pk, 0, 2.0, 2.0) == 0.0);
   assert_true(effect_integral(pk, 2, 1.0, 5.0) == 0.0);
 
   cs_pk_reset(pk, elimination);
   const double tiny = 1e-12;
   cs_pk_dose(pk, 0.0, 2, tiny);
-  assert_close(effect_integral(pk, 2, 0.0, 10.0), tiny * (1 - exp(-1.0)) / 0.1, 1e-10);
+  assert_relative(effect_integral(pk, 2, 0.0, 10.0), tiny * (1 - exp(-1.0)) / 0.1, 1e-10);
 }
 
 int main(void)

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cohortsim/survival.h"
+#include "cs_test_support.h"
 
 #define GEHAN_N 21
 
@@ -61,19 +62,6 @@ static void permute(size_t n, size_t stride, size_t offset, const double *time,
   }
 }
 
-/* cmocka 1.1.5 (Debian 12) has no assert_double_equal. A NaN is never close. */
-#define assert_close(actual, expected, tolerance)                                                  \
-  assert_close_at((actual), (expected), (tolerance), __FILE__, __LINE__)
-
-static void assert_close_at(double actual, double expected, double tolerance, const char *file,
-                            int line)
-{
-  if (!(fabs(actual - expected) <= tolerance)) {
-    print_error("%.17g is not within %g of %.17g\n", actual, tolerance, expected);
-    _fail(file, line);
-  }
-}
-
 static void assert_same_bits(double a, double b)
 {
   assert_memory_equal(&a, &b, sizeof a);
@@ -86,17 +74,17 @@ static void test_km_gehan_survival(void **state)
   for (size_t k = 0; k < MP_STEPS; k++) {
     double s;
     cs_km_eval(km, mp_step[k], &s, NULL, NULL, NULL);
-    assert_close(s, mp_r_surv[k], 5e-4);
-    assert_close(s, mp_exact_surv[k], 1e-14);
+    assert_within(s, mp_r_surv[k], 5e-4);
+    assert_within(s, mp_exact_surv[k], 1e-14);
     /* Right-continuity: just before an event time the curve still has its old value. */
     double before;
     cs_km_eval(km, mp_step[k] - 1e-9, &before, NULL, NULL, NULL);
-    assert_close(before, k == 0 ? 1.0 : mp_exact_surv[k - 1], 1e-14);
+    assert_within(before, k == 0 ? 1.0 : mp_exact_surv[k - 1], 1e-14);
   }
   /* Flat after the last event, through the censored tail. */
   double tail;
   cs_km_eval(km, 100.0, &tail, NULL, NULL, NULL);
-  assert_close(tail, 160.0 / 357.0, 1e-14);
+  assert_within(tail, 160.0 / 357.0, 1e-14);
   cs_km_destroy(&km);
   assert_null(km);
 }
@@ -109,7 +97,7 @@ static void test_km_gehan_std_error(void **state)
     double se;
     cs_km_eval(km, mp_step[k], NULL, &se, NULL, NULL);
     /* R prints four decimals, so the exact value is within 5e-5 of the printed one. */
-    assert_close(se, mp_r_se[k], 1e-4);
+    assert_within(se, mp_r_se[k], 1e-4);
   }
   /* By hand at t = 23: Greenwood's sum 3/(21 18) + 1/(17 16) + 1/(15 14) + 1/(12 11)
    * + 1/(11 10) + 1/(7 6) + 1/(6 5), times S^2. */
@@ -117,7 +105,7 @@ static void test_km_gehan_std_error(void **state)
       3.0 / 378.0 + 1.0 / 272.0 + 1.0 / 210.0 + 1.0 / 132.0 + 1.0 / 110.0 + 1.0 / 42.0 + 1.0 / 30.0;
   double se;
   cs_km_eval(km, 23.0, NULL, &se, NULL, NULL);
-  assert_close(se, 160.0 / 357.0 * sqrt(sum), 1e-14);
+  assert_within(se, 160.0 / 357.0 * sqrt(sum), 1e-14);
   cs_km_destroy(&km);
 }
 
@@ -133,22 +121,22 @@ static void test_km_gehan_log_band(void **state)
   /* By hand, exp(log S -+ 1.96 se / S): at t = 6, S = 6/7 and se = 0.076360 give
    * [0.7198, 1.0198], clipped to [0.7198, 1] (R: 0.720, 1.000). */
   cs_km_eval(km, 6.0, &s, &se, &lower, &upper);
-  assert_close(lower, 0.7198, 1e-4);
-  assert_close(upper, 1.0, 0.0);
-  assert_close(lower, s * exp(-1.959963984540054 * se / s), 1e-14);
+  assert_within(lower, 0.7198, 1e-4);
+  assert_within(upper, 1.0, 0.0);
+  assert_within(lower, s * exp(-1.959963984540054 * se / s), 1e-14);
 
   /* At t = 23, S = 160/357 = 0.448179 and se = 0.134591 give [0.2488, 0.8074]. */
   cs_km_eval(km, 23.0, &s, &se, &lower, &upper);
-  assert_close(lower, 0.2488, 1e-4);
-  assert_close(upper, 0.8074, 1e-4);
-  assert_close(upper, s * exp(1.959963984540054 * se / s), 1e-14);
+  assert_within(lower, 0.2488, 1e-4);
+  assert_within(upper, 0.8074, 1e-4);
+  assert_within(upper, s * exp(1.959963984540054 * se / s), 1e-14);
 
   /* Before the first event the curve is certain. */
   cs_km_eval(km, 5.0, &s, &se, &lower, &upper);
-  assert_close(s, 1.0, 0.0);
-  assert_close(se, 0.0, 0.0);
-  assert_close(lower, 1.0, 0.0);
-  assert_close(upper, 1.0, 0.0);
+  assert_within(s, 1.0, 0.0);
+  assert_within(se, 0.0, 0.0);
+  assert_within(lower, 1.0, 0.0);
+  assert_within(upper, 1.0, 0.0);
   cs_km_destroy(&km);
 }
 
@@ -163,16 +151,16 @@ static void test_km_drops_to_zero(void **state)
 
   /* Placebo at 22: S = 1/21, then the last patient relapses at 23 and S = 0. */
   cs_km_eval(km, 22.0, &s, &se, &lower, &upper);
-  assert_close(s, 1.0 / 21.0, 1e-15);
+  assert_within(s, 1.0 / 21.0, 1e-15);
   assert_true(se > 0.0);
   assert_true(lower > 0.0 && lower < s && upper > s);
   static const double after[] = {23.0, 30.0};
   for (size_t k = 0; k < 2; k++) {
     cs_km_eval(km, after[k], &s, &se, &lower, &upper);
-    assert_close(s, 0.0, 0.0);
-    assert_close(se, 0.0, 0.0);
-    assert_close(lower, 0.0, 0.0);
-    assert_close(upper, 0.0, 0.0);
+    assert_within(s, 0.0, 0.0);
+    assert_within(se, 0.0, 0.0);
+    assert_within(lower, 0.0, 0.0);
+    assert_within(upper, 0.0, 0.0);
   }
   cs_km_destroy(&km);
 }
@@ -187,9 +175,9 @@ static void test_km_gehan_median(void **state)
   /* R: placebo median 8, 0.95LCL 4, 0.95UCL 12. */
   cs_km *km = fit_or_fail(GEHAN_N, pl_time, pl_event);
   cs_km_median(km, &median, &lower, &upper);
-  assert_close(median, 8.0, 0.0);
-  assert_close(lower, 4.0, 0.0);
-  assert_close(upper, 12.0, 0.0);
+  assert_within(median, 8.0, 0.0);
+  assert_within(lower, 4.0, 0.0);
+  assert_within(upper, 12.0, 0.0);
   cs_km_destroy(&km);
 
   /* 6-MP: median 23. The lower band is 0.5096 at 13 and 0.4394 at 16, so the lower limit
@@ -197,8 +185,8 @@ static void test_km_gehan_median(void **state)
    * not reached (R: NA). */
   km = fit_or_fail(GEHAN_N, mp_time, mp_event);
   cs_km_median(km, &median, &lower, &upper);
-  assert_close(median, 23.0, 0.0);
-  assert_close(lower, 16.0, 0.0);
+  assert_within(median, 23.0, 0.0);
+  assert_within(lower, 16.0, 0.0);
   assert_true(isnan(upper));
   cs_km_destroy(&km);
 }
@@ -219,10 +207,10 @@ static void test_km_median_exactly_half(void **state)
   cs_km *km = fit_or_fail(24, time, event);
   double s;
   cs_km_eval(km, 12.0, &s, NULL, NULL, NULL);
-  assert_close(s, 0.5, 1e-15);
+  assert_within(s, 0.5, 1e-15);
   double median;
   cs_km_median(km, &median, NULL, NULL);
-  assert_close(median, 12.0, 0.0);
+  assert_within(median, 12.0, 0.0);
   cs_km_destroy(&km);
 }
 
@@ -302,7 +290,7 @@ static void test_km_event_flag_and_signed_zero(void **state)
   assert_same_fit(a, b);
   double s;
   cs_km_eval(b, 0.0, &s, NULL, NULL, NULL);
-  assert_close(s, 0.5, 0.0);
+  assert_within(s, 0.5, 0.0);
   double median;
   cs_km_median(b, &median, NULL, NULL);
   assert_same_bits(median, 0.0);
@@ -321,10 +309,10 @@ static void test_km_empty(void **state)
   double lower;
   double upper;
   cs_km_eval(km, 3.0, &s, &se, &lower, &upper);
-  assert_close(s, 1.0, 0.0);
-  assert_close(se, 0.0, 0.0);
-  assert_close(lower, 1.0, 0.0);
-  assert_close(upper, 1.0, 0.0);
+  assert_within(s, 1.0, 0.0);
+  assert_within(se, 0.0, 0.0);
+  assert_within(lower, 1.0, 0.0);
+  assert_within(upper, 1.0, 0.0);
   assert_int_equal(cs_km_at_risk(km, 0.0), 0);
   double median;
   cs_km_median(km, &median, &lower, &upper);
@@ -343,8 +331,8 @@ static void test_km_all_censored(void **state)
   double s;
   double se;
   cs_km_eval(km, 10.0, &s, &se, NULL, NULL);
-  assert_close(s, 1.0, 0.0);
-  assert_close(se, 0.0, 0.0);
+  assert_within(s, 1.0, 0.0);
+  assert_within(se, 0.0, 0.0);
   assert_int_equal(cs_km_at_risk(km, 5.0), 3);
   assert_int_equal(cs_km_at_risk(km, 9.0), 1);
   double median;
@@ -402,8 +390,8 @@ static void test_logrank_gehan(void **state)
       cs_logrank(GEHAN_N, mp_time, mp_event, GEHAN_N, pl_time, pl_event, &chi, &p, &err), CS_OK);
   /* R: survdiff gives chi-square 16.8 on 1 degree of freedom, p = 4.2e-5 (16.793 and
    * 4.169e-5 by hand). */
-  assert_close(chi, 16.8, 0.05);
-  assert_close(p, 4.2e-5, 0.05 * 4.2e-5);
+  assert_within(chi, 16.8, 0.05);
+  assert_within(p, 4.2e-5, 0.05 * 4.2e-5);
 
   /* The statistic is symmetric in the two samples. */
   double chi_swapped;
@@ -411,8 +399,8 @@ static void test_logrank_gehan(void **state)
   assert_int_equal(cs_logrank(GEHAN_N, pl_time, pl_event, GEHAN_N, mp_time, mp_event, &chi_swapped,
                               &p_swapped, &err),
                    CS_OK);
-  assert_close(chi_swapped, chi, 1e-12 * chi);
-  assert_close(p_swapped, p, 1e-10 * p);
+  assert_within(chi_swapped, chi, 1e-12 * chi);
+  assert_within(p_swapped, p, 1e-10 * p);
 }
 
 static void test_logrank_order_invariance(void **state)
@@ -448,20 +436,20 @@ static void test_logrank_no_difference(void **state)
   /* Identical samples: each event time contributes d/2 - d (1/2) = 0 exactly. */
   assert_int_equal(
       cs_logrank(GEHAN_N, mp_time, mp_event, GEHAN_N, mp_time, mp_event, &chi, &p, &err), CS_OK);
-  assert_close(chi, 0.0, 0.0);
-  assert_close(p, 1.0, 0.0);
+  assert_within(chi, 0.0, 0.0);
+  assert_within(p, 1.0, 0.0);
 
   /* No events at all, and no samples at all. */
   static const unsigned char none[GEHAN_N] = {0};
   chi = p = -1.0;
   assert_int_equal(cs_logrank(GEHAN_N, mp_time, none, GEHAN_N, pl_time, none, &chi, &p, &err),
                    CS_OK);
-  assert_close(chi, 0.0, 0.0);
-  assert_close(p, 1.0, 0.0);
+  assert_within(chi, 0.0, 0.0);
+  assert_within(p, 1.0, 0.0);
   chi = p = -1.0;
   assert_int_equal(cs_logrank(0, NULL, NULL, 0, NULL, NULL, &chi, &p, &err), CS_OK);
-  assert_close(chi, 0.0, 0.0);
-  assert_close(p, 1.0, 0.0);
+  assert_within(chi, 0.0, 0.0);
+  assert_within(p, 1.0, 0.0);
   assert_int_equal(err.status, CS_OK);
 }
 
@@ -482,8 +470,8 @@ static void test_logrank_rejects_bad_times(void **state)
     assert_int_equal(err.status, CS_ERR_NUMERIC);
     assert_non_null(strstr(err.message, "sample 2"));
     assert_non_null(strstr(err.message, "survival time 20 "));
-    assert_close(chi, -1.0, 0.0);
-    assert_close(p, -1.0, 0.0);
+    assert_within(chi, -1.0, 0.0);
+    assert_within(p, -1.0, 0.0);
   }
 }
 
@@ -494,8 +482,8 @@ static void test_wilson_known_value(void **state)
   double upper;
   /* 8 of 10 at z = 1.96: (8 + 1.9208 -+ 1.96 sqrt(1.6 + 0.9604)) / 13.8416. */
   cs_wilson_interval(8, 10, 1.96, &lower, &upper);
-  assert_close(lower, 0.4902, 5e-5);
-  assert_close(upper, 0.9433, 5e-5);
+  assert_within(lower, 0.4902, 5e-5);
+  assert_within(upper, 0.9433, 5e-5);
 }
 
 static void test_wilson_limits(void **state)
@@ -505,16 +493,16 @@ static void test_wilson_limits(void **state)
   double upper = -1.0;
 
   cs_wilson_interval(0, 0, 1.96, &lower, &upper);
-  assert_close(lower, 0.0, 0.0);
-  assert_close(upper, 1.0, 0.0);
+  assert_within(lower, 0.0, 0.0);
+  assert_within(upper, 1.0, 0.0);
 
   /* 0 of 10: [0, z^2 / (n + z^2)]; 10 of 10: [n / (n + z^2), 1]. */
   cs_wilson_interval(0, 10, 1.96, &lower, &upper);
-  assert_close(lower, 0.0, 0.0);
-  assert_close(upper, 3.8416 / 13.8416, 1e-15);
+  assert_within(lower, 0.0, 0.0);
+  assert_within(upper, 3.8416 / 13.8416, 1e-15);
   cs_wilson_interval(10, 10, 1.96, &lower, &upper);
-  assert_close(lower, 10.0 / 13.8416, 1e-15);
-  assert_close(upper, 1.0, 0.0);
+  assert_within(lower, 10.0 / 13.8416, 1e-15);
+  assert_within(upper, 1.0, 0.0);
 
   /* All or none succeed: the bound at the end is exact for every n, where the formula
    * alone would round the upper one to 1 - 1e-16 at n = 127. */
@@ -522,9 +510,9 @@ static void test_wilson_limits(void **state)
   for (size_t k = 0; k < sizeof z / sizeof z[0]; k++)
     for (size_t n = 1; n <= 1000; n++) {
       cs_wilson_interval(0, n, z[k], &lower, &upper);
-      assert_close(lower, 0.0, 0.0);
+      assert_within(lower, 0.0, 0.0);
       cs_wilson_interval(n, n, z[k], &lower, &upper);
-      assert_close(upper, 1.0, 0.0);
+      assert_within(upper, 1.0, 0.0);
     }
 
   /* More successes than trials: at z = 3 the square root would still be real. */
