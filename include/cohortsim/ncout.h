@@ -61,6 +61,11 @@ size_t cs_ncout_chunk_size(size_t n_patients);
 /* Number of chunks covering `patients` patients. */
 size_t cs_ncout_chunk_count(size_t patients, size_t chunk_size);
 
+/* The patients of shard `shard_index` (0 <= index < count <= n_patients) of a cohort:
+ * the first and how many, so the shards of any N cover the cohort once, in order. */
+void cs_ncout_shard_patients(size_t n_patients, int shard_index, int shard_count, size_t *first,
+                             size_t *count);
+
 typedef struct cs_ncout cs_ncout;
 
 /* Defines the whole schema in file `ncid` (in define mode) and leaves define mode.
@@ -73,11 +78,14 @@ void cs_ncout_destroy(cs_ncout **out);
 
 /* Reopens the schema of an existing file (a partial file to resume), after checking
  * that it belongs to the same run: same cohort text, overrides, seed, patients, shard,
- * chunking and software version. A different run is CS_ERR_USAGE, saying what differs. */
+ * chunking and software version. A different run is CS_ERR_USAGE, saying what differs;
+ * a file whose dimensions, variables or attributes differ from what the run implies
+ * (cs_ncschema_check) is CS_ERR_BAD_FILE, so nothing is read from it. */
 cs_status cs_ncout_open(int ncid, const cs_cohort *cohort, const cs_run_info *info, cs_ncout **out,
                         cs_error *err);
 
-/* The same check on a finished file, opened serially by path. */
+/* The same checks on a file opened serially by path (read-only: a file of another run
+ * is left untouched). */
 cs_status cs_ncout_check_same_run(const char *path, const cs_cohort *cohort,
                                   const cs_run_info *info, cs_error *err);
 
@@ -105,6 +113,14 @@ cs_status cs_ncout_read_done(const cs_ncout *out, unsigned char *done, cs_error 
  * writes them and the provenance of the run's end, and closes it. */
 cs_status cs_ncout_finalize(const char *path, const cs_cohort *cohort, const cs_run_end *end,
                             cs_error *err);
+
+/* Writes into o's file the coordinates, and the cohort statistics and burden quantiles
+ * computed from the records of file `records_ncid` (n_patients patients of o's cohort,
+ * checked against its schema): what cs_ncout_finalize writes, and what verify recomputes
+ * into an in-memory file to compare with a file's own. Deterministic: the same records
+ * give the same values bit for bit. */
+cs_status cs_ncout_write_cohort_results(const cs_ncout *o, int records_ncid, size_t n_patients,
+                                        cs_error *err);
 
 /* A variable with a patient dimension, for generic copies and comparisons (merge,
  * verify): its shape, and where the patient axis is. */

@@ -23,6 +23,7 @@
   X(CS_ERR_NETCDF, "NetCDF error")                                                                 \
   X(CS_ERR_MPI, "MPI error")                                                                       \
   X(CS_ERR_MISMATCH, "re-simulation does not match the file")                                      \
+  X(CS_ERR_BAD_FILE, "malformed or incomplete output file")                                        \
   X(CS_ERR_INTERRUPTED, "interrupted by a signal; continue with --resume")
 
 typedef enum {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cohortsim/ncschema.h"
 #include "cohortsim/outcome.h"
 #include "cs_version.h"
 
@@ -532,6 +533,16 @@ size_t cs_ncout_chunk_count(size_t patients, size_t chunk_size)
   return (patients + chunk_size - 1) / chunk_size;
 }
 
+void cs_ncout_shard_patients(size_t n_patients, int shard_index, int shard_count, size_t *first,
+                             size_t *count)
+{
+  const size_t k = (size_t)shard_index, shards = (size_t)shard_count;
+  /* n/N patients each, the first n%N shards one more (no product n*k, which could
+   * overflow). */
+  *first = k * (n_patients / shards) + (k < n_patients % shards ? k : n_patients % shards);
+  *count = n_patients / shards + (k < n_patients % shards ? 1 : 0);
+}
+
 cs_status cs_ncout_mark_done(const cs_ncout *o, size_t first_chunk, size_t n_chunks, cs_error *err)
 {
   unsigned char *done = malloc(n_chunks + 1);
@@ -600,31 +611,32 @@ static cs_status read_columns(int ncid, int n_arms, size_t n_patients, double *o
 
 /* Quantiles of the burden over patients, per arm and grid time, read one (arm, time)
  * column at a time so memory stays at one value per patient. Type 7 quantiles (linear
- * interpolation, R's default; GSL's gsl_stats_quantile_from_sorted_data). */
-static cs_status write_burden_quantiles(const cs_ncout *o, cs_error *err)
+ * interpolation, R's default; GSL's gsl_stats_quantile_from_sorted_data). The
+ * records are read from `records_ncid`, which may be another file than o's. */
+static cs_status write_burden_quantiles(const cs_ncout *o, int records_ncid, size_t n_patients,
+                                        cs_error *err)
 {
   const cs_cohort *c = o->cohort;
   const size_t n_grid = cs_outcome_grid_size(c);
   int burden_varid;
-  CS_CALL(nc_check(nc_inq_varid(o->ncid, "burden", &burden_varid), err, "burden"));
+  CS_CALL(nc_check(nc_inq_varid(records_ncid, "burden", &burden_varid), err, "burden"));
   CS_CALL(
       nc_check(nc_put_var_double(o->ncid, o->quantile_varid, burden_quantile), err, "quantile"));
-  double *column = malloc((o->n_patients + 1) * sizeof *column);
+  double *column = malloc((n_patients + 1) * sizeof *column);
   if (column == NULL)
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory computing burden quantiles");
   cs_status status = CS_OK;
   for (size_t a = 0; a < (size_t)c->n_arms && status == CS_OK; a++)
     for (size_t k = 0; k < n_grid && status == CS_OK; k++) {
-      const size_t start[3] = {a, 0, k}, count[3] = {1, o->n_patients, 1};
-      status =
-          nc_check(nc_get_vara_double(o->ncid, burden_varid, start, count, column), err, "burden");
-      if (status != CS_OK || o->n_patients == 0)
+      const size_t start[3] = {a, 0, k}, count[3] = {1, n_patients, 1};
+      status = nc_check(nc_get_vara_double(records_ncid, burden_varid, start, count, column), err,
+                        "burden");
+      if (status != CS_OK || n_patients == 0)
         continue;
-      gsl_sort(column, 1, o->n_patients);
+      gsl_sort(column, 1, n_patients);
       double values[N_QUANTILES];
       for (size_t q = 0; q < N_QUANTILES; q++)
-        values[q] =
-            gsl_stats_quantile_from_sorted_data(column, 1, o->n_patients, burden_quantile[q]);
+        values[q] = gsl_stats_quantile_from_sorted_data(column, 1, n_patients, burden_quantile[q]);
       const size_t at[3] = {a, k, 0}, span[3] = {1, 1, N_QUANTILES};
       status = nc_check(nc_put_vara_double(o->ncid, o->burden_quantiles_varid, at, span, values),
                         err, "burden_quantiles");
@@ -654,10 +666,11 @@ static cs_status write_end_provenance(const cs_ncout *o, const cs_run_end *end, 
                   "load_imbalance");
 }
 
-static cs_status finalize_open_file(cs_ncout *o, const cs_run_end *end, cs_error *err)
+cs_status cs_ncout_write_cohort_results(const cs_ncout *o, int records_ncid, size_t n_patients,
+                                        cs_error *err)
 {
   const cs_cohort *c = o->cohort;
-  const size_t n = o->n_patients * (size_t)c->n_arms + 1;
+  const size_t n = n_patients * (size_t)c->n_arms + 1;
   const size_t n_grid = cs_outcome_grid_size(c);
   double *os_time = malloc(n * sizeof *os_time), *rfs_time = malloc(n * sizeof *rfs_time);
   double *clearance_time = malloc(n * sizeof *clearance_time);
@@ -668,25 +681,23 @@ static cs_status finalize_open_file(cs_ncout *o, const cs_run_end *end, cs_error
   if (os_time == NULL || rfs_time == NULL || clearance_time == NULL || os_event == NULL ||
       rfs_event == NULL || cleared == NULL || grid == NULL) {
     status = cs_error_set(err, CS_ERR_NOMEM, "out of memory reading the outcomes of %zu patients",
-                          o->n_patients);
+                          n_patients);
     goto cleanup;
   }
   cs_outcome_grid(c, grid);
   status = write_coordinates(o, err);
   if (status == CS_OK)
-    status = read_columns(o->ncid, c->n_arms, o->n_patients, os_time, os_event, rfs_time, rfs_event,
-                          cleared, clearance_time, err);
+    status = read_columns(records_ncid, c->n_arms, n_patients, os_time, os_event, rfs_time,
+                          rfs_event, cleared, clearance_time, err);
   if (status == CS_OK) {
-    const cs_outcome_columns columns = {o->n_patients, os_time, os_event,      rfs_time,
-                                        rfs_event,     cleared, clearance_time};
+    const cs_outcome_columns columns = {n_patients, os_time, os_event,      rfs_time,
+                                        rfs_event,  cleared, clearance_time};
     status = cs_statistics_compute(c, &columns, grid, &statistics, err);
   }
   if (status == CS_OK)
     status = write_statistics(o, statistics, err);
   if (status == CS_OK)
-    status = write_burden_quantiles(o, err);
-  if (status == CS_OK)
-    status = write_end_provenance(o, end, err);
+    status = write_burden_quantiles(o, records_ncid, n_patients, err);
 cleanup:
   cs_statistics_destroy(&statistics);
   free(os_time);
@@ -822,6 +833,7 @@ cs_status cs_ncout_open(int ncid, const cs_cohort *cohort, const cs_run_info *in
   if (nc_inq_path(ncid, &length, NULL) == NC_NOERR && length < sizeof path)
     nc_inq_path(ncid, NULL, path);
   CS_CALL(check_identity(ncid, path, cohort, info, err));
+  CS_CALL(cs_ncschema_check(ncid, path, cohort, info, err));
   cs_ncout *o = allocate(ncid, cohort);
   if (o == NULL)
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory reopening the output file");
@@ -839,7 +851,9 @@ cs_status cs_ncout_check_same_run(const char *path, const cs_cohort *cohort,
 {
   int ncid;
   CS_CALL(nc_check(nc_open(path, NC_NOWRITE, &ncid), err, path));
-  const cs_status status = check_identity(ncid, path, cohort, info, err);
+  cs_status status = check_identity(ncid, path, cohort, info, err);
+  if (status == CS_OK)
+    status = cs_ncschema_check(ncid, path, cohort, info, err);
   nc_close(ncid);
   return status;
 }
@@ -856,7 +870,9 @@ cs_status cs_ncout_finalize(const char *path, const cs_cohort *cohort, const cs_
   if (status == CS_OK) {
     status = lookup_ids(&o, err);
     if (status == CS_OK)
-      status = finalize_open_file(&o, end, err);
+      status = cs_ncout_write_cohort_results(&o, o.ncid, o.n_patients, err);
+    if (status == CS_OK)
+      status = write_end_provenance(&o, end, err);
     const cs_status close_status = nc_check(nc_close(o.ncid), err, path);
     status = status != CS_OK ? status : close_status;
   }

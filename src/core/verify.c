@@ -1,15 +1,17 @@
 #include "cohortsim/verify.h"
 
+#include <assert.h>
 #include <netcdf.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cohortsim/cohort.h"
 #include "cohortsim/model.h"
 #include "cohortsim/ncout.h"
+#include "cohortsim/ncschema.h"
 #include "cohortsim/patient.h"
 #include "cohortsim/records.h"
-#include "cs_version.h"
 
 static cs_status nc_check(int rc, const char *what, cs_error *err)
 {
@@ -18,69 +20,32 @@ static cs_status nc_check(int rc, const char *what, cs_error *err)
   return cs_error_set(err, CS_ERR_NETCDF, "%s: %s", what, nc_strerror(rc));
 }
 
-/* The file and what it says about the run that wrote it. */
-typedef struct verified_file {
-  int ncid;
-  const char *path;
-  char *cohort_yaml, *cohort_path, *version;
-  char **sets;
-  int n_sets;
-  cs_run_info info;
-  cs_patient_var *vars;
+/* The file under verification, and an in-memory file with the same schema that holds
+ * what the file should hold: one re-simulated patient at a time, and the coordinates and
+ * cohort statistics recomputed from the file's records. */
+typedef struct verification {
+  const cs_ncfile *file;
+  cs_patient_var *vars; /* the file's per-patient variables */
   int n_vars;
-} verified_file;
+  int scratch;
+  cs_ncout *out;
+  cs_patient_var *scratch_vars;
+  int n_scratch_vars;
+} verification;
 
-static cs_status read_run(verified_file *f, cs_error *err)
+static cs_status create_scratch(verification *v, cs_error *err)
 {
-  unsigned long long seed, n_patients, first;
-  int dim;
-  f->cohort_yaml = cs_ncout_text_attribute(f->ncid, "cohort_yaml");
-  f->cohort_path = cs_ncout_text_attribute(f->ncid, "cohort_path");
-  f->version = cs_ncout_text_attribute(f->ncid, "software_version");
-  CS_CHECK(f->cohort_yaml != NULL && f->cohort_path != NULL && f->version != NULL, err,
-           CS_ERR_USAGE, "%s: not a cohortsim output file (no cohort_yaml)", f->path);
-  CS_CHECK(strcmp(f->version, CS_VERSION_STRING) == 0, err, CS_ERR_USAGE,
-           "%s was written by cohortsim %s; this is %s, whose numbers may differ: verify with "
-           "the version that wrote it",
-           f->path, f->version, CS_VERSION_STRING);
-  CS_CALL(cs_ncout_get_overrides(f->ncid, &f->sets, &f->n_sets, err));
-  CS_CALL(nc_check(nc_get_att_ulonglong(f->ncid, NC_GLOBAL, "seed", &seed), "seed", err));
-  CS_CALL(nc_check(nc_get_att_ulonglong(f->ncid, NC_GLOBAL, "n_patients", &n_patients),
-                   "n_patients", err));
-  CS_CALL(nc_check(nc_get_att_ulonglong(f->ncid, NC_GLOBAL, "shard_first_patient", &first),
-                   "shard_first_patient", err));
-  CS_CALL(nc_check(nc_inq_dimid(f->ncid, "patient", &dim), "patient", err));
-  CS_CALL(nc_check(nc_inq_dimlen(f->ncid, dim, &f->info.file_patients), "patient", err));
-  f->info.seed = seed;
-  f->info.n_patients = (size_t)n_patients;
-  f->info.first_patient = (size_t)first;
-  return cs_ncout_patient_vars(f->ncid, &f->vars, &f->n_vars, err);
-}
-
-/* An in-memory file with the schema, holding one re-simulated patient at index 0. */
-static cs_status create_scratch(const cs_cohort *cohort, const verified_file *f, int *ncid,
-                                cs_ncout **out, cs_error *err)
-{
-  const cs_run_info info = {.seed = f->info.seed,
-                            .n_patients = f->info.n_patients,
-                            .file_patients = 1,
-                            .shard_count = 1,
-                            .chunk_size = 1,
-                            .hostname = "",
-                            .slurm_job_id = "",
-                            .slurm_array_job_id = "",
-                            .slurm_array_task_id = "",
-                            .created = "",
-                            .n_sets = f->n_sets,
-                            .sets = (const char *const *)f->sets};
-  CS_CALL(nc_check(nc_create("cohortsim-verify", NC_NETCDF4 | NC_DISKLESS, ncid), "in-memory file",
-                   err));
-  const cs_status status = cs_ncout_define(*ncid, cohort, &info, out, err);
-  if (status != CS_OK) {
-    nc_close(*ncid);
-    *ncid = -1;
-  }
-  return status;
+  cs_run_info info = v->file->info;
+  info.first_patient = 0;
+  info.file_patients = 1;
+  info.shard_index = 0;
+  info.shard_count = 1;
+  info.chunk_size = 1;
+  CS_CALL(nc_check(nc_create("cohortsim-verify", NC_NETCDF4 | NC_DISKLESS, &v->scratch),
+                   "in-memory file", err));
+  CS_CALL(cs_ncout_define(v->scratch, v->file->cohort, &info, &v->out, err));
+  CS_CALL(cs_ncout_patient_vars(v->scratch, &v->scratch_vars, &v->n_scratch_vars, err));
+  return cs_ncout_patient_vars(v->file->ncid, &v->vars, &v->n_vars, err);
 }
 
 static const cs_patient_var *find_var(const cs_patient_var *vars, int n, const char *name)
@@ -92,66 +57,57 @@ static const cs_patient_var *find_var(const cs_patient_var *vars, int n, const c
 }
 
 /* Compares patient `local` of the file with the scratch file's patient 0, variable by
- * variable, naming the first difference. */
-static cs_status compare_patient(const verified_file *f, size_t local, int scratch,
-                                 const cs_patient_var *scratch_vars, int n_scratch_vars,
-                                 const cs_cohort *cohort, unsigned char *a, unsigned char *b,
-                                 cs_error *err)
+ * variable, naming the first difference. Both files have the schema (cs_ncfile_open
+ * checked it), so every variable of one is in the other with the same shape. */
+static cs_status compare_patient(const verification *v, size_t local, unsigned char *a,
+                                 unsigned char *b, cs_error *err)
 {
+  const cs_ncfile *f = v->file;
   const size_t patient = f->info.first_patient + local;
-  for (int i = 0; i < f->n_vars; i++) {
-    const cs_patient_var *v = &f->vars[i];
-    const cs_patient_var *mine = find_var(scratch_vars, n_scratch_vars, v->name);
-    CS_CHECK(mine != NULL, err, CS_ERR_MISMATCH, "%s: variable %s is not in this version's schema",
-             f->path, v->name);
-    const size_t bytes = cs_ncout_patient_bytes(v);
-    CS_CALL(cs_ncout_get_patients(f->ncid, v, local, 1, a, err));
-    CS_CALL(cs_ncout_get_patients(scratch, mine, 0, 1, b, err));
+  for (int i = 0; i < v->n_vars; i++) {
+    const cs_patient_var *var = &v->vars[i];
+    const cs_patient_var *mine = find_var(v->scratch_vars, v->n_scratch_vars, var->name);
+    assert(mine != NULL);
+    const size_t bytes = cs_ncout_patient_bytes(var);
+    CS_CALL(cs_ncout_get_patients(f->ncid, var, local, 1, a, err));
+    CS_CALL(cs_ncout_get_patients(v->scratch, mine, 0, 1, b, err));
     if (memcmp(a, b, bytes) == 0)
       continue;
     size_t element = 0;
-    while (memcmp(a + element * v->type_size, b + element * v->type_size, v->type_size) == 0)
+    while (memcmp(a + element * var->type_size, b + element * var->type_size, var->type_size) == 0)
       element++;
     /* (arm, patient, ...) variables: the arm is the element's position along axis 0. */
     size_t inner = 1;
-    for (int d = 1; d < v->n_dims; d++)
-      if (d != v->patient_axis)
-        inner *= v->length[d];
-    const char *arm = v->patient_axis == 1 ? cohort->arm[element / inner].name : "(all arms)";
+    for (int d = 1; d < var->n_dims; d++)
+      if (d != var->patient_axis)
+        inner *= var->length[d];
+    const char *arm = var->patient_axis == 1 ? f->cohort->arm[element / inner].name : "(all arms)";
     return cs_error_set(err, CS_ERR_MISMATCH,
                         "%s: patient %zu, arm %s, variable %s differs from its re-simulation",
-                        f->path, patient, arm, v->name);
+                        f->path, patient, arm, var->name);
   }
   return CS_OK;
 }
 
-static cs_status verify_patients(verified_file *f, const cs_cohort *cohort, size_t sample,
-                                 FILE *report, cs_error *err)
+static cs_status verify_patients(const verification *v, size_t count, cs_error *err)
 {
+  const cs_ncfile *f = v->file;
   cs_model *model = NULL;
   cs_patient_sim *sim = NULL;
   cs_records *records = NULL;
-  cs_ncout *out = NULL;
-  cs_patient_var *scratch_vars = NULL;
-  int scratch = -1, n_scratch_vars = 0;
   size_t largest = 0;
-  for (int i = 0; i < f->n_vars; i++)
-    largest = cs_ncout_patient_bytes(&f->vars[i]) > largest ? cs_ncout_patient_bytes(&f->vars[i])
+  for (int i = 0; i < v->n_vars; i++)
+    largest = cs_ncout_patient_bytes(&v->vars[i]) > largest ? cs_ncout_patient_bytes(&v->vars[i])
                                                             : largest;
   unsigned char *a = malloc(largest + 1), *b = malloc(largest + 1);
   cs_status status = a == NULL || b == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory")
-                                            : cs_model_create(cohort, &model, err);
+                                            : cs_model_create(f->cohort, &model, err);
   if (status == CS_OK)
     status = cs_patient_sim_create(model, &sim, err);
   if (status == CS_OK)
-    status = cs_records_create(cohort, 0, 1, &records, err);
-  if (status == CS_OK)
-    status = create_scratch(cohort, f, &scratch, &out, err);
-  if (status == CS_OK)
-    status = cs_ncout_patient_vars(scratch, &scratch_vars, &n_scratch_vars, err);
+    status = cs_records_create(f->cohort, 0, 1, &records, err);
 
   const size_t n = f->info.file_patients;
-  const size_t count = sample == 0 || sample > n ? n : sample;
   for (size_t k = 0; k < count && status == CS_OK; k++) {
     const size_t local = count == n ? k : k * n / count;
     records->first_patient = f->info.first_patient + local;
@@ -159,17 +115,10 @@ static cs_status verify_patients(verified_file *f, const cs_cohort *cohort, size
     /* The scratch file holds one patient, at index 0. */
     records->first_patient = 0;
     if (status == CS_OK)
-      status = cs_ncout_write_records(out, records, err);
+      status = cs_ncout_write_records(v->out, records, err);
     if (status == CS_OK)
-      status = compare_patient(f, local, scratch, scratch_vars, n_scratch_vars, cohort, a, b, err);
+      status = compare_patient(v, local, a, b, err);
   }
-  if (status == CS_OK)
-    fprintf(report, "%s: %zu of %zu patients re-simulated, every value identical\n", f->path, count,
-            n);
-  free(scratch_vars);
-  cs_ncout_destroy(&out);
-  if (scratch >= 0)
-    nc_close(scratch);
   cs_records_destroy(&records);
   cs_patient_sim_destroy(&sim);
   cs_model_destroy(&model);
@@ -178,25 +127,121 @@ static cs_status verify_patients(verified_file *f, const cs_cohort *cohort, size
   return status;
 }
 
+/* Whether a variable has the dimension `name`. */
+static bool has_dimension(int ncid, int varid, const char *name)
+{
+  int n_dims, dimids[NC_MAX_VAR_DIMS];
+  if (nc_inq_varndims(ncid, varid, &n_dims) != NC_NOERR || n_dims > NC_MAX_VAR_DIMS ||
+      nc_inq_vardimid(ncid, varid, dimids) != NC_NOERR)
+    return false;
+  for (int d = 0; d < n_dims; d++) {
+    char dim[NC_MAX_NAME + 1];
+    if (nc_inq_dimname(ncid, dimids[d], dim) == NC_NOERR && strcmp(dim, name) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* The index of the first element where two arrays of n values of a type differ, or n.
+ * Values compare bit for bit, so a NaN equals only the same NaN ("never", "not reached"
+ * and the fill value are all the one NaN the writer puts there); strings by content. */
+static size_t first_difference(nc_type type, size_t element, size_t n, const void *a, const void *b)
+{
+  for (size_t i = 0; i < n; i++) {
+    const bool same = type == NC_STRING ? strcmp(((char *const *)a)[i], ((char *const *)b)[i]) == 0
+                                        : memcmp((const char *)a + i * element,
+                                                 (const char *)b + i * element, element) == 0;
+    if (!same)
+      return i;
+  }
+  return n;
+}
+
+/* One variable without a patient dimension (a coordinate or a cohort statistic) of the
+ * file against the scratch file's, whole. */
+static cs_status compare_variable(const verification *v, int scratch_varid, cs_error *err)
+{
+  const cs_ncfile *f = v->file;
+  char name[NC_MAX_NAME + 1];
+  nc_type type;
+  int n_dims, dimids[NC_MAX_VAR_DIMS], varid;
+  size_t element, n = 1, leading = 1;
+  CS_CALL(nc_check(nc_inq_var(v->scratch, scratch_varid, name, &type, &n_dims, dimids, NULL),
+                   "in-memory file", err));
+  CS_CALL(nc_check(nc_inq_type(v->scratch, type, NULL, &element), name, err));
+  for (int d = 0; d < n_dims; d++) {
+    size_t length;
+    CS_CALL(nc_check(nc_inq_dimlen(v->scratch, dimids[d], &length), name, err));
+    n *= length;
+    leading = d == 0 ? length : leading;
+  }
+  CS_CALL(nc_check(nc_inq_varid(f->ncid, name, &varid), f->path, err));
+  void *found = calloc(n + 1, element), *want = calloc(n + 1, element);
+  int rc = found == NULL || want == NULL ? NC_ENOMEM : NC_NOERR;
+  if (rc == NC_NOERR)
+    rc = nc_get_var(f->ncid, varid, found);
+  if (rc == NC_NOERR)
+    rc = nc_get_var(v->scratch, scratch_varid, want);
+  const size_t at = rc == NC_NOERR ? first_difference(type, element, n, found, want) : n;
+  if (rc == NC_NOERR && type == NC_STRING) {
+    nc_free_string(n, found);
+    nc_free_string(n, want);
+  }
+  free(found);
+  free(want);
+  CS_CALL(nc_check(rc, name, err));
+  if (at == n)
+    return CS_OK;
+  char where[CS_NAME_MAX + 32];
+  if (has_dimension(v->scratch, scratch_varid, "arm"))
+    snprintf(where, sizeof where, "arm %s", f->cohort->arm[at / (n / leading)].name);
+  else
+    snprintf(where, sizeof where, "index %zu", at);
+  return cs_error_set(err, CS_ERR_MISMATCH,
+                      "%s: variable %s (%s) differs from what the cohort and the file's records "
+                      "give",
+                      f->path, name, where);
+}
+
+/* The coordinates, cohort statistics and burden quantiles, recomputed from the file's
+ * own records into the scratch file, compared variable by variable. */
+static cs_status verify_cohort_results(const verification *v, cs_error *err)
+{
+  int n_vars;
+  CS_CALL(cs_ncout_write_cohort_results(v->out, v->file->ncid, v->file->info.file_patients, err));
+  CS_CALL(nc_check(nc_inq_nvars(v->scratch, &n_vars), "in-memory file", err));
+  for (int varid = 0; varid < n_vars; varid++)
+    if (!has_dimension(v->scratch, varid, "patient") && !has_dimension(v->scratch, varid, "chunk"))
+      CS_CALL(compare_variable(v, varid, err));
+  return CS_OK;
+}
+
 cs_status cs_verify_file(const char *path, size_t sample, FILE *report, cs_error *err)
 {
-  verified_file f = {.path = path};
-  cs_cohort *cohort = NULL;
-  cs_status status = nc_check(nc_open(path, NC_NOWRITE, &f.ncid), path, err);
-  if (status != CS_OK)
-    return status;
-  status = read_run(&f, err);
+  cs_ncfile *file = NULL;
+  verification v = {.scratch = -1};
+  cs_status status = cs_ncfile_open(path, &file, err);
   if (status == CS_OK)
-    status = cs_cohort_load_string(f.cohort_yaml, f.cohort_path, f.n_sets,
-                                   (const char *const *)f.sets, &cohort, err);
+    status = cs_ncfile_require_complete(file, err);
+  v.file = file;
   if (status == CS_OK)
-    status = verify_patients(&f, cohort, sample, report, err);
-  cs_cohort_destroy(&cohort);
-  free(f.vars);
-  cs_ncout_free_strings(f.sets, f.n_sets);
-  free(f.cohort_yaml);
-  free(f.cohort_path);
-  free(f.version);
-  nc_close(f.ncid);
+    status = create_scratch(&v, err);
+  const size_t n = status == CS_OK ? file->info.file_patients : 0;
+  const size_t count = sample == 0 || sample > n ? n : sample;
+  if (status == CS_OK)
+    status = verify_patients(&v, count, err);
+  if (status == CS_OK)
+    status = verify_cohort_results(&v, err);
+  if (status == CS_OK)
+    fprintf(report,
+            "%s: %zu of %zu patients re-simulated, every value identical; coordinates and "
+            "cohort statistics identical to those recomputed from the records\n",
+            path, count, n);
+  free(v.vars);
+  free(v.scratch_vars);
+  cs_ncout_destroy(&v.out);
+  if (v.scratch >= 0)
+    nc_close(v.scratch);
+  cs_ncfile_close(&file);
   return status;
 }

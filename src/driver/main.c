@@ -63,6 +63,7 @@ static int exit_code(cs_status status)
     return EXIT_BAD_COHORT;
   case CS_ERR_IO:
   case CS_ERR_NETCDF:
+  case CS_ERR_BAD_FILE:
     return EXIT_IO;
   case CS_ERR_MISMATCH:
     return EXIT_MISMATCH;

@@ -4,6 +4,8 @@
 #include <netcdf.h>
 #include <stdlib.h>
 
+#include "cohortsim/ncschema.h"
+
 #define SUMMARY_MAX_ARMS 64
 
 typedef struct arm_table {
@@ -26,9 +28,7 @@ static cs_status nc_check(int rc, const char *path, const char *what, cs_error *
 {
   if (rc == NC_NOERR)
     return CS_OK;
-  return cs_error_set(err, rc == NC_ENOTVAR || rc == NC_EBADDIM ? CS_ERR_NETCDF : CS_ERR_IO,
-                      "%s: %s: %s (is this a complete cohortsim output file?)", path, what,
-                      nc_strerror(rc));
+  return cs_error_set(err, CS_ERR_NETCDF, "%s: %s: %s", path, what, nc_strerror(rc));
 }
 
 static cs_status get_doubles(int ncid, const char *path, const char *name, double *values,
@@ -141,19 +141,23 @@ static void print_table(const arm_table *t, FILE *out)
 
 cs_status cs_summary_print(const char *path, FILE *out, cs_error *err)
 {
-  int ncid;
+  cs_ncfile *file = NULL;
   arm_table *t = calloc(1, sizeof *t);
   if (t == NULL)
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory");
-  cs_status status = nc_check(nc_open(path, NC_NOWRITE, &ncid), path, "open", err);
+  /* Checked against its schema and complete before a value is read: a partial file
+   * holds fill values where the statistics will be. */
+  cs_status status = cs_ncfile_open(path, &file, err);
+  if (status == CS_OK)
+    status = cs_ncfile_require_complete(file, err);
   if (status == CS_OK) {
-    status = read_table(ncid, path, t, err);
+    status = read_table(file->ncid, path, t, err);
     if (status == CS_OK)
       print_table(t, out);
     if (t->name[0] != NULL)
       nc_free_string(t->n_arms, t->name);
-    nc_close(ncid);
   }
+  cs_ncfile_close(&file);
   free(t);
   return status;
 }

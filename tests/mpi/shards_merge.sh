@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Shards: `run --shard K/N` runs (each on its own number of ranks) joined by `cohortsim
 # merge`, given in any order, equal a single run in every data value, for a patient count
-# that N does not divide. merge refuses (exit 2, one clear message, no OUT.nc nor
-# OUT.nc.partial left behind, an existing OUT.nc untouched) a missing shard, a shard given
-# twice, a shard of another seed, a shard of another shard count and an incomplete shard
-# (the partial file of an interrupted shard run). --shard 3/3 and --shard x are usage
+# that N does not divide. merge refuses (one clear message, no OUT.nc nor OUT.nc.partial
+# left behind, an existing OUT.nc untouched) with exit 2 a missing shard, a shard given
+# twice, a shard of another seed and a shard of another shard count, and with exit 4 an
+# incomplete shard (the partial file of an interrupted shard run), saying how many chunks
+# are done. --shard 3/3 and --shard x are usage
 # errors.
 set -euo pipefail
 source "${COHORTSIM_SOURCE_DIR:?COHORTSIM_SOURCE_DIR must name the source tree}/tests/support/script_common.bash"
@@ -79,16 +80,18 @@ if diff -q "$tmp/single.cdl" <(data_of "$tmp/seed8.nc") >/dev/null; then
 fi
 ok "the comparison can fail: another seed gives other data"
 
-# --- Refusals. expect_refused WHAT TEXT: exit 2, one error line containing TEXT, and no
-# OUT.nc or OUT.nc.partial.
+# --- Refusals. expect_refused WHAT TEXT [CODE]: exit CODE (2: shards that are not one
+# run; 4: a malformed or incomplete file), one error line containing TEXT, and no OUT.nc
+# or OUT.nc.partial.
 out="$tmp/out.nc"
 expect_refused() {
-  expect_rc 2 "$1"
+  local code=${3:-2}
+  expect_rc "$code" "$1"
   expect_one_error "$1"
   expect_stderr "$2" "$1"
   [ ! -e "$out" ] || fail "$1: merge left $out behind"
   [ ! -e "$out.partial" ] || fail "$1: merge left $out.partial behind"
-  ok "$1: exit 2, $(error_line)"
+  ok "$1: exit $code, $(error_line)"
 }
 
 merge "$tmp/shard0.nc" "$tmp/shard2.nc" -o "$out"
@@ -181,11 +184,12 @@ n_done=$(done_count "$partial")
   fail "the stopped shard has $n_done of $((slow_patients / 2)) chunks done, want some but not all"
 
 merge "$tmp/slow0.nc" "$partial" -o "$out"
-expect_refused "an incomplete shard (.partial, $n_done of $((slow_patients / 2)) chunks)" "incomplete"
+expect_refused "an incomplete shard (.partial, $n_done of $((slow_patients / 2)) chunks)" \
+  "incomplete: $n_done of $((slow_patients / 2)) chunks done" 4
 # Renamed, it is still incomplete: merge reads the done mask, not the name.
 cp "$partial" "$tmp/renamed1.nc"
 merge "$tmp/renamed1.nc" "$tmp/slow0.nc" -o "$out"
-expect_refused "an incomplete shard renamed to .nc" "incomplete"
+expect_refused "an incomplete shard renamed to .nc" "incomplete" 4
 expect_stderr "renamed1.nc" "an incomplete shard renamed to .nc (the message names the file)"
 
 # Once resumed, the same shard merges.
