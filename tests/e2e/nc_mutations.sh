@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Readers never trust a file: from a small valid output (two_arms.yaml, 20 patients, one
-# --set), tests/support/nc_mutate.py makes about 80 mutants (truncations, dimensions of
+# --set), tests/support/nc_mutate.py makes about 60 mutants (truncations, dimensions of
 # other lengths, variables deleted, renamed, retyped or permuted, attributes deleted,
 # retyped or contradicting the run, an invalid or changed embedded cohort, tampered
 # records, statistics and coordinates, partial files, changed provenance), and `summary`,
