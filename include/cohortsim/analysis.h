@@ -60,10 +60,11 @@ cs_status cs_rmst(size_t n, const double *time, const unsigned char *event, doub
 
 /* The paired difference of two arms' restricted mean survival times to tau, RMST(a) -
  * RMST(b), for the same n patients in both arms (patient i of a is patient i of b), and
- * its standard error from the influence functions of the two Kaplan-Meier integrals:
- * var = sum_i (IF_a(i) - IF_b(i))^2 / n^2, where IF(i) = -sum over event times u <= tau
- * of A(u) (dN_i(u) - Y_i(u) dLambda(u)) / (Y(u) / n) and A(u) is the area under the
- * curve from u to tau. Errors as cs_rmst. */
+ * its standard error from the influence of each patient on the two Kaplan-Meier integrals
+ * (the infinitesimal jackknife, as R's residuals(survfit(...), times = tau, type =
+ * "sojourn")): var = sum_i (IF_a(i) - IF_b(i))^2. For one arm alone sum_i IF(i)^2 is
+ * cs_rmst's variance, so the paired error is the unpaired one less twice the covariance
+ * the shared patients induce. Errors as cs_rmst. */
 cs_status cs_rmst_paired_difference(size_t n, const double *time_a, const unsigned char *event_a,
                                     const double *time_b, const unsigned char *event_b, double tau,
                                     double *difference, double *std_error, cs_error *err);
@@ -82,5 +83,24 @@ double cs_mcnemar_exact_p(size_t only_a, size_t only_b);
  * every covariate when y is constant or n is too small. */
 cs_status cs_prcc(size_t n, size_t p, const double *x, const char *const *names, const double *y,
                   double *prcc, double *p_value, char *note, size_t note_size, cs_error *err);
+
+/* What `cohortsim analyze` is asked to do. */
+typedef struct cs_analysis_request {
+  const char *path; /* a finished output file (OUT.nc) */
+  int n_arms;       /* the arms to analyse, by name; 0: every arm */
+  const char *const *arms;
+  const char *by;          /* the covariate whose tertiles form subgroups; NULL: none */
+  const char *output_path; /* the analysis file to write; NULL: none */
+} cs_analysis_request;
+
+/* Reads a finished output file and runs every analysis on it: the Cox regressions of OS
+ * and RFS and the logistic regression of clearance on the patients' covariates, the
+ * partial rank correlations, Kaplan-Meier subgroups by trait (and by tertile of `by`),
+ * RMST per arm, and for every pair of arms the paired RMST difference and McNemar's test
+ * of clearance. Prints readable tables to `report` and, if asked, writes the analysis
+ * file (docs/analysis.md). Errors: CS_ERR_USAGE for a partial or sharded file, an unknown
+ * arm or covariate, a `by` covariate without variation; CS_ERR_NETCDF/CS_ERR_IO for a file
+ * that cannot be read or written; CS_ERR_NOMEM. Deterministic. */
+cs_status cs_analysis_run(const cs_analysis_request *request, FILE *report, cs_error *err);
 
 #endif

@@ -1,8 +1,9 @@
 /* Paired comparisons of arms, which run on the same patients: the restricted mean
  * survival time (Irwin 1949; Royston and Parmar 2013) with the variance R's survival
  * package prints, the paired difference of two arms' RMST with a standard error from the
- * influence functions of the Kaplan-Meier integrals (Andersen, Borgan, Gill and Keiding
- * 1993, section IV.3), and McNemar's (1947) exact test of paired binary outcomes. */
+ * influence functions of the Kaplan-Meier integrals (the infinitesimal jackknife: Efron
+ * 1982, chapter 6; as survival's residuals.survfit), and McNemar's (1947) exact test of paired
+ * binary outcomes. */
 #include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdlib.h>
@@ -100,21 +101,27 @@ cs_status cs_rmst(size_t n, const double *time, const unsigned char *event, doub
   return CS_OK;
 }
 
-/* Each sample's share of the RMST estimate's error, IF(i) / n (see analysis.h), into
- * share[n]: -(dN_i term - the compensator up to the sample's time). */
+/* Each sample's influence on the RMST estimate, the derivative of the area under the
+ * Kaplan-Meier curve with respect to the sample's case weight (the infinitesimal
+ * jackknife, as R's residuals(survfit, type = "sojourn") computes it), into share[n]:
+ * the sum over event times u_j <= tau of A_j (Y_i(u_j) d_j / (Y_j (Y_j - d_j)) -
+ * dN_i(u_j) / (Y_j - d_j)). Its sum of squares is the Greenwood-type variance of cs_rmst.
+ * Where everyone at risk dies (Y = d) S falls to 0, so A = 0 and the term is 0. */
 static void influence_shares(size_t n, const double *time, const unsigned char *event,
                              const km_steps *k, double *share)
 {
-  double compensator = 0;
+  double at_risk_part = 0;
   size_t j = 0;
   for (size_t r = 0; r < n; r++) {
     const size_t i = k->order[r];
     for (; j < k->m && k->time[j] <= time[i]; j++)
-      compensator += k->area_to_tau[j] * k->deaths[j] / (k->at_risk[j] * k->at_risk[j]);
-    double jump = 0;
-    if (event[i] && j > 0 && k->time[j - 1] == time[i])
-      jump = k->area_to_tau[j - 1] / k->at_risk[j - 1];
-    share[i] = compensator - jump;
+      if (k->at_risk[j] > k->deaths[j])
+        at_risk_part +=
+            k->area_to_tau[j] * k->deaths[j] / (k->at_risk[j] * (k->at_risk[j] - k->deaths[j]));
+    double death_part = 0;
+    if (event[i] && j > 0 && k->time[j - 1] == time[i] && k->at_risk[j - 1] > k->deaths[j - 1])
+      death_part = k->area_to_tau[j - 1] / (k->at_risk[j - 1] - k->deaths[j - 1]);
+    share[i] = at_risk_part - death_part;
   }
 }
 
