@@ -51,8 +51,40 @@ static double logit_loglik(const void *data, const gsl_vector *beta, gsl_vector 
   return value;
 }
 
-static cs_status fit_design(const cs_design *d, const unsigned char *y, double *coef, double *se,
-                            cs_fit_summary *s, cs_error *err)
+/* True if column k of the design takes two values and the outcome is constant at one of
+ * them: a 0/1 covariate (a trait) that no one, or everyone, with it cleared. */
+static bool separates(const cs_design *d, size_t k, const unsigned char *y)
+{
+  const double low = d->z[k];
+  double high = low;
+  size_t ones[2] = {0}, count[2] = {0};
+  for (size_t i = 0; i < d->n; i++) {
+    const double z = d->z[i * d->q + k];
+    if (z != low && high == low)
+      high = z;
+    if (z != low && z != high)
+      return false;
+    count[z == high && z != low]++;
+    ones[z == high && z != low] += y[i] != 0;
+  }
+  for (int level = 0; level < 2; level++)
+    if (ones[level] == 0 || ones[level] == count[level])
+      return true;
+  return false;
+}
+
+static void name_separating(const cs_design *d, const unsigned char *y, const char *const *names,
+                            char *note, size_t note_size)
+{
+  for (size_t k = 0; k < d->q; k++)
+    if (separates(d, k, y))
+      cs_note_append(note, note_size,
+                     "%s separates: at one of its two values the outcome never varies",
+                     names[d->kept[k]]);
+}
+
+static cs_status fit_design(const cs_design *d, const unsigned char *y, const char *const *names,
+                            double *coef, double *se, cs_fit_summary *s, cs_error *err)
 {
   const size_t q = d->q;
   const logit_data l = {.design = d, .y = y};
@@ -64,9 +96,11 @@ static cs_status fit_design(const cs_design *d, const unsigned char *y, double *
           : cs_newton_maximise(logit_loglik, &l, q + 1, beta, covariance, &s->converged,
                                &s->iterations, &s->loglik, s->note, sizeof s->note, err);
   if (status == CS_OK) {
-    if (!s->converged)
+    if (!s->converged) {
       cs_note_append(s->note, sizeof s->note,
                      "the covariates separate the outcomes (or nearly): no finite estimate");
+      name_separating(d, y, names, s->note, sizeof s->note);
+    }
     /* The covariates' coefficients without the intercept. */
     const gsl_vector_const_view slopes = gsl_vector_const_subvector(beta, 1, q);
     const gsl_matrix_const_view slopes_cov = gsl_matrix_const_submatrix(covariance, 1, 1, q, q);
@@ -96,7 +130,7 @@ cs_status cs_logit_fit(size_t n, size_t p, const double *x, const char *const *n
   else if (d->q == 0)
     cs_note_append(summary->note, sizeof summary->note, "no fit: no covariate varies");
   else
-    status = fit_design(d, y, coef, se, summary, err);
+    status = fit_design(d, y, names, coef, se, summary, err);
   cs_design_destroy(&d);
   return status;
 }
