@@ -17,6 +17,10 @@
 #define CS_NEWTON_MAX_STEPS 100
 #define CS_NEWTON_MAX_HALVINGS 40
 #define CS_NEWTON_STEP_TOLERANCE 1e-10
+/* A standardised coefficient beyond this (a ratio of e^20 = 5e8 per standard deviation)
+ * is an estimate on its way to infinity whose likelihood has flattened out in floating
+ * point (monotone likelihood, separation), not a finite maximum. */
+#define CS_NEWTON_MAX_COEFFICIENT 20
 
 void cs_note_append(char *note, size_t note_size, const char *format, ...)
 {
@@ -252,6 +256,10 @@ cs_status cs_newton_maximise(cs_loglik_fn loglik, const void *data, size_t q, gs
     else
       *converged = step_size < CS_NEWTON_STEP_TOLERANCE;
     ++*iterations;
+  }
+  if (*converged && max_abs(beta) > CS_NEWTON_MAX_COEFFICIENT) {
+    *converged = false;
+    failure = "an estimate runs off to infinity (separation or monotone likelihood)";
   }
   if (*converged) {
     gsl_matrix_memcpy(covariance, w.information);

@@ -46,7 +46,9 @@ typedef double (*cs_loglik_fn)(const void *data, const gsl_vector *beta, gsl_vec
  * then accurate to rounding). On success fills beta[q], the covariance (the inverse
  * information at the estimate); otherwise adds a note saying why: the
  * information is singular, the likelihood cannot be increased, or 100 steps do not
- * converge (an estimate running off to infinity, as under separation): *converged says
+ * converge, or the estimate exceeds 20 on the standardised scale (an estimate running off
+ * to infinity, as under separation, whose likelihood flattens out in floating point):
+ * *converged says
  * which. *iterations and *value (the log-likelihood) are set either way. Fails only with
  * CS_ERR_NOMEM. */
 cs_status cs_newton_maximise(cs_loglik_fn loglik, const void *data, size_t q, gsl_vector *beta,
