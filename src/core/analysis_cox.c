@@ -179,22 +179,6 @@ static cs_status concordance(size_t n, const double *time, const unsigned char *
   return CS_OK;
 }
 
-static cs_status check_times(size_t n, const double *time, cs_error *err)
-{
-  for (size_t i = 0; i < n; i++)
-    CS_CHECK(isfinite(time[i]) && time[i] >= 0, err, CS_ERR_NUMERIC,
-             "survival time of sample %zu is %g, but times must be finite and >= 0", i, time[i]);
-  return CS_OK;
-}
-
-static size_t count_nonzero(size_t n, const unsigned char *flag)
-{
-  size_t count = 0;
-  for (size_t i = 0; i < n; i++)
-    count += flag[i] != 0;
-  return count;
-}
-
 /* Fits the kept covariates of design d; a failed fit leaves a note and converged false. */
 static cs_status fit_design(const cs_design *d, const double *time, const unsigned char *event,
                             gsl_vector *beta, gsl_matrix *covariance, cs_fit_summary *s,
@@ -245,7 +229,7 @@ cs_status cs_cox_fit(size_t n, size_t p, const double *x, const char *const *nam
   *summary = (cs_fit_summary){.loglik = NAN, .concordance = NAN};
   for (size_t j = 0; j < p; j++)
     coef[j] = se[j] = NAN;
-  CS_CALL(check_times(n, time, err));
+  CS_CALL(cs_check_times(n, time, err));
   cs_design *d = NULL;
   CS_CALL(cs_design_create(n, p, x, names, &d, summary->note, sizeof summary->note, err));
   gsl_vector *beta = NULL;
@@ -253,7 +237,7 @@ cs_status cs_cox_fit(size_t n, size_t p, const double *x, const char *const *nam
   cs_status status = CS_OK;
   if (d->q == 0)
     cs_note_append(summary->note, sizeof summary->note, "no fit: no covariate varies");
-  else if (count_nonzero(n, event) == 0)
+  else if (cs_count_nonzero(n, event) == 0)
     cs_note_append(summary->note, sizeof summary->note, "no fit: no events");
   else {
     beta = gsl_vector_alloc(d->q);

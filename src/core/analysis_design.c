@@ -305,3 +305,19 @@ cs_status cs_order_by(size_t n, const double *key, size_t **order, cs_error *err
   free(pairs);
   return CS_OK;
 }
+
+cs_status cs_check_times(size_t n, const double *time, cs_error *err)
+{
+  for (size_t i = 0; i < n; i++)
+    CS_CHECK(isfinite(time[i]) && time[i] >= 0, err, CS_ERR_NUMERIC,
+             "survival time of sample %zu is %g, but times must be finite and >= 0", i, time[i]);
+  return CS_OK;
+}
+
+size_t cs_count_nonzero(size_t n, const unsigned char *flag)
+{
+  size_t count = 0;
+  for (size_t i = 0; i < n; i++)
+    count += flag[i] != 0;
+  return count;
+}

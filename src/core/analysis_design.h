@@ -61,6 +61,12 @@ cs_status cs_newton_maximise(cs_loglik_fn loglik, const void *data, size_t q, gs
 void cs_design_unscale(const cs_design *design, bool converged, const gsl_vector *beta,
                        const gsl_matrix *covariance, double *coef, double *se);
 
+/* CS_ERR_NUMERIC naming the first sample whose survival time is negative or not finite. */
+cs_status cs_check_times(size_t n, const double *time, cs_error *err);
+
+/* The number of nonzero flags (events, patients cleared). */
+size_t cs_count_nonzero(size_t n, const unsigned char *flag);
+
 /* Indices 0..n-1 ordered by key (ascending, ties by index, so the order is unique).
  * Allocates *order (free it); CS_ERR_NOMEM. */
 cs_status cs_order_by(size_t n, const double *key, size_t **order, cs_error *err);

@@ -120,9 +120,7 @@ cs_status cs_logit_fit(size_t n, size_t p, const double *x, const char *const *n
     coef[j] = se[j] = NAN;
   cs_design *d = NULL;
   CS_CALL(cs_design_create(n, p, x, names, &d, summary->note, sizeof summary->note, err));
-  size_t ones = 0;
-  for (size_t i = 0; i < n; i++)
-    ones += y[i] != 0;
+  const size_t ones = cs_count_nonzero(n, y);
   cs_status status = CS_OK;
   if (ones == 0 || ones == n)
     cs_note_append(summary->note, sizeof summary->note, "no fit: %s has the outcome",

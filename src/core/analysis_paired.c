@@ -33,10 +33,7 @@ static cs_status check_input(size_t n, const double *time, double tau, cs_error 
 {
   CS_CHECK(isfinite(tau) && tau >= 0, err, CS_ERR_NUMERIC,
            "the restriction time tau is %g, but it must be finite and >= 0", tau);
-  for (size_t i = 0; i < n; i++)
-    CS_CHECK(isfinite(time[i]) && time[i] >= 0, err, CS_ERR_NUMERIC,
-             "survival time of sample %zu is %g, but times must be finite and >= 0", i, time[i]);
-  return CS_OK;
+  return cs_check_times(n, time, err);
 }
 
 static cs_status km_steps_fit(size_t n, const double *time, const unsigned char *event, double tau,

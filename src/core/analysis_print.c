@@ -23,19 +23,29 @@ static void format_ratio(double coef, double se, double scale, char *out, size_t
              exp((coef + CS_Z95 * se) * scale));
 }
 
+/* A p-value, or "-" where there is none. */
+static void format_p(double p, char *out, size_t size)
+{
+  if (isnan(p))
+    snprintf(out, size, "-");
+  else
+    snprintf(out, size, "%.3g", p);
+}
+
 static void print_fit(const cs_analysis_data *d, const cs_analysis_fit *f, const char *title,
                       const char *ratio, FILE *out)
 {
   fprintf(out, "%s", title);
   if (!isnan(f->summary.concordance))
     fprintf(out, ", concordance %.3f", f->summary.concordance);
-  fprintf(out, "\n  %-24s %-5s %-24s %-24s %9s\n", "covariate", "scale", ratio, "per unit", "p");
+  fprintf(out, "\n  %-24s %-5s %-26s %-30s %9s\n", "covariate", "scale", ratio, "per unit", "p");
   for (size_t j = 0; j < d->p; j++) {
-    char per_sd[48], per_unit[48];
+    char per_sd[64], per_unit[64], p[16];
     format_ratio(f->coef[j], f->se[j], d->sd[j], per_sd, sizeof per_sd);
     format_ratio(f->coef[j], f->se[j], 1, per_unit, sizeof per_unit);
-    fprintf(out, "  %-24s %-5s %-24s %-24s %9.3g\n", d->name[j], d->log_scale[j] ? "log" : "-",
-            per_sd, per_unit, cs_wald_p(f->coef[j], f->se[j]));
+    format_p(cs_wald_p(f->coef[j], f->se[j]), p, sizeof p);
+    fprintf(out, "  %-24s %-5s %-26s %-30s %9s\n", d->name[j], d->log_scale[j] ? "log" : "-",
+            per_sd, per_unit, p);
   }
   if (f->summary.note[0] != '\0')
     fprintf(out, "  note: %s\n", f->summary.note);
@@ -118,12 +128,13 @@ static void print_pairs(const cs_analysis_data *d, const cs_analysis_results *re
   for (size_t a = 0; a < k; a++)
     for (size_t b = a + 1; b < k; b++) {
       const double diff = res->rmst_difference[a * k + b], se = res->rmst_difference_se[a * k + b];
-      char pair[2 * CS_NAME_MAX + 4], ci[64], only[48];
+      char pair[2 * CS_NAME_MAX + 4], ci[64], only[48], p[16];
       snprintf(pair, sizeof pair, "%s - %s", arm_name(d, (int)a), arm_name(d, (int)b));
       snprintf(ci, sizeof ci, "%.1f (%.1f to %.1f)", diff, diff - CS_Z95 * se, diff + CS_Z95 * se);
       snprintf(only, sizeof only, "%zu / %zu", res->cleared_only_a[a * k + b],
                res->cleared_only_a[b * k + a]);
-      fprintf(out, "  %-32s %-34s %9.3g  %-20s %9.3g\n", pair, ci, cs_wald_p(diff, se), only,
+      format_p(cs_wald_p(diff, se), p, sizeof p);
+      fprintf(out, "  %-32s %-34s %9s  %-20s %9.3g\n", pair, ci, p, only,
               res->mcnemar_p[a * k + b]);
     }
 }

@@ -23,14 +23,6 @@ static void free_fit(cs_analysis_fit *f)
   free(f->se);
 }
 
-static size_t count_nonzero(size_t n, const unsigned char *flag)
-{
-  size_t count = 0;
-  for (size_t i = 0; i < n; i++)
-    count += flag[i] != 0;
-  return count;
-}
-
 /* The sensitivity ranking of arm a. Ranks do not see a log, so the final burden enters
  * as it is; a patient who never cleared ranks after every clearance time. */
 static cs_status rank_sensitivity(const cs_analysis_data *d, int a, cs_analysis_arm *r,
@@ -86,9 +78,9 @@ static cs_status analyse_arm(const cs_analysis_data *d, const cs_analysis_result
                      r->cox_rfs.coef, r->cox_rfs.se, &r->cox_rfs.summary, err));
   CS_CALL(cs_logit_fit(n, p, d->x, d->name_ptr, d->cleared + offset, r->logit_cleared.coef,
                        r->logit_cleared.se, &r->logit_cleared.summary, err));
-  r->os_events = count_nonzero(n, d->os_event + offset);
-  r->rfs_events = count_nonzero(n, d->rfs_event + offset);
-  r->n_cleared = count_nonzero(n, d->cleared + offset);
+  r->os_events = cs_count_nonzero(n, d->os_event + offset);
+  r->rfs_events = cs_count_nonzero(n, d->rfs_event + offset);
+  r->n_cleared = cs_count_nonzero(n, d->cleared + offset);
   CS_CALL(cs_rmst(n, d->os_time + offset, d->os_event + offset, d->tau, &r->rmst_os, &r->rmst_os_se,
                   err));
   CS_CALL(rank_sensitivity(d, a, r, outcome, err));
