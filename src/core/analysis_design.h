@@ -41,16 +41,14 @@ void cs_note_append(char *note, size_t note_size, const char *format, ...)
 typedef double (*cs_loglik_fn)(const void *data, const gsl_vector *beta, gsl_vector *score,
                                gsl_matrix *information);
 
-/* Maximises loglik from beta = 0 by Newton-Raphson with step halving, stopping when a full
- * step changes no coefficient by more than 1e-10 (a quadratically convergent method is
- * then accurate to rounding). On success fills beta[q], the covariance (the inverse
- * information at the estimate); otherwise adds a note saying why: the
- * information is singular, the likelihood cannot be increased, or 100 steps do not
- * converge, or the estimate exceeds 20 on the standardised scale (an estimate running off
- * to infinity, as under separation, whose likelihood flattens out in floating point):
- * *converged says
- * which. *iterations and *value (the log-likelihood) are set either way. Fails only with
- * CS_ERR_NOMEM. */
+/* Maximises loglik from beta = 0 by Newton-Raphson with step halving, stopping when a step
+ * changes no coefficient by more than 1e-10 (a quadratically convergent method is then
+ * accurate to rounding). On success (*converged) fills beta[q] and the covariance (the
+ * inverse information at the estimate). Otherwise adds a note saying why: the information
+ * is singular, the likelihood cannot be increased, 100 steps do not converge, or the
+ * estimate exceeds 20 on the standardised scale (an estimate running off to infinity, as
+ * under separation, whose likelihood has flattened out in floating point). *iterations
+ * and *value (the log-likelihood) are set either way. Fails only with CS_ERR_NOMEM. */
 cs_status cs_newton_maximise(cs_loglik_fn loglik, const void *data, size_t q, gsl_vector *beta,
                              gsl_matrix *covariance, bool *converged, int *iterations,
                              double *value, char *note, size_t note_size, cs_error *err);

@@ -83,7 +83,7 @@ void cs_analysis_results_free(const cs_analysis_data *data, cs_analysis_results 
 /* The readable tables. */
 void cs_analysis_print(const cs_analysis_data *data, const cs_analysis_results *results, FILE *out);
 
-/* The analysis file (docs/analysis.md lists its variables), written to path.tmp and
+/* The analysis file (docs/analysis.md lists its variables), written to path.partial and
  * renamed, so a failed write leaves no half file under the name. */
 cs_status cs_analysis_write(const char *path, const cs_analysis_data *data,
                             const cs_analysis_results *results, cs_error *err);
