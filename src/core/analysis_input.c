@@ -131,22 +131,31 @@ static double column_sd(const cs_analysis_data *d, size_t j)
   return d->n > 1 ? sqrt(squares / (double)(d->n - 1)) : NAN;
 }
 
+/* Reads covariate j. A lognormal parameter that a trait sets to 0 (or below) for some
+ * patients has no logarithm there, so it enters as it is (transform none). */
+static cs_status read_covariate(int ncid, cs_analysis_data *d, size_t j, double *column,
+                                cs_error *err)
+{
+  char name[NC_MAX_NAME + 1];
+  int varid;
+  variable_name(d, j, name, sizeof name);
+  CS_CALL(nc_check(nc_inq_varid(ncid, name, &varid), d->path, name, err));
+  CS_CALL(nc_check(nc_get_var_double(ncid, varid, column), d->path, name, err));
+  for (size_t i = 0; i < d->n; i++) {
+    CS_CHECK(isfinite(column[i]), err, CS_ERR_NUMERIC, "%s: %s of patient %zu is %g", d->path, name,
+             i, column[i]);
+    d->log_scale[j] = d->log_scale[j] && column[i] > 0;
+  }
+  for (size_t i = 0; i < d->n; i++)
+    d->x[i * d->p + j] = d->log_scale[j] ? log(column[i]) : column[i];
+  d->sd[j] = column_sd(d, j);
+  return CS_OK;
+}
+
 static cs_status read_covariates(int ncid, cs_analysis_data *d, double *column, cs_error *err)
 {
-  for (size_t j = 0; j < d->p; j++) {
-    char name[NC_MAX_NAME + 1];
-    int varid;
-    variable_name(d, j, name, sizeof name);
-    CS_CALL(nc_check(nc_inq_varid(ncid, name, &varid), d->path, name, err));
-    CS_CALL(nc_check(nc_get_var_double(ncid, varid, column), d->path, name, err));
-    for (size_t i = 0; i < d->n; i++) {
-      CS_CHECK(isfinite(column[i]) && (!d->log_scale[j] || column[i] > 0), err, CS_ERR_NUMERIC,
-               "%s: %s of patient %zu is %g, but it must be finite%s", d->path, name, i, column[i],
-               d->log_scale[j] ? " and positive (its distribution is lognormal)" : "");
-      d->x[i * d->p + j] = d->log_scale[j] ? log(column[i]) : column[i];
-    }
-    d->sd[j] = column_sd(d, j);
-  }
+  for (size_t j = 0; j < d->p; j++)
+    CS_CALL(read_covariate(ncid, d, j, column, err));
   return CS_OK;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `cohortsim analyze OUT.nc [--arm NAME]... [--by COVARIATE] [-o ANALYSIS.nc]`: the tables,
-# a constant covariate left out with a note, the analysis file's contract (the variable
-# names scripts depend on, arms in the order asked), and bad input refused with one clear
+# a constant covariate left out with a note, a lognormal parameter set to 0 by a trait
+# analysed untransformed, the analysis file's contract (the variable names scripts depend
+# on, arms in the order asked), and bad input refused with one clear
 # line: an unknown arm or covariate, a --by covariate without variation, a file of an
 # unfinished run (OUT.nc.partial, or no 'ended' attribute), a shard, a missing file, an
 # unwritable -o. The numbers themselves are checked against R in tests/r/compare_r.sh.
@@ -47,6 +48,15 @@ transforms=$(paste -d= <(values "$tmp/analysis.nc" covariate_name) \
   fail "covariate_name=covariate_transform is $transforms"
 [ ! -e "$tmp/analysis.nc.partial" ] || fail "the temporary analysis file was left behind"
 ok "analyze -o: the contract's variables, arms in --arm order, transforms $transforms"
+
+# A trait that sets a lognormal parameter to 0: no logarithm there, so b enters as it is.
+cohortsim run "$variability" -o "$tmp/zero.nc" -n 30 -s 3 --quiet --set traits.resistant.set.b=0
+expect_rc 0 "run with the trait setting b to 0"
+cohortsim analyze "$tmp/zero.nc" -o "$tmp/zero_analysis.nc"
+expect_rc 0 "analyze of a run whose trait sets the lognormal b to 0"
+[ "$(values "$tmp/zero_analysis.nc" covariate_transform | head -n 1 | tr -d '" ')" = none ] ||
+  fail "b, 0 for some patients, is not analysed untransformed"
+ok "a lognormal parameter a trait sets to 0 enters untransformed (covariate_transform none)"
 
 # expect_refusal RC TEXT WHAT: the last command exited RC with one error line naming TEXT.
 expect_refusal() {
