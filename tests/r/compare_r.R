@@ -114,7 +114,7 @@ prcc_r <- function(x, y) {
 output <- function(out_path, analysis_path) {
   out <- nc_open(out_path)
   an <- nc_open(analysis_path)
-  get <- function(name) ncvar_get(an, name)
+  get <- function(name) ncvar_get(an, name, collapse_degen = FALSE)
   names <- as.character(get("covariate_name"))
   transforms <- as.character(get("covariate_transform"))
   arms <- as.character(get("arm_name"))
@@ -159,6 +159,25 @@ output <- function(out_path, analysis_path) {
     influence[[a]] <- sojourn(frame$os_time, frame$os_event, tau)
     prcc <- get("prcc")[, 3, a] # os_time
     same(prcc, prcc_r(x, frame$os_time), paste(arm, "PRCC with os_time"))
+    df <- nrow(x) - 2 - (ncol(x) - 1)
+    same(get("prcc_p")[, 3, a], 2 * pt(-abs(prcc * sqrt(df / (1 - prcc^2))), df),
+         paste(arm, "PRCC p-values"))
+    for (t in seq_along(as.character(get("trait_name")))) {
+      trait <- as.character(get("trait_name"))[t]
+      test <- survdiff(as.formula(sprintf("Surv(os_time, os_event) ~ %s", trait)), data = frame)
+      same(get("os_logrank_p_by_trait")[t, a],
+           pchisq(test$chisq, 1, lower.tail = FALSE), paste(arm, "log-rank by", trait))
+      # survival.c's median is the first time S <= 0.5 (R takes the midpoint of a curve
+      # flat at exactly 0.5; include/cohortsim/survival.h).
+      medians <- sapply(0:1, function(level) {
+        km <- survfit(Surv(os_time, os_event) ~ 1, data = frame[frame[[trait]] == level, ])
+        reached <- km$time[km$surv <= 0.5 + sqrt(.Machine$double.eps)]
+        if (length(reached) == 0) NA else min(reached)
+      })
+      ours <- get("os_median_by_trait")[, t, a]
+      if (!identical(is.na(ours), is.na(medians))) fail(arm, trait, "median OS reached differently")
+      same(ours[!is.na(ours)], medians[!is.na(medians)], paste(arm, "median OS by", trait))
+    }
     cut <- ncatt_get(an, 0, "tertile_cuts")$value
     by <- ncatt_get(an, 0, "tertile_covariate")$value
     tertile <- cut(x[[by]], c(-Inf, cut, Inf))
@@ -166,7 +185,8 @@ output <- function(out_path, analysis_path) {
     same(get("os_logrank_p_by_tertile")[a],
          pchisq(test$chisq, length(test$n) - 1, lower.tail = FALSE),
          paste(arm, "log-rank by tertile of", by))
-    cat("ok: arm", arm, "Cox OS and RFS, logistic, RMST, PRCC and tertile log-rank agree with R\n")
+    cat("ok: arm", arm, "Cox OS and RFS, logistic, RMST, PRCC, subgroup log-rank and medians",
+        "agree with R\n")
   }
   difference_se <- get("rmst_os_difference_se")
   mcnemar <- get("mcnemar_cleared_p")
