@@ -19,6 +19,7 @@ typedef struct km_steps {
   size_t *order; /* the samples by time, ascending */
 } km_steps;
 
+/* Frees the arrays and empties *k, so freeing twice is harmless. */
 static void km_steps_free(km_steps *k)
 {
   free(k->time);
@@ -27,6 +28,7 @@ static void km_steps_free(km_steps *k)
   free(k->survival);
   free(k->area_to_tau);
   free(k->order);
+  *k = (km_steps){0};
 }
 
 static cs_status check_input(size_t n, const double *time, double tau, cs_error *err)
@@ -126,22 +128,27 @@ cs_status cs_rmst_paired_difference(size_t n, const double *time_a, const unsign
                                     const double *time_b, const unsigned char *event_b, double tau,
                                     double *difference, double *std_error, cs_error *err)
 {
-  km_steps a, b = {0};
-  CS_CALL(km_steps_fit(n, time_a, event_a, tau, &a, err));
-  cs_status status = km_steps_fit(n, time_b, event_b, tau, &b, err);
+  km_steps a = {0}, b = {0};
   double *share_a = malloc((n + 1) * sizeof *share_a);
   double *share_b = malloc((n + 1) * sizeof *share_b);
-  if (status == CS_OK && (share_a == NULL || share_b == NULL))
+  cs_status status = CS_OK;
+  if (share_a == NULL || share_b == NULL) {
     status = cs_error_set(err, CS_ERR_NOMEM, "out of memory");
-  if (status == CS_OK) {
-    influence_shares(n, time_a, event_a, &a, share_a);
-    influence_shares(n, time_b, event_b, &b, share_b);
-    double variance = 0;
-    for (size_t i = 0; i < n; i++)
-      variance += (share_a[i] - share_b[i]) * (share_a[i] - share_b[i]);
-    *difference = km_steps_rmst(&a, tau) - km_steps_rmst(&b, tau);
-    *std_error = sqrt(variance);
+    goto cleanup;
   }
+  status = km_steps_fit(n, time_a, event_a, tau, &a, err);
+  if (status == CS_OK)
+    status = km_steps_fit(n, time_b, event_b, tau, &b, err);
+  if (status != CS_OK)
+    goto cleanup;
+  influence_shares(n, time_a, event_a, &a, share_a);
+  influence_shares(n, time_b, event_b, &b, share_b);
+  double variance = 0;
+  for (size_t i = 0; i < n; i++)
+    variance += (share_a[i] - share_b[i]) * (share_a[i] - share_b[i]);
+  *difference = km_steps_rmst(&a, tau) - km_steps_rmst(&b, tau);
+  *std_error = sqrt(variance);
+cleanup:
   free(share_a);
   free(share_b);
   km_steps_free(&a);

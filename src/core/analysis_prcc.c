@@ -16,14 +16,19 @@
 static cs_status average_ranks(size_t n, const double *values, size_t stride, double *rank,
                                cs_error *err)
 {
-  double *column = calloc(n + 1, sizeof *column);
   size_t *order = NULL;
-  if (column == NULL)
-    return cs_error_set(err, CS_ERR_NOMEM, "out of memory");
+  double *column = calloc(n + 1, sizeof *column);
+  cs_status status = CS_OK;
+  if (column == NULL) {
+    status = cs_error_set(err, CS_ERR_NOMEM, "out of memory");
+    goto cleanup;
+  }
   for (size_t i = 0; i < n; i++)
     column[i] = values[i * stride];
-  const cs_status status = cs_order_by(n, column, &order, err);
-  for (size_t start = 0; status == CS_OK && start < n;) {
+  status = cs_order_by(n, column, &order, err);
+  if (status != CS_OK)
+    goto cleanup;
+  for (size_t start = 0; start < n;) {
     size_t end = start;
     while (end < n && column[order[end]] == column[order[start]])
       end++;
@@ -31,6 +36,7 @@ static cs_status average_ranks(size_t n, const double *values, size_t stride, do
       rank[order[r]] = (double)(start + end + 1) / 2;
     start = end;
   }
+cleanup:
   free(column);
   free(order);
   return status;
@@ -86,30 +92,55 @@ static cs_status prcc_of_design(const cs_design *d, const double *rank_y, double
                                 double *p_value, cs_error *err)
 {
   const size_t n = d->n;
+  const double df = (double)n - 2 - (double)(d->q - 1);
   double *rx = malloc((n + 1) * sizeof *rx), *ry = malloc((n + 1) * sizeof *ry),
          *xj = malloc((n + 1) * sizeof *xj);
-  cs_status status = rx == NULL || ry == NULL || xj == NULL
-                         ? cs_error_set(err, CS_ERR_NOMEM, "out of memory")
-                         : CS_OK;
-  const double df = (double)n - 2 - (double)(d->q - 1);
-  for (size_t k = 0; k < d->q && status == CS_OK; k++) {
+  cs_status status = CS_OK;
+  if (rx == NULL || ry == NULL || xj == NULL) {
+    status = cs_error_set(err, CS_ERR_NOMEM, "out of memory");
+    goto cleanup;
+  }
+  for (size_t k = 0; k < d->q; k++) {
     for (size_t i = 0; i < n; i++)
       xj[i] = d->z[i * d->q + k];
     status = residuals_without(d, k, xj, rx, err);
     if (status == CS_OK)
       status = residuals_without(d, k, rank_y, ry, err);
     if (status != CS_OK)
-      break;
+      goto cleanup;
     const double r = correlation(n, rx, ry);
     const size_t j = d->kept[k];
     prcc[j] = r;
     const double t = fabs(r) < 1 ? r * sqrt(df / (1 - r * r)) : copysign(HUGE_VAL, r);
     p_value[j] = isnan(r) ? NAN : 2 * gsl_cdf_tdist_Q(fabs(t), df);
   }
+cleanup:
   free(rx);
   free(ry);
   free(xj);
   return status;
+}
+
+/* Writes the ranks of every covariate (n rows of p) into rank_x and those of y into
+ * rank_y. */
+static cs_status rank_all(size_t n, size_t p, const double *x, const double *y, double *rank_x,
+                          double *rank_y, cs_error *err)
+{
+  /* Each covariate's ranks pass through rank_y's storage before the outcome's own. */
+  for (size_t j = 0; j < p; j++) {
+    CS_CALL(average_ranks(n, x + j, p, rank_y, err));
+    for (size_t i = 0; i < n; i++)
+      rank_x[i * p + j] = rank_y[i];
+  }
+  return average_ranks(n, y, 1, rank_y, err);
+}
+
+static bool all_equal(size_t n, const double *values)
+{
+  for (size_t i = 1; i < n; i++)
+    if (values[i] != values[0])
+      return false;
+  return true;
 }
 
 cs_status cs_prcc(size_t n, size_t p, const double *x, const char *const *names, const double *y,
@@ -119,32 +150,26 @@ cs_status cs_prcc(size_t n, size_t p, const double *x, const char *const *names,
     prcc[j] = p_value[j] = NAN;
   for (size_t i = 0; i < n; i++)
     CS_CHECK(!isnan(y[i]), err, CS_ERR_NUMERIC, "outcome of sample %zu is NaN", i);
-  double *rank_x = malloc((n * p + 1) * sizeof *rank_x), *rank_y = malloc((n + 1) * sizeof *rank_y);
   cs_design *d = NULL;
-  cs_status status =
-      rank_x == NULL || rank_y == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory") : CS_OK;
-  /* Each covariate's ranks pass through rank_y's storage before the outcome's own. */
-  for (size_t j = 0; j < p && status == CS_OK; j++) {
-    status = average_ranks(n, x + j, p, rank_y, err);
-    for (size_t i = 0; status == CS_OK && i < n; i++)
-      rank_x[i * p + j] = rank_y[i];
+  double *rank_x = malloc((n * p + 1) * sizeof *rank_x), *rank_y = malloc((n + 1) * sizeof *rank_y);
+  cs_status status = CS_OK;
+  if (rank_x == NULL || rank_y == NULL) {
+    status = cs_error_set(err, CS_ERR_NOMEM, "out of memory");
+    goto cleanup;
   }
-  if (status == CS_OK)
-    status = average_ranks(n, y, 1, rank_y, err);
+  status = rank_all(n, p, x, y, rank_x, rank_y, err);
   if (status == CS_OK)
     status = cs_design_create(n, p, rank_x, names, &d, note, note_size, err);
-  if (status == CS_OK) {
-    bool constant = true;
-    for (size_t i = 1; i < n; i++)
-      constant = constant && rank_y[i] == rank_y[0];
-    if (constant)
-      cs_note_append(note, note_size, "no partial rank correlations: the outcome is constant");
-    else if (d->q == 0 || (double)n - 2 - (double)(d->q - 1) < 1)
-      cs_note_append(note, note_size,
-                     "no partial rank correlations: too few samples for the covariates");
-    else
-      status = prcc_of_design(d, rank_y, prcc, p_value, err);
-  }
+  if (status != CS_OK)
+    goto cleanup;
+  if (all_equal(n, rank_y))
+    cs_note_append(note, note_size, "no partial rank correlations: the outcome is constant");
+  else if (d->q == 0 || (double)n - 2 - (double)(d->q - 1) < 1)
+    cs_note_append(note, note_size,
+                   "no partial rank correlations: too few samples for the covariates");
+  else
+    status = prcc_of_design(d, rank_y, prcc, p_value, err);
+cleanup:
   cs_design_destroy(&d);
   free(rank_x);
   free(rank_y);
