@@ -32,13 +32,14 @@ static void format_p(double p, char *out, size_t size)
     snprintf(out, size, "%.3g", p);
 }
 
-static void print_fit(const cs_analysis_data *d, const cs_analysis_fit *f, const char *title,
-                      const char *ratio, FILE *out)
+static void print_fit(const cs_analysis_data *d, const cs_analysis_fit *f, const cs_fit_kind *kind,
+                      FILE *out)
 {
-  fprintf(out, "%s", title);
+  fprintf(out, "%s", kind->title);
   if (!isnan(f->summary.concordance))
     fprintf(out, ", concordance %.3f", f->summary.concordance);
-  fprintf(out, "\n  %-24s %-5s %-26s %-30s %9s\n", "covariate", "scale", ratio, "per unit", "p");
+  fprintf(out, "\n  %-24s %-5s %-26s %-30s %9s\n", "covariate", "scale", kind->ratio, "per unit",
+          "p");
   for (size_t j = 0; j < d->p; j++) {
     char per_sd[64], per_unit[64], p[16];
     format_ratio(f->coef[j], f->se[j], d->sd[j], per_sd, sizeof per_sd);
@@ -107,10 +108,8 @@ static void print_arm(const cs_analysis_data *d, const cs_analysis_results *res,
   const cs_analysis_arm *r = &res->arm[a];
   fprintf(out, "\n== arm %s: %zu patients, %zu deaths, %zu relapses or deaths, %zu cleared ==\n",
           arm_name(d, a), d->n, r->os_events, r->rfs_events, r->n_cleared);
-  print_fit(d, &r->cox_os, "Cox regression of overall survival (Efron ties)", "HR per SD", out);
-  print_fit(d, &r->cox_rfs, "Cox regression of relapse-free survival (Efron ties)", "HR per SD",
-            out);
-  print_fit(d, &r->logit_cleared, "Logistic regression of clearance", "OR per SD", out);
+  for (int k = 0; k < CS_FITS; k++)
+    print_fit(d, &r->fit[k], &cs_fit_kinds[k], out);
   print_prcc(d, r, out);
   fprintf(out, "Overall survival: RMST to %g days %.1f (SE %.2f)\n", d->tau, r->rmst_os,
           r->rmst_os_se);

@@ -6,6 +6,13 @@
 #include "analysis_design.h"
 #include "analysis_run.h"
 
+const cs_fit_kind cs_fit_kinds[CS_FITS] = {
+    [CS_FIT_COX_OS] = {"cox_os", "Cox regression of overall survival (Efron ties)", "HR per SD"},
+    [CS_FIT_COX_RFS] = {"cox_rfs", "Cox regression of relapse-free survival (Efron ties)",
+                        "HR per SD"},
+    [CS_FIT_LOGIT_CLEARED] = {"logit_cleared", "Logistic regression of clearance", "OR per SD"},
+};
+
 const char *const cs_prcc_outcome_name[CS_PRCC_OUTCOMES] = {"final_burden", "clearance_time",
                                                             "os_time"};
 
@@ -69,15 +76,16 @@ static cs_status analyse_arm(const cs_analysis_data *d, const cs_analysis_result
                              cs_analysis_arm *r, double *outcome, int *group, cs_error *err)
 {
   const size_t n = d->n, p = d->p, offset = (size_t)a * n;
-  CS_CALL(alloc_fit(p, &r->cox_os, err));
-  CS_CALL(alloc_fit(p, &r->cox_rfs, err));
-  CS_CALL(alloc_fit(p, &r->logit_cleared, err));
+  cs_analysis_fit *f = r->fit;
+  for (int k = 0; k < CS_FITS; k++)
+    CS_CALL(alloc_fit(p, &f[k], err));
   CS_CALL(cs_cox_fit(n, p, d->x, d->name_ptr, d->os_time + offset, d->os_event + offset,
-                     r->cox_os.coef, r->cox_os.se, &r->cox_os.summary, err));
+                     f[CS_FIT_COX_OS].coef, f[CS_FIT_COX_OS].se, &f[CS_FIT_COX_OS].summary, err));
   CS_CALL(cs_cox_fit(n, p, d->x, d->name_ptr, d->rfs_time + offset, d->rfs_event + offset,
-                     r->cox_rfs.coef, r->cox_rfs.se, &r->cox_rfs.summary, err));
-  CS_CALL(cs_logit_fit(n, p, d->x, d->name_ptr, d->cleared + offset, r->logit_cleared.coef,
-                       r->logit_cleared.se, &r->logit_cleared.summary, err));
+                     f[CS_FIT_COX_RFS].coef, f[CS_FIT_COX_RFS].se, &f[CS_FIT_COX_RFS].summary,
+                     err));
+  CS_CALL(cs_logit_fit(n, p, d->x, d->name_ptr, d->cleared + offset, f[CS_FIT_LOGIT_CLEARED].coef,
+                       f[CS_FIT_LOGIT_CLEARED].se, &f[CS_FIT_LOGIT_CLEARED].summary, err));
   r->os_events = cs_count_nonzero(n, d->os_event + offset);
   r->rfs_events = cs_count_nonzero(n, d->rfs_event + offset);
   r->n_cleared = cs_count_nonzero(n, d->cleared + offset);
@@ -168,9 +176,8 @@ void cs_analysis_results_free(const cs_analysis_data *data, cs_analysis_results 
 {
   for (int a = 0; results->arm != NULL && a < data->n_arms; a++) {
     cs_analysis_arm *r = &results->arm[a];
-    free_fit(&r->cox_os);
-    free_fit(&r->cox_rfs);
-    free_fit(&r->logit_cleared);
+    for (int k = 0; k < CS_FITS; k++)
+      free_fit(&r->fit[k]);
     for (int k = 0; k < CS_PRCC_OUTCOMES; k++) {
       free(r->prcc[k]);
       free(r->prcc_p[k]);

@@ -35,6 +35,14 @@ typedef struct cs_analysis_data {
   unsigned char *os_event, *rfs_event, *cleared;
 } cs_analysis_data;
 
+/* The regressions of every arm, each described once: the prefix of its variables in the
+ * analysis file, its title in the tables, and the ratio it reports per SD. */
+enum { CS_FIT_COX_OS, CS_FIT_COX_RFS, CS_FIT_LOGIT_CLEARED, CS_FITS };
+typedef struct cs_fit_kind {
+  const char *prefix, *title, *ratio;
+} cs_fit_kind;
+extern const cs_fit_kind cs_fit_kinds[CS_FITS];
+
 /* One regression of one arm. */
 typedef struct cs_analysis_fit {
   double *coef, *se; /* [p] per unit of the transformed covariate */
@@ -51,7 +59,7 @@ typedef struct cs_subgroups {
 } cs_subgroups;
 
 typedef struct cs_analysis_arm {
-  cs_analysis_fit cox_os, cox_rfs, logit_cleared;
+  cs_analysis_fit fit[CS_FITS];
   size_t os_events, rfs_events, n_cleared;
   double *prcc[CS_PRCC_OUTCOMES], *prcc_p[CS_PRCC_OUTCOMES];
   char prcc_note[CS_PRCC_OUTCOMES][512];

@@ -83,55 +83,43 @@ static cs_status put_names(const writer *w, const cs_analysis_data *d, cs_error 
 enum { FIT_COEF, FIT_SE, FIT_P };
 
 static cs_status put_fit(const writer *w, const cs_analysis_data *d, const cs_analysis_results *res,
-                         size_t offset, const char *prefix, const char *what, cs_error *err)
+                         int kind, cs_error *err)
 {
   static const char *const suffix[] = {"coef", "se", "p"};
   static const char *const meaning[] = {"coefficient (log ratio per unit of the transformed "
                                         "covariate, all covariates in one model)",
                                         "standard error of the coefficient", "Wald p-value"};
+  const char *prefix = cs_fit_kinds[kind].prefix;
+  char name[64], long_name[256];
   for (int k = FIT_COEF; k <= FIT_P; k++) {
-    char name[64], long_name[256];
     for (int a = 0; a < d->n_arms; a++) {
-      const cs_analysis_fit *f = (const cs_analysis_fit *)((const char *)&res->arm[a] + offset);
+      const cs_analysis_fit *f = &res->arm[a].fit[kind];
       for (size_t j = 0; j < d->p; j++)
         w->buffer[(size_t)a * d->p + j] = k == FIT_COEF ? f->coef[j]
                                           : k == FIT_SE ? f->se[j]
                                                         : cs_wald_p(f->coef[j], f->se[j]);
     }
     snprintf(name, sizeof name, "%s_%s", prefix, suffix[k]);
-    snprintf(long_name, sizeof long_name, "%s: %s (NaN: no fit, see %s_note)", what, meaning[k],
-             prefix);
+    snprintf(long_name, sizeof long_name, "%s: %s (NaN: no fit, see %s_note)",
+             cs_fit_kinds[kind].title, meaning[k], prefix);
     CS_CALL(
         put_doubles(w, name, 2, (int[]){DIM_ARM, DIM_COVARIATE}, "1", long_name, w->buffer, err));
   }
-  char name[64];
   const char **notes = malloc((size_t)d->n_arms * sizeof *notes);
   CS_CHECK(notes != NULL, err, CS_ERR_NOMEM, "out of memory");
   for (int a = 0; a < d->n_arms; a++) {
-    const cs_analysis_fit *f = (const cs_analysis_fit *)((const char *)&res->arm[a] + offset);
-    notes[a] = f->summary.note;
-    w->buffer[a] = f->summary.concordance;
+    notes[a] = res->arm[a].fit[kind].summary.note;
+    w->buffer[a] = res->arm[a].fit[kind].summary.concordance;
   }
   snprintf(name, sizeof name, "%s_note", prefix);
   cs_status status = put_strings(w, name, DIM_ARM, (size_t)d->n_arms, notes, err);
   free(notes);
-  if (status == CS_OK && strncmp(prefix, "cox", 3) == 0) {
+  if (status == CS_OK && kind != CS_FIT_LOGIT_CLEARED) {
     snprintf(name, sizeof name, "%s_concordance", prefix);
     status = put_doubles(w, name, 1, (int[]){DIM_ARM}, "1",
                          "Harrell's concordance index of the linear predictor", w->buffer, err);
   }
   return status;
-}
-
-static cs_status put_fits(const writer *w, const cs_analysis_data *d,
-                          const cs_analysis_results *res, cs_error *err)
-{
-  CS_CALL(put_fit(w, d, res, offsetof(cs_analysis_arm, cox_os), "cox_os",
-                  "Cox regression of overall survival (Efron ties)", err));
-  CS_CALL(put_fit(w, d, res, offsetof(cs_analysis_arm, cox_rfs), "cox_rfs",
-                  "Cox regression of relapse-free survival (Efron ties)", err));
-  return put_fit(w, d, res, offsetof(cs_analysis_arm, logit_cleared), "logit_cleared",
-                 "logistic regression of clearance", err);
 }
 
 static cs_status put_prcc(const writer *w, const cs_analysis_data *d,
@@ -318,7 +306,8 @@ static cs_status write_all(writer *w, const cs_analysis_data *d, const cs_analys
   CS_CALL(define_dims(w, d, res, err));
   CS_CALL(put_attributes(w, d, err));
   CS_CALL(put_names(w, d, err));
-  CS_CALL(put_fits(w, d, res, err));
+  for (int kind = 0; kind < CS_FITS; kind++)
+    CS_CALL(put_fit(w, d, res, kind, err));
   CS_CALL(put_prcc(w, d, res, err));
   CS_CALL(put_rmst(w, d, res, err));
   if (count_traits(d) > 0)
