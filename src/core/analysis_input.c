@@ -11,7 +11,7 @@
 #include "analysis_run.h"
 #include "cohortsim/ncout.h"
 
-static cs_status nc_check(int rc, const char *path, const char *what, cs_error *err)
+cs_status cs_analysis_nc_check(int rc, const char *path, const char *what, cs_error *err)
 {
   if (rc == NC_NOERR)
     return CS_OK;
@@ -139,8 +139,8 @@ static cs_status read_covariate(int ncid, cs_analysis_data *d, size_t j, double 
   char name[NC_MAX_NAME + 1];
   int varid;
   variable_name(d, j, name, sizeof name);
-  CS_CALL(nc_check(nc_inq_varid(ncid, name, &varid), d->path, name, err));
-  CS_CALL(nc_check(nc_get_var_double(ncid, varid, column), d->path, name, err));
+  CS_CALL(cs_analysis_nc_check(nc_inq_varid(ncid, name, &varid), d->path, name, err));
+  CS_CALL(cs_analysis_nc_check(nc_get_var_double(ncid, varid, column), d->path, name, err));
   for (size_t i = 0; i < d->n; i++) {
     CS_CHECK(isfinite(column[i]), err, CS_ERR_NUMERIC, "%s: %s of patient %zu is %g", d->path, name,
              i, column[i]);
@@ -164,14 +164,15 @@ static cs_status read_outcome(int ncid, const cs_analysis_data *d, const char *n
                               void *values, cs_error *err)
 {
   int varid;
-  CS_CALL(nc_check(nc_inq_varid(ncid, name, &varid), d->path, name, err));
+  CS_CALL(cs_analysis_nc_check(nc_inq_varid(ncid, name, &varid), d->path, name, err));
   const size_t size = type == NC_DOUBLE ? sizeof(double) : 1;
   for (int a = 0; a < d->n_arms; a++) {
     const size_t start[2] = {(size_t)d->arm[a], 0}, count[2] = {1, d->n};
     void *row = (unsigned char *)values + (size_t)a * d->n * size;
-    CS_CALL(nc_check(type == NC_DOUBLE ? nc_get_vara_double(ncid, varid, start, count, row)
-                                       : nc_get_vara_uchar(ncid, varid, start, count, row),
-                     d->path, name, err));
+    CS_CALL(cs_analysis_nc_check(type == NC_DOUBLE
+                                     ? nc_get_vara_double(ncid, varid, start, count, row)
+                                     : nc_get_vara_uchar(ncid, varid, start, count, row),
+                                 d->path, name, err));
   }
   return CS_OK;
 }
@@ -207,8 +208,8 @@ static cs_status read_data(int ncid, int n_arms, const char *const *arms, cs_ana
   CS_CALL(load_cohort(ncid, d, err));
   CS_CALL(select_arms(n_arms, arms, d, err));
   CS_CALL(list_covariates(d, err));
-  CS_CALL(nc_check(nc_inq_dimid(ncid, "patient", &dim), d->path, "patient", err));
-  CS_CALL(nc_check(nc_inq_dimlen(ncid, dim, &d->n), d->path, "patient", err));
+  CS_CALL(cs_analysis_nc_check(nc_inq_dimid(ncid, "patient", &dim), d->path, "patient", err));
+  CS_CALL(cs_analysis_nc_check(nc_inq_dimlen(ncid, dim, &d->n), d->path, "patient", err));
   d->x = malloc((d->n * d->p + 1) * sizeof *d->x);
   d->sd = malloc((d->p + 1) * sizeof *d->sd);
   double *column = malloc((d->n + 1) * sizeof *column);

@@ -78,6 +78,9 @@ typedef struct cs_analysis_results {
   size_t *cleared_only_a;
 } cs_analysis_results;
 
+/* CS_OK for NC_NOERR; otherwise CS_ERR_NETCDF with "path: what: NetCDF's message". */
+cs_status cs_analysis_nc_check(int rc, const char *path, const char *what, cs_error *err);
+
 /* Reads a finished output file; refuses a partial one, a shard, an unknown arm. */
 cs_status cs_analysis_data_read(const char *path, int n_arms, const char *const *arms,
                                 cs_analysis_data *data, cs_error *err);

@@ -18,13 +18,6 @@ typedef struct writer {
   double *buffer; /* large enough for any variable */
 } writer;
 
-static cs_status nc_check(int rc, const writer *w, const char *what, cs_error *err)
-{
-  if (rc == NC_NOERR)
-    return CS_OK;
-  return cs_error_set(err, CS_ERR_NETCDF, "%s: %s: %s", w->path, what, nc_strerror(rc));
-}
-
 /* Defines and writes a double variable over the given dimensions. */
 static cs_status put_doubles(const writer *w, const char *name, int n_dims, const int *dims,
                              const char *units, const char *long_name, const double *values,
@@ -33,21 +26,26 @@ static cs_status put_doubles(const writer *w, const char *name, int n_dims, cons
   int varid, ids[3];
   for (int k = 0; k < n_dims; k++)
     ids[k] = w->dim[dims[k]];
-  CS_CALL(nc_check(nc_def_var(w->ncid, name, NC_DOUBLE, n_dims, ids, &varid), w, name, err));
-  CS_CALL(nc_check(nc_put_att_text(w->ncid, varid, "units", strlen(units), units), w, name, err));
-  CS_CALL(nc_check(nc_put_att_text(w->ncid, varid, "long_name", strlen(long_name), long_name), w,
-                   name, err));
-  return nc_check(nc_put_var_double(w->ncid, varid, values), w, name, err);
+  CS_CALL(cs_analysis_nc_check(nc_def_var(w->ncid, name, NC_DOUBLE, n_dims, ids, &varid), w->path,
+                               name, err));
+  CS_CALL(cs_analysis_nc_check(nc_put_att_text(w->ncid, varid, "units", strlen(units), units),
+                               w->path, name, err));
+  CS_CALL(cs_analysis_nc_check(
+      nc_put_att_text(w->ncid, varid, "long_name", strlen(long_name), long_name), w->path, name,
+      err));
+  return cs_analysis_nc_check(nc_put_var_double(w->ncid, varid, values), w->path, name, err);
 }
 
 static cs_status put_strings(const writer *w, const char *name, int dim, size_t n,
                              const char *const *values, cs_error *err)
 {
   int varid;
-  CS_CALL(nc_check(nc_def_var(w->ncid, name, NC_STRING, 1, &w->dim[dim], &varid), w, name, err));
+  CS_CALL(cs_analysis_nc_check(nc_def_var(w->ncid, name, NC_STRING, 1, &w->dim[dim], &varid),
+                               w->path, name, err));
   for (size_t i = 0; i < n; i++) {
     const char *value = values[i];
-    CS_CALL(nc_check(nc_put_var1_string(w->ncid, varid, &i, &value), w, name, err));
+    CS_CALL(
+        cs_analysis_nc_check(nc_put_var1_string(w->ncid, varid, &i, &value), w->path, name, err));
   }
   return CS_OK;
 }
@@ -237,11 +235,12 @@ static cs_status put_tertile_subgroups(const writer *w, const cs_analysis_data *
                                        const cs_analysis_results *res, cs_error *err)
 {
   const char *by = d->name[res->by];
-  CS_CALL(nc_check(nc_put_att_text(w->ncid, NC_GLOBAL, "tertile_covariate", strlen(by), by), w,
-                   "tertile_covariate", err));
-  CS_CALL(nc_check(
-      nc_put_att_double(w->ncid, NC_GLOBAL, "tertile_cuts", NC_DOUBLE, 2, res->tertile_cut), w,
-      "tertile_cuts", err));
+  CS_CALL(
+      cs_analysis_nc_check(nc_put_att_text(w->ncid, NC_GLOBAL, "tertile_covariate", strlen(by), by),
+                           w->path, "tertile_covariate", err));
+  CS_CALL(cs_analysis_nc_check(
+      nc_put_att_double(w->ncid, NC_GLOBAL, "tertile_cuts", NC_DOUBLE, 2, res->tertile_cut),
+      w->path, "tertile_cuts", err));
   const cs_subgroups **sets = malloc(((size_t)d->n_arms + 1) * sizeof *sets);
   CS_CHECK(sets != NULL, err, CS_ERR_NOMEM, "out of memory");
   for (int a = 0; a < d->n_arms; a++)
@@ -278,8 +277,8 @@ static cs_status define_dims(writer *w, const cs_analysis_data *d, const cs_anal
       continue;
     if (k == DIM_TERTILE && res->by < 0)
       continue;
-    CS_CALL(nc_check(nc_def_dim(w->ncid, dims[k].name, dims[k].length, &w->dim[k]), w, dims[k].name,
-                     err));
+    CS_CALL(cs_analysis_nc_check(nc_def_dim(w->ncid, dims[k].name, dims[k].length, &w->dim[k]),
+                                 w->path, dims[k].name, err));
   }
   return CS_OK;
 }
@@ -293,11 +292,12 @@ static cs_status put_attributes(const writer *w, const cs_analysis_data *d, cs_e
               {"software_version", CS_VERSION_STRING},
               {"conventions", "docs/analysis.md"}};
   for (size_t k = 0; k < sizeof text / sizeof text[0]; k++)
-    CS_CALL(nc_check(
-        nc_put_att_text(w->ncid, NC_GLOBAL, text[k].name, strlen(text[k].value), text[k].value), w,
-        text[k].name, err));
-  return nc_check(nc_put_att_double(w->ncid, NC_GLOBAL, "rmst_tau_days", NC_DOUBLE, 1, &d->tau), w,
-                  "rmst_tau_days", err);
+    CS_CALL(cs_analysis_nc_check(
+        nc_put_att_text(w->ncid, NC_GLOBAL, text[k].name, strlen(text[k].value), text[k].value),
+        w->path, text[k].name, err));
+  return cs_analysis_nc_check(
+      nc_put_att_double(w->ncid, NC_GLOBAL, "rmst_tau_days", NC_DOUBLE, 1, &d->tau), w->path,
+      "rmst_tau_days", err);
 }
 
 static cs_status write_all(writer *w, const cs_analysis_data *d, const cs_analysis_results *res,
@@ -336,7 +336,7 @@ cs_status cs_analysis_write(const char *path, const cs_analysis_data *data,
   if (rc == NC_NOERR) {
     const int close_rc = nc_close(w.ncid);
     if (status == CS_OK)
-      status = nc_check(close_rc, &w, "closing", err);
+      status = cs_analysis_nc_check(close_rc, w.path, "closing", err);
   }
   if (status == CS_OK && rename(temporary, path) != 0)
     status = cs_error_set(err, CS_ERR_IO, "cannot rename %s to %s", temporary, path);
