@@ -17,10 +17,16 @@
 #define CS_NEWTON_MAX_STEPS 100
 #define CS_NEWTON_MAX_HALVINGS 40
 #define CS_NEWTON_STEP_TOLERANCE 1e-10
-/* A standardised coefficient beyond this (a ratio of e^20 = 5e8 per standard deviation)
- * is an estimate on its way to infinity whose likelihood has flattened out in floating
- * point (monotone likelihood, separation), not a finite maximum. */
-#define CS_NEWTON_MAX_COEFFICIENT 20
+/* Infinite estimates (Therneau and Grambsch 2000, section 3.5; R's coxph.fit). When the
+ * log-likelihood has settled (relative change below CS_NEWTON_SETTLED) but the Newton
+ * step from there still moves a coefficient by more than CS_NEWTON_STILL_MOVING (1 +
+ * |coefficient|), the likelihood is flat at infinity in that direction (monotone
+ * likelihood, quasi-separation): at a finite maximum the step is then quadratically small.
+ * A log-likelihood within CS_NEWTON_PERFECT of 0, relative to its value at 0, is a model
+ * that predicts every outcome (complete separation), whose estimate is infinite too. */
+#define CS_NEWTON_SETTLED 1e-9
+#define CS_NEWTON_STILL_MOVING 1e-4
+#define CS_NEWTON_PERFECT 1e-9
 
 void cs_note_append(char *note, size_t note_size, const char *format, ...)
 {
@@ -170,6 +176,17 @@ static double max_abs(const gsl_vector *v)
   return most;
 }
 
+/* True if the Newton step moves a coefficient by more than CS_NEWTON_STILL_MOVING (1 +
+ * |coefficient|). */
+static bool runs_off(const gsl_vector *beta, const gsl_vector *step)
+{
+  for (size_t k = 0; k < beta->size; k++)
+    if (fabs(gsl_vector_get(step, k)) >
+        CS_NEWTON_STILL_MOVING * (1 + fabs(gsl_vector_get(beta, k))))
+      return true;
+  return false;
+}
+
 typedef struct newton_work {
   gsl_vector *score, *trial, *trial_score, *step;
   gsl_matrix *information, *trial_information, *factor;
@@ -243,23 +260,29 @@ cs_status cs_newton_maximise(cs_loglik_fn loglik, const void *data, size_t q, gs
   }
   gsl_vector_set_zero(beta);
   *value = loglik(data, beta, w.score, w.information);
+  const double at_zero = *value;
+  bool settled = false;
   const char *failure = isfinite(*value) ? NULL : "the likelihood cannot be evaluated";
   while (failure == NULL && !*converged) {
+    const double previous = *value;
     double step_size = 0;
     if (*iterations == CS_NEWTON_MAX_STEPS)
-      failure = "no convergence in 100 Newton steps (an estimate runs off to infinity: "
-                "separation or monotone likelihood)";
+      failure = "no convergence in 100 Newton steps";
     else if (!newton_direction(&w))
       failure = "the information matrix is singular";
+    else if (settled && runs_off(beta, w.step))
+      failure = "the likelihood has settled while an estimate still runs off to infinity "
+                "(monotone likelihood or separation)";
     else if (!newton_step(loglik, data, &w, beta, value, &step_size))
       failure = "the likelihood cannot be increased";
     else
       *converged = step_size < CS_NEWTON_STEP_TOLERANCE;
+    settled = fabs(*value - previous) <= CS_NEWTON_SETTLED * fabs(*value);
     ++*iterations;
   }
-  if (*converged && max_abs(beta) > CS_NEWTON_MAX_COEFFICIENT) {
+  if (*converged && *value > -CS_NEWTON_PERFECT * fabs(at_zero)) {
     *converged = false;
-    failure = "an estimate runs off to infinity (separation or monotone likelihood)";
+    failure = "the model predicts every outcome (separation): no finite estimate";
   }
   if (*converged) {
     gsl_matrix_memcpy(covariance, w.information);

@@ -45,9 +45,9 @@ typedef double (*cs_loglik_fn)(const void *data, const gsl_vector *beta, gsl_vec
  * changes no coefficient by more than 1e-10 (a quadratically convergent method is then
  * accurate to rounding). On success (*converged) fills beta[q] and the covariance (the
  * inverse information at the estimate). Otherwise adds a note saying why: the information
- * is singular, the likelihood cannot be increased, 100 steps do not converge, or the
- * estimate exceeds 20 on the standardised scale (an estimate running off to infinity, as
- * under separation, whose likelihood has flattened out in floating point). *iterations
+ * is singular, the likelihood cannot be increased, 100 steps do not converge, or an
+ * estimate is infinite (the likelihood settles while the Newton step still moves a
+ * coefficient, as R's coxph detects it, or the model predicts every outcome). *iterations
  * and *value (the log-likelihood) are set either way. Fails only with CS_ERR_NOMEM. */
 cs_status cs_newton_maximise(cs_loglik_fn loglik, const void *data, size_t q, gsl_vector *beta,
                              gsl_matrix *covariance, bool *converged, int *iterations,

@@ -96,11 +96,8 @@ static cs_status fit_design(const cs_design *d, const unsigned char *y, const ch
           : cs_newton_maximise(logit_loglik, &l, q + 1, beta, covariance, &s->converged,
                                &s->iterations, &s->loglik, s->note, sizeof s->note, err);
   if (status == CS_OK) {
-    if (!s->converged) {
-      cs_note_append(s->note, sizeof s->note,
-                     "the covariates separate the outcomes (or nearly): no finite estimate");
+    if (!s->converged)
       name_separating(d, y, names, s->note, sizeof s->note);
-    }
     /* The covariates' coefficients without the intercept. */
     const gsl_vector_const_view slopes = gsl_vector_const_subvector(beta, 1, q);
     const gsl_matrix_const_view slopes_cov = gsl_matrix_const_submatrix(covariance, 1, 1, q, q);

@@ -26,7 +26,7 @@ same <- function(ours, theirs, what) {
   theirs <- as.numeric(theirs)
   if (length(ours) != length(theirs)) fail(what, ": ", length(ours), " values, R has ", length(theirs))
   scale <- pmax(abs(theirs), 1e-12)
-  bad <- !(abs(ours - theirs) <= tolerance * scale)
+  bad <- is.na(ours) | !(abs(ours - theirs) <= tolerance * scale)
   if (any(bad)) {
     i <- which(bad)[1]
     fail(sprintf("%s: ours %.15g, R %.15g (relative difference %.3g)", what, ours[i], theirs[i],
@@ -45,17 +45,39 @@ sojourn <- function(time, event, tau) {
 cox_control <- coxph.control(eps = 1e-12, toler.chol = 1e-13, iter.max = 100)
 glm_control <- glm.control(epsilon = 1e-14, maxit = 100)
 
+# The analysis_csv driver's estimates for a data frame (time, event, binary, covariates).
+fit_csv <- function(frame, dir, name, binary, tau) {
+  csv <- file.path(dir, paste0(name, ".csv"))
+  write.csv(frame, csv, row.names = FALSE, quote = FALSE)
+  lines <- system2(binary, c(csv, tau), stdout = TRUE)
+  if (!is.null(attr(lines, "status"))) fail("analysis_csv failed on", name)
+  setNames(as.numeric(sub(".* ", "", lines)), sub(" .*", "", lines))
+}
+
+# Overall survival almost decided by x (hazard ratio e^25 per SD, as b in the default
+# cohort's untreated arm): a finite estimate far out, which must not be mistaken for an
+# infinite one.
+steep <- function(dir, binary) {
+  set.seed(11)
+  x <- rnorm(200)
+  frame <- data.frame(time = round(exp(-3 * x + rnorm(200, sd = 0.1)), 3), event = 1L,
+                      binary = rbinom(200, 1, plogis(x)), x = x, z = rnorm(200))
+  ours <- fit_csv(frame, dir, "steep", binary, 1)
+  fit <- coxph(Surv(time, event) ~ x + z, data = frame, ties = "efron", control = cox_control)
+  if (abs(coef(fit)["x"] * sd(frame$x)) < 20) fail("steep: R's coefficient per SD is not beyond 20")
+  same(ours[c("cox_coef_x", "cox_coef_z")], coef(fit), "steep: coxph coefficients")
+  same(ours[c("cox_se_x", "cox_se_z")], sqrt(diag(vcov(fit))), "steep: coxph standard errors")
+  cat(sprintf("ok: steep, a finite Cox estimate of %.1f per SD agrees with coxph\n",
+              coef(fit)["x"] * sd(frame$x)))
+}
+
 classic <- function(dir, binary) {
   d <- na.omit(lung[, c("time", "status", "age", "sex", "ph.ecog", "ph.karno", "wt.loss")])
   frame <- data.frame(time = d$time, event = as.integer(d$status == 2),
                      binary = as.integer(d$ph.ecog >= 1), age = d$age, sex = d$sex,
                      karno = d$ph.karno, wtloss = d$wt.loss)
-  csv <- file.path(dir, "lung.csv")
-  write.csv(frame, csv, row.names = FALSE, quote = FALSE)
   tau <- 500
-  lines <- system2(binary, c(csv, tau), stdout = TRUE)
-  if (!is.null(attr(lines, "status"))) fail("analysis_csv failed")
-  ours <- setNames(as.numeric(sub(".* ", "", lines)), sub(" .*", "", lines))
+  ours <- fit_csv(frame, dir, "lung", binary, tau)
   covariates <- c("age", "sex", "karno", "wtloss")
   formula_rhs <- paste(covariates, collapse = " + ")
 
@@ -126,6 +148,14 @@ output <- function(out_path, analysis_path) {
     values <- ncvar_get(out, name) # [patient, arm] in R's order
     values[, match(arm, all_arms)]
   }
+  # A fit the analysis refused: every coefficient NaN, and a note saying why.
+  refused <- function(prefix, a, arm) {
+    if (!all(is.nan(get(paste0(prefix, "_coef"))[, a]))) return(FALSE)
+    note <- as.character(get(paste0(prefix, "_note")))[a]
+    if (nchar(note) == 0) fail(arm, prefix, "is NaN without a note")
+    cat("ok: arm", arm, prefix, "refused with a note:", note, "\n")
+    TRUE
+  }
   influence <- list()
   for (a in seq_along(arms)) {
     arm <- arms[a]
@@ -134,6 +164,7 @@ output <- function(out_path, analysis_path) {
                   cleared = outcome("cleared", arm))
     for (kind in c("os", "rfs")) {
       prefix <- paste0("cox_", kind)
+      if (refused(prefix, a, arm)) next
       fit <- coxph(as.formula(sprintf("Surv(%s_time, %s_event) ~ %s", kind, kind, rhs)),
                    data = frame, ties = "efron", control = cox_control)
       same(get(paste0(prefix, "_coef"))[, a], coef(fit), paste(arm, prefix, "coefficients"))
@@ -141,15 +172,10 @@ output <- function(out_path, analysis_path) {
       same(get(paste0(prefix, "_concordance"))[a], fit$concordance["concordance"],
            paste(arm, prefix, "concordance"))
     }
-    logit_coef <- get("logit_cleared_coef")[, a]
-    note <- as.character(get("logit_cleared_note"))[a]
-    if (all(is.nan(logit_coef))) {
-      if (nchar(note) == 0) fail(arm, ": logistic fit NaN without a note")
-      cat("ok: arm", arm, "logistic fit refused with a note:", note, "\n")
-    } else {
+    if (!refused("logit_cleared", a, arm)) {
       logit <- glm(as.formula(paste("cleared ~", rhs)), data = frame, family = binomial,
                    control = glm_control)
-      same(logit_coef, coef(logit)[-1], paste(arm, "glm coefficients"))
+      same(get("logit_cleared_coef")[, a], coef(logit)[-1], paste(arm, "glm coefficients"))
       same(get("logit_cleared_se")[, a], sqrt(diag(vcov(logit)))[-1], paste(arm, "glm SE"))
     }
     km <- survfit(Surv(os_time, os_event) ~ 1, data = frame)
@@ -202,5 +228,10 @@ output <- function(out_path, analysis_path) {
 }
 
 args <- commandArgs(trailingOnly = TRUE)
-if (args[1] == "classic") classic(args[2], args[3]) else output(args[2], args[3])
+if (args[1] == "classic") {
+  classic(args[2], args[3])
+  steep(args[2], args[3])
+} else {
+  output(args[2], args[3])
+}
 cat("ok:", checks, "numbers agree with R to", tolerance, "relative\n")
