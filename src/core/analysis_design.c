@@ -17,7 +17,8 @@
 #define CS_NEWTON_MAX_STEPS 100
 #define CS_NEWTON_MAX_HALVINGS 40
 #define CS_NEWTON_STEP_TOLERANCE 1e-10
-/* Infinite estimates (Therneau and Grambsch 2000, section 3.5; R's coxph.fit). When the
+/* Infinite estimates, detected as R's survival::coxph.fit does (its "Loglik converged
+ * before variable ..." warning). When the
  * log-likelihood has settled (relative change below CS_NEWTON_SETTLED) but the Newton
  * step from there still moves a coefficient by more than CS_NEWTON_STILL_MOVING (1 +
  * |coefficient|), the likelihood is flat at infinity in that direction (monotone
