@@ -18,13 +18,13 @@
 #define CS_NEWTON_MAX_HALVINGS 40
 #define CS_NEWTON_STEP_TOLERANCE 1e-10
 /* Infinite estimates, detected as R's survival::coxph.fit does (its "Loglik converged
- * before variable ..." warning). When the
- * log-likelihood has settled (relative change below CS_NEWTON_SETTLED) but the Newton
- * step from there still moves a coefficient by more than CS_NEWTON_STILL_MOVING (1 +
- * |coefficient|), the likelihood is flat at infinity in that direction (monotone
- * likelihood, quasi-separation): at a finite maximum the step is then quadratically small.
- * A log-likelihood within CS_NEWTON_PERFECT of 0, relative to its value at 0, is a model
- * that predicts every outcome (complete separation), whose estimate is infinite too. */
+ * before variable ..." warning). When the log-likelihood has settled (relative change
+ * below CS_NEWTON_SETTLED) but the Newton step from there still moves a coefficient by
+ * more than CS_NEWTON_STILL_MOVING (1 + |coefficient|), the likelihood is flat at
+ * infinity in that direction (monotone likelihood, quasi-separation): at a finite maximum
+ * the step is then quadratically small. A log-likelihood within CS_NEWTON_PERFECT of 0,
+ * relative to its value at 0, is a model that predicts every outcome (complete
+ * separation), whose estimate is infinite too. */
 #define CS_NEWTON_SETTLED 1e-9
 #define CS_NEWTON_STILL_MOVING 1e-4
 #define CS_NEWTON_PERFECT 1e-9
