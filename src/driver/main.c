@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cohortsim/analysis.h"
 #include "cohortsim/cohort.h"
 #include "cohortsim/merge.h"
 #include "cohortsim/verify.h"
@@ -49,6 +50,9 @@ static const char usage_text[] =
     "        one patient's path (every species and drug) as CSV\n"
     "  merge SHARD.nc... -o OUT.nc\n"
     "        join the shards of one cohort (--shard K/N runs) into the file of a single run\n"
+    "  analyze OUT.nc [--arm NAME]... [--by COVARIATE] [-o ANALYSIS.nc]\n"
+    "        Cox and logistic regressions on the covariates, sensitivity ranking, subgroups,\n"
+    "        paired arm comparisons (docs/analysis.md)\n"
     "  --version, --help\n";
 
 static int exit_code(cs_status status)
@@ -128,6 +132,9 @@ typedef struct parsed_args {
   uint64_t patient, sample;
   bool have_patient;
   const char *arm;
+  const char **arms; /* every --arm, for analyze */
+  int n_arms;
+  const char *by;
   double every_days;
 } parsed_args;
 
@@ -149,6 +156,7 @@ enum {
   OPT_ARM,
   OPT_SAMPLE,
   OPT_EVERY,
+  OPT_BY,
 };
 
 static cs_status parse_option(int c, const char *arg, parsed_args *a, cs_error *err)
@@ -180,6 +188,9 @@ static cs_status parse_option(int c, const char *arg, parsed_args *a, cs_error *
     return parse_count("--patient", arg, &a->patient, err);
   case OPT_ARM:
     a->arm = arg;
+    return add_to(&a->arms, &a->n_arms, arg, err);
+  case OPT_BY:
+    a->by = arg;
     return CS_OK;
   case OPT_SAMPLE:
     CS_CALL(parse_count("--sample", arg, &a->sample, err));
@@ -222,6 +233,7 @@ static cs_status parse_args(int argc, char **argv, const char *allowed, parsed_a
                                           {"arm", required_argument, NULL, OPT_ARM},
                                           {"sample", required_argument, NULL, OPT_SAMPLE},
                                           {"every", required_argument, NULL, OPT_EVERY},
+                                          {"by", required_argument, NULL, OPT_BY},
                                           {NULL, 0, NULL, 0}};
   int c, index;
   opterr = 0;
@@ -270,6 +282,7 @@ static void free_args(parsed_args *a)
 {
   free(a->sets);
   free(a->positional);
+  free(a->arms);
 }
 
 static int command_run(int argc, char **argv)
@@ -390,6 +403,25 @@ static int command_merge(int argc, char **argv)
   return report(status, &err, true);
 }
 
+static int command_analyze(int argc, char **argv)
+{
+  cs_error err = {0};
+  parsed_args a = {0};
+  cs_status status = parse_args(argc, argv, "o arm by", &a, &err);
+  if (status == CS_OK)
+    status = require_positional(&a, argv[0], 1, 1, "analyze needs an output file", &err);
+  if (status == CS_OK) {
+    const cs_analysis_request request = {.path = a.positional[0],
+                                         .n_arms = a.n_arms,
+                                         .arms = a.arms,
+                                         .by = a.by,
+                                         .output_path = a.run.output_path};
+    status = cs_analysis_run(&request, stdout, &err);
+  }
+  free_args(&a);
+  return report(status, &err, true);
+}
+
 int main(int argc, char **argv)
 {
   /* GSL's default handler aborts; every GSL call's status is checked where it is made. */
@@ -411,8 +443,9 @@ int main(int argc, char **argv)
     const char *name;
     int (*run)(int, char **);
   } commands[] = {
-      {"run", command_run},       {"check", command_check},           {"summary", command_summary},
-      {"verify", command_verify}, {"trajectory", command_trajectory}, {"merge", command_merge}};
+      {"run", command_run},        {"check", command_check},           {"summary", command_summary},
+      {"verify", command_verify},  {"trajectory", command_trajectory}, {"merge", command_merge},
+      {"analyze", command_analyze}};
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(command, commands[i].name) == 0)
       return commands[i].run(argc - 1, argv + 1);
