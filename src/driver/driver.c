@@ -17,13 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cohortsim/model.h"
 #include "cohortsim/ncout.h"
 #include "cohortsim/patient.h"
 #include "cohortsim/records.h"
+#include "output_lock.h"
+#include "output_path.h"
 #include "progress.h"
 #include "scheduler.h"
 
@@ -88,12 +89,6 @@ static const char *environment(const char *name)
   return value != NULL ? value : "";
 }
 
-static bool file_exists(const char *path)
-{
-  struct stat st;
-  return stat(path, &st) == 0;
-}
-
 /* Everything about this run that the file records. Every rank passes the same values:
  * rank 0's host and clock stand for the job. */
 typedef struct run_context {
@@ -138,8 +133,8 @@ static cs_status prepare_context(const cs_run_options *options, run_context *run
   CS_CHECK(run->info.file_patients > 0, err, CS_ERR_USAGE,
            "shard %d of %d has no patients: use fewer shards than the %zu patients",
            options->shard_index, options->shard_count, n);
-  const int length =
-      snprintf(run->partial_path, sizeof run->partial_path, "%s.partial", options->output_path);
+  const int length = snprintf(run->partial_path, sizeof run->partial_path, "%s%s",
+                              options->output_path, CS_PARTIAL_SUFFIX);
   CS_CHECK(length > 0 && (size_t)length < sizeof run->partial_path, err, CS_ERR_USAGE,
            "output path too long: %s", options->output_path);
   return CS_OK;
@@ -151,7 +146,7 @@ static cs_status open_output(const cs_cohort *cohort, const cs_run_options *opti
                              run_context *run, int *ncid, cs_ncout **out, unsigned char *done,
                              cs_error *err)
 {
-  int resuming = options->resume && world_rank() == 0 && file_exists(run->partial_path);
+  int resuming = options->resume && world_rank() == 0 && cs_output_path_exists(run->partial_path);
   MPI_Bcast(&resuming, 1, MPI_INT, 0, MPI_COMM_WORLD);
   cs_status status;
   if (resuming) {
@@ -388,8 +383,9 @@ cleanup:
 static cs_status check_finished(const cs_cohort *cohort, const cs_run_options *options,
                                 const run_context *run, bool *finished, cs_error *err)
 {
-  int complete = options->resume && world_rank() == 0 && !file_exists(run->partial_path) &&
-                 file_exists(options->output_path);
+  int complete = options->resume && world_rank() == 0 &&
+                 !cs_output_path_exists(run->partial_path) &&
+                 cs_output_path_exists(options->output_path);
   MPI_Bcast(&complete, 1, MPI_INT, 0, MPI_COMM_WORLD);
   *finished = complete;
   if (!complete)
@@ -400,14 +396,52 @@ static cs_status check_finished(const cs_cohort *cohort, const cs_run_options *o
   return cs_driver_agree(status, err);
 }
 
+/* What an earlier run left at the output's names is replaced only on request: hours of
+ * checkpoint or a finished file are not lost to a command repeated by mistake. */
+static cs_status check_earlier_output(const cs_run_options *options, const run_context *run,
+                                      cs_error *err)
+{
+  if (options->resume || options->restart)
+    return CS_OK;
+  CS_CHECK(!cs_output_path_exists(run->partial_path), err, CS_ERR_IO,
+           "'%s' holds the checkpoint of an earlier run: pass --resume to continue it, or "
+           "--restart to discard it and start afresh",
+           run->partial_path);
+  CS_CHECK(!cs_output_path_exists(options->output_path), err, CS_ERR_IO,
+           "'%s' exists: remove it, choose another -o, or pass --restart to replace it (or "
+           "--resume, which leaves it as it is if it is this run's finished file)",
+           options->output_path);
+  return CS_OK;
+}
+
+/* Rank 0 checks the output path and takes the output's lock before anything is loaded
+ * or simulated, so a path that cannot work or a second run on the same output fails at
+ * once. Collective. */
+static cs_status claim_output(const cs_run_options *options, const run_context *run,
+                              cs_output_lock **lock, cs_error *err)
+{
+  cs_status status = CS_OK;
+  if (world_rank() == 0) {
+    status = cs_output_path_check(options->output_path, options->cohort_path, err);
+    if (status == CS_OK)
+      status = cs_output_lock_take(options->output_path, lock, err);
+    if (status == CS_OK)
+      status = check_earlier_output(options, run, err);
+  }
+  return cs_driver_agree(status, err);
+}
+
 cs_status cs_driver_run(const cs_run_options *options, cs_error *err)
 {
   cs_cohort *cohort = NULL;
+  cs_output_lock *lock = NULL;
   run_context *run = calloc(1, sizeof *run);
   cs_status status =
       cs_driver_agree(run == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory") : CS_OK, err);
   if (status == CS_OK)
     status = cs_driver_agree(prepare_context(options, run, err), err);
+  if (status == CS_OK)
+    status = claim_output(options, run, &lock, err);
   if (status == CS_OK)
     status =
         cs_driver_load_cohort(options->cohort_path, options->n_sets, options->sets, &cohort, err);
@@ -427,6 +461,7 @@ cs_status cs_driver_run(const cs_run_options *options, cs_error *err)
     }
     status = cs_driver_agree(status, err);
   }
+  cs_output_lock_release(&lock);
   free(run);
   cs_cohort_destroy(&cohort);
   return status;

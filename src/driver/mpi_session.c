@@ -18,6 +18,12 @@ static bool under_launcher(void)
 
 void cs_mpi_session_start(int *argc, char ***argv)
 {
+  /* Open MPI's shared file pointer components "sm" and "lockedfile" make a file named
+   * after the output beside it or in the session directory at every MPI_File_open, and
+   * "lockedfile" formats that name into a fixed buffer: an output path of 245 characters
+   * or more aborted the run ("buffer overflow detected"). cohortsim never uses shared
+   * file pointers; "individual" makes no file until they are used. */
+  setenv("OMPI_MCA_sharedfp", "individual", 0);
   if (!under_launcher()) {
     setenv("OMPI_MCA_ess_singleton_isolated", "1", 0);
     const char *tmp = getenv("TMPDIR");
