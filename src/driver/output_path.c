@@ -104,6 +104,17 @@ cs_status cs_output_path_check(const char *output, const char *cohort_path, cs_e
   return CS_OK;
 }
 
+bool cs_output_disk_full(const char *path, int cause)
+{
+  if (cause == ENOSPC || cause == EDQUOT || cause == EFBIG)
+    return true;
+  char directory[PATH_MAX];
+  directory_of(path, directory);
+  struct statvfs fs;
+  return statvfs(directory, &fs) == 0 &&
+         (uint64_t)fs.f_bavail * (uint64_t)fs.f_frsize < CS_DISK_FULL_BYTES;
+}
+
 /* bytes in decimal units with three significant digits or so: "24.0 GB". */
 static void format_bytes(uint64_t bytes, char text[32])
 {

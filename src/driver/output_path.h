@@ -36,4 +36,12 @@ bool cs_output_path_exists(const char *path);
 cs_status cs_output_space_check(const char *path, uint64_t bytes_needed, char *warning,
                                 size_t warning_size, cs_error *err);
 
+/* Less free space than this (1 MiB) counts as a full disk. */
+#define CS_DISK_FULL_BYTES (1u << 20)
+
+/* True if a write to path failed for want of space: errno `cause` says so (ENOSPC,
+ * EDQUOT, EFBIG), or the file system has less than CS_DISK_FULL_BYTES free (the errno of
+ * a write inside HDF5 and MPI-IO may not survive their error handling). */
+bool cs_output_disk_full(const char *path, int cause);
+
 #endif
