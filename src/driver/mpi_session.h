@@ -5,7 +5,8 @@
  * to (ess_singleton_isolated). Such isolated singletons all take the same job name, and
  * so the same session directory under /tmp, and the first to finish deletes it under
  * the others (their MPI-IO shared file pointers live there). Each singleton therefore
- * gets a session directory of its own, removed at the end. Under a launcher, and for
+ * gets a session directory of its own, removed at the end, and named with its pid and
+ * host, so that the next singleton removes the directories of killed ones. Under a launcher, and for
  * any setting the user made, nothing is changed. In every case, Open MPI's shared file
  * pointers, which cohortsim does not use, are set to the component that makes no files
  * (an output name of 245 characters or more crashed the others). (Both settings are parameters of

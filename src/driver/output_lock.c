@@ -60,16 +60,17 @@ static cs_status try_lock(const char *output, const char *path, int *fd, cs_erro
   if (fcntl(*fd, F_SETLK, &whole) != 0)
     status = errno == EACCES || errno == EAGAIN
                  ? refuse_held(output, *fd, err)
-                 : cs_error_set(err, CS_ERR_IO,
-                                "cannot lock '%s': %s (the file system must support fcntl "
-                                "locks; see docs/user-guide.md, 'One run per output')",
-                                path, strerror(errno));
+                 : cs_error_set(
+                       err, CS_ERR_IO,
+                       "cannot lock '%s': %s (the file system must support fcntl "
+                       "locks; see 'The output path and one run per output' in docs/user-guide.md)",
+                       path, strerror(errno));
   else if (!still_named(*fd, path)) {
     close(*fd);
     *fd = -1;
     return CS_OK;
-  } else
-    status = write_holder(*fd, path, err);
+  } else if ((status = write_holder(*fd, path, err)) != CS_OK)
+    unlink(path); /* ours: an empty lock file would name no one */
   if (status != CS_OK) {
     close(*fd);
     *fd = -1;

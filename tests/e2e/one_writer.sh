@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 out="$tmp/shared.nc"
 # The first run: far more patients than it can simulate before it is killed.
-"$bin" run "$cohort" -o "$out" -n 100000 -s 1 --quiet 2>"$tmp/first.stderr" &
+"$bin" run "$cohort" -o "$out" -n 2000000 -s 1 --quiet 2>"$tmp/first.stderr" &
 first=$!
 for _ in $(seq 300); do
   if [ -f "$out.partial" ] && grep -q "pid $first" "$out.lock" 2>/dev/null; then break; fi
