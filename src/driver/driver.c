@@ -1,8 +1,10 @@
 /* `cohortsim run` over MPI.
  *
- * Every rank loads the cohort (rank 0 reads the file and broadcasts it). The output is
- * created under a temporary name (OUT.nc.partial) before any simulation, or reopened
- * with --resume. Blocks of chunks of patients are handed out dynamically
+ * Rank 0 first checks the output path and takes the output's lock (output_path.c,
+ * output_lock.c). Every rank loads the cohort (rank 0 reads the file and broadcasts it).
+ * After a check of the free space, the output is created under a temporary name
+ * (OUT.nc.partial, itself made as OUT.nc.partial.creating) before any simulation, or
+ * reopened with --resume. Blocks of chunks of patients are handed out dynamically
  * (scheduler.c); finished chunks are written at their patients' indices and then marked
  * done in the file, so the file itself is the checkpoint. When all chunks are done, rank 0
  * completes the file (coordinates, cohort statistics from the records, provenance) and renames it
@@ -496,7 +498,8 @@ static cs_status check_finished(const cs_cohort *cohort, const cs_run_options *o
 }
 
 /* NetCDF reports a full disk as "HDF error" (the cause reached only Open MPI's own
- * message): says so, and how to go on. True if the disk is full. */
+ * message): says so, and how to go on. True if the disk is full. errno is that of the
+ * failed write only if nothing overwrote it since, so the free space decides as well. */
 static bool explain_full_disk(cs_status *status, const char *partial_path, cs_error *err)
 {
   const int cause = errno;

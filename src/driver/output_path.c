@@ -86,9 +86,6 @@ cs_status cs_output_path_check(const char *output, const char *cohort_path, cs_e
   CS_CHECK(length > 0, err, CS_ERR_USAGE, "-o expects a file name, got ''");
   CS_CHECK(output[length - 1] != '/', err, CS_ERR_IO,
            "'%s' names a directory: -o needs a file name", output);
-  CS_CHECK(length + strlen(CS_CREATING_SUFFIX) < PATH_MAX, err, CS_ERR_IO,
-           "output path too long (%zu characters; at most %zu): %s", length,
-           (size_t)PATH_MAX - strlen(CS_CREATING_SUFFIX) - 1, output);
   char directory[PATH_MAX];
   directory_of(output, directory);
   CS_CALL(check_directory(output, directory, err));

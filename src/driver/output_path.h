@@ -24,7 +24,8 @@
  * existing, writable directory; at it and at its derived names nothing or a writable
  * regular file that is not a symbolic link; not the cohort file itself; every derived
  * name within the file system's name length limit. CS_ERR_USAGE for an empty name,
- * CS_ERR_IO naming the path for everything else. */
+ * CS_ERR_IO naming the path for everything else. The caller has checked that every
+ * derived path fits in PATH_MAX. */
 cs_status cs_output_path_check(const char *output, const char *cohort_path, cs_error *err);
 
 /* True if something (even a dangling symbolic link) is at path. */
