@@ -546,7 +546,7 @@ static cs_status claim_output(const cs_run_options *options, const run_context *
 {
   cs_status status = CS_OK;
   if (world_rank() == 0) {
-    status = cs_output_path_check(options->output_path, options->cohort_path, err);
+    status = cs_output_path_check(options->output_path, 1, &options->cohort_path, err);
     if (status == CS_OK)
       status = cs_output_lock_take(options->output_path, lock, err);
     if (status == CS_OK)

@@ -16,6 +16,7 @@
 #include "cs_version.h"
 #include "driver.h"
 #include "mpi_session.h"
+#include "output_path.h"
 #include "scheduler.h"
 #include "summary.h"
 #include "trajectory_csv.h"
@@ -410,6 +411,8 @@ static int command_merge(int argc, char **argv)
     status = require_positional(&a, argv[0], 1, -1, "merge needs shard files", &err);
   if (status == CS_OK && a.run.output_path == NULL)
     status = cs_error_set(&err, CS_ERR_USAGE, "merge needs -o OUT.nc\n%s", usage_text);
+  if (status == CS_OK)
+    status = cs_output_path_check(a.run.output_path, a.n_positional, a.positional, &err);
   if (status == CS_OK)
     status = cs_merge_shards(a.n_positional, a.positional, a.run.output_path, &err);
   if (status == CS_OK)

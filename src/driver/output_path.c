@@ -53,9 +53,8 @@ static cs_status check_name_length(const char *output, const char *directory, cs
   return CS_OK;
 }
 
-/* What may be at one of the output's names: nothing, or a writable regular file that is
- * not the cohort file. */
-static cs_status check_existing(const char *path, const struct stat *cohort, cs_error *err)
+/* What may be at one of the output's names: nothing, or a writable regular file. */
+static cs_status check_existing(const char *path, cs_error *err)
 {
   struct stat st;
   if (lstat(path, &st) != 0) {
@@ -72,15 +71,28 @@ static cs_status check_existing(const char *path, const struct stat *cohort, cs_
            "'%s' is not a regular file (a device, FIFO or socket): cohortsim writes regular "
            "files only",
            path);
-  CS_CHECK(cohort == NULL || st.st_dev != cohort->st_dev || st.st_ino != cohort->st_ino, err,
-           CS_ERR_IO, "'%s' is the cohort file itself: choose another -o", path);
   /* access() grants root everything, so the mode bits decide as well. */
   CS_CHECK((st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) != 0 && access(path, W_OK) == 0, err,
            CS_ERR_IO, "'%s' is read-only: make it writable or choose another -o", path);
   return CS_OK;
 }
 
-cs_status cs_output_path_check(const char *output, const char *cohort_path, cs_error *err)
+/* The output must not be one of the inputs (by device and inode, so also through
+ * another name or a hard link). */
+static cs_status check_not_input(const char *output, int n_inputs, const char *const *inputs,
+                                 cs_error *err)
+{
+  struct stat out, in;
+  if (stat(output, &out) != 0)
+    return CS_OK;
+  for (int i = 0; i < n_inputs; i++)
+    CS_CHECK(stat(inputs[i], &in) != 0 || in.st_dev != out.st_dev || in.st_ino != out.st_ino, err,
+             CS_ERR_IO, "'%s' is the input file '%s' itself: choose another -o", output, inputs[i]);
+  return CS_OK;
+}
+
+cs_status cs_output_path_check(const char *output, int n_inputs, const char *const *inputs,
+                               cs_error *err)
 {
   const size_t length = strlen(output);
   CS_CHECK(length > 0, err, CS_ERR_USAGE, "-o expects a file name, got ''");
@@ -90,15 +102,13 @@ cs_status cs_output_path_check(const char *output, const char *cohort_path, cs_e
   directory_of(output, directory);
   CS_CALL(check_directory(output, directory, err));
   CS_CALL(check_name_length(output, directory, err));
-  struct stat cohort_stat;
-  const struct stat *cohort = stat(cohort_path, &cohort_stat) == 0 ? &cohort_stat : NULL;
   static const char *const suffixes[] = {"", CS_PARTIAL_SUFFIX, CS_CREATING_SUFFIX, CS_LOCK_SUFFIX};
   for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s%s", output, suffixes[i]);
-    CS_CALL(check_existing(path, cohort, err));
+    CS_CALL(check_existing(path, err));
   }
-  return CS_OK;
+  return check_not_input(output, n_inputs, inputs, err);
 }
 
 bool cs_output_disk_full(const char *path, int cause)

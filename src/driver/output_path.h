@@ -1,5 +1,6 @@
-/* Checks of the output path of `cohortsim run`, made by rank 0 before the cohort is
- * loaded or anything simulated, so a path that cannot work fails in seconds.
+/* Checks of the output path of `cohortsim run` (made by rank 0 before the cohort is
+ * loaded or anything simulated, so a path that cannot work fails in seconds) and of
+ * `cohortsim merge`.
  *
  * The output is written as OUT.nc.partial (created as OUT.nc.partial.creating and
  * renamed), then renamed to OUT.nc; OUT.nc.lock holds the run's lock. Renaming replaces
@@ -22,11 +23,13 @@
 
 /* Checks that `output` can be written: a file name (not empty, not ending in '/') in an
  * existing, writable directory; at it and at its derived names nothing or a writable
- * regular file that is not a symbolic link; not the cohort file itself; every derived
+ * regular file that is not a symbolic link; not one of the command's input files (the
+ * cohort, or merge's shards); every derived
  * name within the file system's name length limit. CS_ERR_USAGE for an empty name,
  * CS_ERR_IO naming the path for everything else. The caller has checked that every
  * derived path fits in PATH_MAX. */
-cs_status cs_output_path_check(const char *output, const char *cohort_path, cs_error *err);
+cs_status cs_output_path_check(const char *output, int n_inputs, const char *const *inputs,
+                               cs_error *err);
 
 /* True if something (even a dangling symbolic link) is at path. */
 bool cs_output_path_exists(const char *path);

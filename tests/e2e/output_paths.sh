@@ -39,7 +39,7 @@ refused "a socket" 4 "is not a regular file" "$tmp/socket"
 cp "$cohort" "$tmp/cohort.yaml"
 cohortsim run "$tmp/cohort.yaml" -o "$tmp/cohort.yaml" -n 100000 --quiet --restart
 expect_rc 4 "-o the cohort file"
-expect_stderr "is the cohort file itself" "-o the cohort file"
+expect_stderr "'$tmp/cohort.yaml' is the input file '$tmp/cohort.yaml' itself" "-o the cohort file"
 cmp -s "$cohort" "$tmp/cohort.yaml" || fail "-o the cohort file: the cohort file was changed"
 ok "-o the cohort file itself (with --restart): exit 4, file unchanged"
 
@@ -80,3 +80,19 @@ ok "a path of over 300 characters: exit 0"
 cohortsim_mpi 2 run "$cohort" -o "$deep/$(printf 'f%.0s' $(seq 100)).nc" -n 3 --quiet
 expect_rc 0 "a path of over 300 characters (2 ranks)"
 ok "a path of over 300 characters, 2 ranks: exit 0"
+
+# --- merge -o: the same checks (it, too, renames its output into place).
+cp "$tmp/$fits.nc" "$tmp/shard.nc"
+cp "$tmp/shard.nc" "$tmp/shard_copy.nc"
+cohortsim merge "$tmp/shard.nc" -o "$tmp/shard.nc"
+expect_rc 4 "merge -o one of its inputs"
+expect_stderr "is the input file '$tmp/shard.nc' itself" "merge -o one of its inputs"
+cmp -s "$tmp/shard.nc" "$tmp/shard_copy.nc" || fail "merge -o one of its inputs: changed it"
+ok "merge -o one of its inputs: exit 4, input unchanged"
+for target in /dev/null "$tmp/fifo" "$tmp/link.nc"; do
+  cohortsim merge "$tmp/shard.nc" -o "$target"
+  expect_rc 4 "merge -o $target"
+  expect_one_error "merge -o $target"
+  ok "merge -o $target: exit 4: $(error_lines)"
+done
+[ -c /dev/null ] && [ -p "$tmp/fifo" ] && [ -L "$tmp/link.nc" ] || fail "merge -o: replaced a device, FIFO or link"
