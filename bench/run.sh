@@ -51,7 +51,7 @@ for repeat in 1 2 3; do
   end=$(date +%s.%N)
   ref_walls+=("$(calc "$end - $start")")
   ref_loops+=("$(echo "$ref_line" | sed 's/.*seconds=\([0-9.]*\).*/\1/')")
-  cs_walls+=("$(seconds "$bin" run "$here/cohorts/validation/birth_death.yaml" -o "$out/bd.nc" \
+  cs_walls+=("$(seconds "$bin" run "$here/cohorts/validation/birth_death.yaml" -o "$out/bd.nc" --restart \
     -n "$exact_patients" --quiet)")
   engine_line=$("$build/cohortsim-bench-engine" "$here/cohorts/validation/birth_death.yaml" \
     "$exact_patients")
@@ -77,7 +77,7 @@ echo "2. hybrid engine, patients per second per core (1 rank; every arm of each 
 for scale in mouse human; do
   if [ "$scale" = mouse ]; then cohort="$here/cohorts/necroptosis_triple.yaml" n=$mouse_patients
   else cohort="$here/cohorts/necroptosis_human.yaml" n=$human_patients; fi
-  wall=$(seconds "$bin" run "$cohort" -o "$out/$scale.nc" -n "$n" --quiet)
+  wall=$(seconds "$bin" run "$cohort" -o "$out/$scale.nc" -n "$n" --quiet --restart)
   arms=$(ncdump -h "$out/$scale.nc" | sed -n 's/^\tarm = \([0-9]*\) ;/\1/p')
   printf '   %-5s: %4d patients x %d arms in %7.2f s: %7.1f patient-arms/s, %6.2f ms each\n' \
     "$scale" "$n" "$arms" "$wall" "$(calc "$n * $arms / $wall")" \
@@ -86,8 +86,8 @@ done
 echo
 
 echo "3. strong scaling, default cohort, $scaling_patients patients"
-t1=$(seconds mpirun -n 1 "$bin" run -o "$out/s1.nc" -n "$scaling_patients" --quiet)
-t2=$(seconds mpirun -n 2 "$bin" run -o "$out/s2.nc" -n "$scaling_patients" --quiet)
+t1=$(seconds mpirun -n 1 "$bin" run -o "$out/s1.nc" -n "$scaling_patients" --quiet --restart)
+t2=$(seconds mpirun -n 2 "$bin" run -o "$out/s2.nc" -n "$scaling_patients" --quiet --restart)
 printf '   1 rank %.2f s, 2 ranks %.2f s: speed-up %.2f, efficiency %.0f%%\n' "$t1" "$t2" \
   "$(calc "$t1 / $t2")" "$(calc "100 * $t1 / (2 * $t2)")"
 busy() { ncdump -h "$1" | sed -n 's/.*:rank_busy_seconds = \(.*\) ;/\1/p' | tr -d ' '; }

@@ -15,7 +15,7 @@ case "${1:-}" in
   run)
     "$here/tools/setup.sh"
     mkdir -p "$here/results"
-    mpirun -n "$(nproc)" "$here/build/cohortsim" run -o "$here/results/default.nc"
+    mpirun -n "$(nproc)" "$here/build/cohortsim" run -o "$here/results/default.nc" --restart
     "$here/build/cohortsim" summary "$here/results/default.nc"
     "$here/tools/cohortsim-plot" survival "$here/results/default.nc" -o "$here/results/survival.png"
     echo "survival curves: $here/results/survival.png"

@@ -314,6 +314,11 @@ static cs_status define_global_attributes(const cs_ncout *o, const cs_run_info *
 static cs_status define_all(cs_ncout *o, const cs_run_info *info, cs_error *err)
 {
   const cs_cohort *c = o->cohort;
+  /* No fill values: a run of 10^8 patients would otherwise write 24 GB of them before
+   * its first record. No reader needs them: chunk_done says which chunks are complete,
+   * and it alone keeps its fill value (255, "not done"). */
+  int old_mode;
+  CS_CALL(nc_check(nc_set_fill(o->ncid, NC_NOFILL, &old_mode), err, "setting no-fill mode"));
   CS_CALL(define_coordinates(o, err));
   for (int p = 0; p < c->n_params; p++) {
     char name[CS_NAME_MAX + 8], long_name[CS_NAME_MAX + 32];
@@ -353,6 +358,8 @@ static cs_status define_all(cs_ncout *o, const cs_run_info *info, cs_error *err)
                          "1 = every patient of this checkpoint chunk is written",
                          false};
   CS_CALL(define_var(o, &done, &o->chunk_done_varid, err));
+  CS_CALL(nc_check(nc_def_var_fill(o->ncid, o->chunk_done_varid, NC_FILL, NULL), err,
+                   "chunk_done"));
   CS_CALL(define_global_attributes(o, info, err));
   return nc_check(nc_enddef(o->ncid), err, "leaving define mode");
 }

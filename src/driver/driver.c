@@ -1,8 +1,10 @@
 /* `cohortsim run` over MPI.
  *
- * Every rank loads the cohort (rank 0 reads the file and broadcasts it). The output is
- * created under a temporary name (OUT.nc.partial) before any simulation, or reopened
- * with --resume. Blocks of chunks of patients are handed out dynamically
+ * Rank 0 first checks the output path and takes the output's lock (output_path.c,
+ * output_lock.c). Every rank loads the cohort (rank 0 reads the file and broadcasts it).
+ * After a check of the free space, the output is created under a temporary name
+ * (OUT.nc.partial, itself made as OUT.nc.partial.creating) before any simulation, or
+ * reopened with --resume. Blocks of chunks of patients are handed out dynamically
  * (scheduler.c); finished chunks are written at their patients' indices and then marked
  * done in the file, so the file itself is the checkpoint. When all chunks are done, rank 0
  * completes the file (coordinates, cohort statistics from the records, provenance) and renames it
@@ -11,6 +13,7 @@
 #include "driver.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <mpi.h>
 #include <netcdf.h>
@@ -24,6 +27,8 @@
 #include "cohortsim/ncout.h"
 #include "cohortsim/patient.h"
 #include "cohortsim/records.h"
+#include "output_lock.h"
+#include "output_path.h"
 #include "progress.h"
 #include "scheduler.h"
 
@@ -88,12 +93,6 @@ static const char *environment(const char *name)
   return value != NULL ? value : "";
 }
 
-static bool file_exists(const char *path)
-{
-  struct stat st;
-  return stat(path, &st) == 0;
-}
-
 /* Everything about this run that the file records. Every rank passes the same values:
  * rank 0's host and clock stand for the job. */
 typedef struct run_context {
@@ -101,6 +100,7 @@ typedef struct run_context {
   char hostname[256];
   char created[32];
   char partial_path[PATH_MAX];
+  char creating_path[PATH_MAX]; /* where the partial file is made (create_partial) */
   double t_start;
   double busy_seconds; /* this rank's time simulating */
 } run_context;
@@ -138,20 +138,91 @@ static cs_status prepare_context(const cs_run_options *options, run_context *run
   CS_CHECK(run->info.file_patients > 0, err, CS_ERR_USAGE,
            "shard %d of %d has no patients: use fewer shards than the %zu patients",
            options->shard_index, options->shard_count, n);
-  const int length =
-      snprintf(run->partial_path, sizeof run->partial_path, "%s.partial", options->output_path);
-  CS_CHECK(length > 0 && (size_t)length < sizeof run->partial_path, err, CS_ERR_USAGE,
+  /* Of the derived names, .partial.creating is the longest. */
+  snprintf(run->partial_path, sizeof run->partial_path, "%s%s", options->output_path,
+           CS_PARTIAL_SUFFIX);
+  const int length = snprintf(run->creating_path, sizeof run->creating_path, "%s%s",
+                              options->output_path, CS_CREATING_SUFFIX);
+  CS_CHECK(length > 0 && (size_t)length < sizeof run->creating_path, err, CS_ERR_USAGE,
            "output path too long: %s", options->output_path);
   return CS_OK;
 }
 
-/* Creates OUT.nc.partial and its schema, or with --resume reopens it and reads which
- * chunks are done. Before any simulation, so a bad path fails in seconds. Collective. */
+/* Closes the output; if that fails (a full disk while flushing), abandons it, so that
+ * HDF5 does not try again, and crash, inside MPI_Finalize. Collective. */
+static int close_output(int ncid)
+{
+  const int rc = nc_close(ncid);
+  if (rc != NC_NOERR)
+    nc_abort(ncid);
+  return rc;
+}
+
+/* Flushes a file to stable storage before it is renamed into place, so that after a
+ * crash of the node its name never stands for a file whose content was lost. */
+static cs_status sync_file(const char *path, cs_error *err)
+{
+  const int fd = open(path, O_RDONLY);
+  const bool synced = fd >= 0 && fsync(fd) == 0;
+  if (fd >= 0)
+    close(fd);
+  CS_CHECK(synced, err, CS_ERR_IO, "cannot flush '%s' to disk: %s", path, strerror(errno));
+  return CS_OK;
+}
+
+/* Creates OUT.nc.partial with its whole schema, atomically: it is made as
+ * OUT.nc.partial.creating and renamed only once closed, so a kill at any instant leaves
+ * either no partial file or a complete, resumable one. (The output's lock makes a fixed
+ * temporary name safe; a leftover of a killed creation is replaced by the next run.)
+ * Collective. */
+static cs_status create_partial(const cs_cohort *cohort, const run_context *run, cs_error *err)
+{
+  int ncid;
+  cs_ncout *out = NULL;
+  cs_status status = cs_driver_agree(cs_ncout_par_create(run->creating_path, &ncid, err), err);
+  if (status != CS_OK)
+    return status;
+  status = cs_driver_agree(cs_ncout_define(ncid, cohort, &run->info, &out, err), err);
+  cs_ncout_destroy(&out);
+  const int rc = close_output(ncid);
+  if (status == CS_OK && rc != NC_NOERR)
+    status =
+        cs_error_set(err, CS_ERR_NETCDF, "closing '%s': %s", run->creating_path, nc_strerror(rc));
+  status = cs_driver_agree(status, err);
+  if (world_rank() == 0) {
+    if (status == CS_OK)
+      status = sync_file(run->creating_path, err);
+    if (status == CS_OK && rename(run->creating_path, run->partial_path) != 0)
+      status = cs_error_set(err, CS_ERR_IO, "cannot rename '%s' to '%s': %s", run->creating_path,
+                            run->partial_path, strerror(errno));
+    if (status != CS_OK)
+      remove(run->creating_path);
+  }
+  return cs_driver_agree(status, err);
+}
+
+/* A partial file that cannot even be read is no checkpoint; say what --restart does. */
+static cs_status explain_unreadable(cs_status status, const char *path, cs_error *err)
+{
+  if (status != CS_ERR_NETCDF && status != CS_ERR_IO)
+    return status;
+  char cause[sizeof err->message];
+  snprintf(cause, sizeof cause, "%s", err->message);
+  cs_error_clear(err);
+  return cs_error_set(err, CS_ERR_IO,
+                      "'%s' is not a readable checkpoint (%s): it was damaged, e.g. by a full "
+                      "disk; pass --restart instead of --resume to discard it and start afresh",
+                      path, cause);
+}
+
+/* Creates OUT.nc.partial and its schema, or with --resume finds it; then opens it for
+ * parallel writes and reads which chunks are done. Before any simulation, so a bad path
+ * fails in seconds. Collective. */
 static cs_status open_output(const cs_cohort *cohort, const cs_run_options *options,
                              run_context *run, int *ncid, cs_ncout **out, unsigned char *done,
                              cs_error *err)
 {
-  int resuming = options->resume && world_rank() == 0 && file_exists(run->partial_path);
+  int resuming = options->resume && world_rank() == 0 && cs_output_path_exists(run->partial_path);
   MPI_Bcast(&resuming, 1, MPI_INT, 0, MPI_COMM_WORLD);
   cs_status status;
   if (resuming) {
@@ -159,25 +230,23 @@ static cs_status open_output(const cs_cohort *cohort, const cs_run_options *opti
      * file of another run must be left untouched. */
     status = world_rank() == 0 ? cs_ncout_check_same_run(run->partial_path, cohort, &run->info, err)
                                : CS_OK;
-    status = cs_driver_agree(status, err);
-    if (status != CS_OK)
-      return status;
-    status = cs_driver_agree(cs_ncout_par_open(run->partial_path, ncid, err), err);
-    if (status != CS_OK)
-      return status;
-    status = cs_driver_agree(cs_ncout_open(*ncid, cohort, &run->info, out, err), err);
-    if (status == CS_OK)
-      status = cs_driver_agree(cs_ncout_read_done(*out, done, err), err);
-  } else {
-    status = cs_driver_agree(cs_ncout_par_create(run->partial_path, ncid, err), err);
-    if (status != CS_OK)
-      return status;
-    status = cs_driver_agree(cs_ncout_define(*ncid, cohort, &run->info, out, err), err);
-  }
+    if (world_rank() == 0)
+      status = explain_unreadable(status, run->partial_path, err);
+  } else
+    status = create_partial(cohort, run, err);
+  status = cs_driver_agree(status, err);
+  if (status != CS_OK)
+    return status;
+  status = cs_driver_agree(cs_ncout_par_open(run->partial_path, ncid, err), err);
+  if (status != CS_OK)
+    return status;
+  status = cs_driver_agree(cs_ncout_open(*ncid, cohort, &run->info, out, err), err);
+  if (status == CS_OK)
+    status = cs_driver_agree(cs_ncout_read_done(*out, done, err), err);
   if (status == CS_OK)
     status = cs_driver_agree(cs_ncout_par_independent(*ncid, err), err);
   if (status != CS_OK)
-    nc_close(*ncid);
+    close_output(*ncid);
   return status;
 }
 
@@ -246,6 +315,31 @@ static cs_status run_block(cs_patient_sim *sim, const cs_ncout *out, const cs_ru
     }
   }
   return CS_OK;
+}
+
+/* Refuses a run whose records cannot fit in the free space of the output's file system
+ * (and warns when they may not), before the partial file is made or reopened: a disk
+ * that fills while HDF5 writes the file's metadata leaves HDF5 in a state that crashes
+ * MPI_Finalize. A resumed run needs only what its partial file does not hold yet; the
+ * margin is for the file's metadata. Collective. */
+static cs_status check_space(const cs_cohort *cohort, const cs_run_options *options,
+                             const run_context *run, cs_error *err)
+{
+  cs_status status = CS_OK;
+  if (world_rank() == 0) {
+    struct stat partial;
+    const uint64_t held = options->resume && stat(run->partial_path, &partial) == 0
+                              ? (uint64_t)partial.st_blocks * 512u
+                              : 0;
+    const uint64_t records = (uint64_t)run->info.file_patients * cs_records_patient_bytes(cohort);
+    const uint64_t needed =
+        records + CS_DISK_FULL_BYTES > held ? records + CS_DISK_FULL_BYTES - held : 0;
+    char warning[PATH_MAX + 128];
+    status = cs_output_space_check(run->partial_path, needed, warning, sizeof warning, err);
+    if (status == CS_OK && warning[0] != '\0')
+      fprintf(stderr, "cohortsim: warning: %s\n", warning);
+  }
+  return cs_driver_agree(status, err);
 }
 
 /* This rank's part: take blocks of chunks until none is left or a stop is requested. */
@@ -349,6 +443,8 @@ static cs_status run_cohort(const cs_cohort *cohort, const cs_run_options *optio
     status = cs_model_create(cohort, &model, err);
   status = cs_driver_agree(status, err);
   if (status == CS_OK)
+    status = check_space(cohort, options, run, err);
+  if (status == CS_OK)
     status = open_output(cohort, options, run, &ncid, &out, done, err);
   if (status != CS_OK)
     goto cleanup;
@@ -363,7 +459,7 @@ static cs_status run_cohort(const cs_cohort *cohort, const cs_run_options *optio
   int any_stopped = stopped;
   MPI_Allreduce(MPI_IN_PLACE, &any_stopped, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
   stopped = any_stopped;
-  const int rc = nc_close(ncid);
+  const int rc = close_output(ncid);
   if (status == CS_OK && rc != NC_NOERR)
     status =
         cs_error_set(err, CS_ERR_NETCDF, "closing '%s': %s", run->partial_path, nc_strerror(rc));
@@ -388,8 +484,9 @@ cleanup:
 static cs_status check_finished(const cs_cohort *cohort, const cs_run_options *options,
                                 const run_context *run, bool *finished, cs_error *err)
 {
-  int complete = options->resume && world_rank() == 0 && !file_exists(run->partial_path) &&
-                 file_exists(options->output_path);
+  int complete = options->resume && world_rank() == 0 &&
+                 !cs_output_path_exists(run->partial_path) &&
+                 cs_output_path_exists(options->output_path);
   MPI_Bcast(&complete, 1, MPI_INT, 0, MPI_COMM_WORLD);
   *finished = complete;
   if (!complete)
@@ -400,14 +497,75 @@ static cs_status check_finished(const cs_cohort *cohort, const cs_run_options *o
   return cs_driver_agree(status, err);
 }
 
+/* NetCDF reports a full disk as "HDF error" (the cause reached only Open MPI's own
+ * message): says so, and how to go on. True if the disk is full. errno is that of the
+ * failed write only if nothing overwrote it since, so the free space decides as well. */
+static bool explain_full_disk(cs_status *status, const char *partial_path, cs_error *err)
+{
+  const int cause = errno;
+  if (*status != CS_ERR_NETCDF || !cs_output_disk_full(partial_path, cause))
+    return false;
+  char netcdf[sizeof err->message];
+  snprintf(netcdf, sizeof netcdf, "%s", err->message);
+  cs_error_clear(err);
+  if (cs_output_path_exists(partial_path))
+    *status = cs_error_set(err, CS_ERR_IO,
+                           "no space left on device writing '%s' (%s); the chunks written so "
+                           "far are kept: free some space, then run the same command with "
+                           "--resume",
+                           partial_path, netcdf);
+  else
+    *status = cs_error_set(err, CS_ERR_IO, "no space left on device writing '%s' (%s)",
+                           partial_path, netcdf);
+  return true;
+}
+
+/* What an earlier run left at the output's names is replaced only on request: hours of
+ * checkpoint or a finished file are not lost to a command repeated by mistake. */
+static cs_status check_earlier_output(const cs_run_options *options, const run_context *run,
+                                      cs_error *err)
+{
+  if (options->resume || options->restart)
+    return CS_OK;
+  CS_CHECK(!cs_output_path_exists(run->partial_path), err, CS_ERR_IO,
+           "'%s' holds the checkpoint of an earlier run: pass --resume to continue it, or "
+           "--restart to discard it and start afresh",
+           run->partial_path);
+  CS_CHECK(!cs_output_path_exists(options->output_path), err, CS_ERR_IO,
+           "'%s' exists: remove it, choose another -o, or pass --restart to replace it (or "
+           "--resume, which leaves it as it is if it is this run's finished file)",
+           options->output_path);
+  return CS_OK;
+}
+
+/* Rank 0 checks the output path and takes the output's lock before anything is loaded
+ * or simulated, so a path that cannot work or a second run on the same output fails at
+ * once. Collective. */
+static cs_status claim_output(const cs_run_options *options, const run_context *run,
+                              cs_output_lock **lock, cs_error *err)
+{
+  cs_status status = CS_OK;
+  if (world_rank() == 0) {
+    status = cs_output_path_check(options->output_path, 1, &options->cohort_path, err);
+    if (status == CS_OK)
+      status = cs_output_lock_take(options->output_path, lock, err);
+    if (status == CS_OK)
+      status = check_earlier_output(options, run, err);
+  }
+  return cs_driver_agree(status, err);
+}
+
 cs_status cs_driver_run(const cs_run_options *options, cs_error *err)
 {
   cs_cohort *cohort = NULL;
+  cs_output_lock *lock = NULL;
   run_context *run = calloc(1, sizeof *run);
   cs_status status =
       cs_driver_agree(run == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory") : CS_OK, err);
   if (status == CS_OK)
     status = cs_driver_agree(prepare_context(options, run, err), err);
+  if (status == CS_OK)
+    status = claim_output(options, run, &lock, err);
   if (status == CS_OK)
     status =
         cs_driver_load_cohort(options->cohort_path, options->n_sets, options->sets, &cohort, err);
@@ -417,16 +575,19 @@ cs_status cs_driver_run(const cs_run_options *options, cs_error *err)
   if (status == CS_OK && !finished) {
     status = run_cohort(cohort, options, run, err);
     /* The file appears under its final name only when complete; a failed run removes
-     * its partial file unless a resume can use it. */
+     * its partial file unless a resume can use it: after an interruption, or a full disk
+     * (chunks are marked done only once written). */
     if (world_rank() == 0) {
       if (status == CS_OK && rename(run->partial_path, options->output_path) != 0)
         status = cs_error_set(err, CS_ERR_IO, "cannot rename '%s' to '%s': %s", run->partial_path,
                               options->output_path, strerror(errno));
-      if (status != CS_OK && status != CS_ERR_INTERRUPTED && !options->resume)
+      const bool full = explain_full_disk(&status, run->partial_path, err);
+      if (status != CS_OK && status != CS_ERR_INTERRUPTED && !options->resume && !full)
         remove(run->partial_path);
     }
     status = cs_driver_agree(status, err);
   }
+  cs_output_lock_release(&lock);
   free(run);
   cs_cohort_destroy(&cohort);
   return status;

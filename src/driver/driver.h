@@ -10,6 +10,11 @@
 #include "cohortsim/cohort.h"
 #include "cohortsim/status.h"
 
+/* The largest -n: a sanity limit far above any cohort simulated so far (a billion
+ * patients of the default cohort take about 240 GB of output), that stops a typo
+ * such as an extra digit group before the output's size is estimated. */
+#define CS_MAX_PATIENTS 1000000000ull
+
 typedef struct cs_run_options {
   const char *cohort_path;
   const char *output_path;
@@ -19,6 +24,7 @@ typedef struct cs_run_options {
   const char *const *sets; /* --set KEY=VALUE arguments */
   bool quiet;
   bool resume;                  /* continue OUT.nc.partial if it exists */
+  bool restart;                 /* discard OUT.nc.partial and replace OUT.nc: start afresh */
   int shard_index, shard_count; /* --shard K/N: this run is shard K (0-based) of N */
 } cs_run_options;
 

@@ -1,5 +1,6 @@
 /* The command line: subcommands, their options, messages and exit codes. The only place
  * that prints errors or decides the exit code. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <gsl/gsl_errno.h>
@@ -16,6 +17,7 @@
 #include "cs_version.h"
 #include "driver.h"
 #include "mpi_session.h"
+#include "output_path.h"
 #include "scheduler.h"
 #include "summary.h"
 #include "trajectory_csv.h"
@@ -36,8 +38,10 @@ static const char usage_text[] =
     "usage: cohortsim COMMAND [options]\n"
     "\n"
     "  run [COHORT.yaml] [-o OUT.nc] [-n PATIENTS] [-s SEED] [--set KEY=VALUE]...\n"
-    "      [--resume] [--shard K/N] [--quiet]\n"
+    "      [--resume | --restart] [--shard K/N] [--quiet]\n"
     "        simulate a cohort (default cohort: " CS_DEFAULT_COHORT ")\n"
+    "        --resume: continue OUT.nc.partial; --restart: discard it (and replace an\n"
+    "        existing OUT.nc when done)\n"
     "        under MPI: mpirun -n RANKS cohortsim run ... (or srun cohortsim run ...)\n"
     "  check COHORT.yaml [--set KEY=VALUE]...\n"
     "        validate a cohort file and print the resolved model and arms\n"
@@ -86,12 +90,24 @@ static int report(cs_status status, const cs_error *err, bool print)
   return exit_code(status);
 }
 
+/* True if text is one or more decimal digits and nothing else. strtoull alone would
+ * also take leading blanks, a sign, and (with '-') wrap around. */
+static bool all_digits(const char *text, size_t length)
+{
+  if (length == 0)
+    return false;
+  for (size_t i = 0; i < length; i++)
+    if (!isdigit((unsigned char)text[i]))
+      return false;
+  return true;
+}
+
 static cs_status parse_count(const char *option, const char *text, uint64_t *value, cs_error *err)
 {
   char *end;
   errno = 0;
   const unsigned long long parsed = strtoull(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || text[0] == '-')
+  if (errno != 0 || !all_digits(text, strlen(text)))
     return cs_error_set(err, CS_ERR_USAGE, "%s expects a non-negative integer, got '%s'", option,
                         text);
   *value = parsed;
@@ -109,12 +125,15 @@ static cs_status parse_days(const char *option, const char *text, double *value,
   return CS_OK;
 }
 
-/* --shard K/N: shard K (0 <= K < N) of N. */
+/* --shard K/N: shard K (0 <= K < N) of N, both digits only. */
 static cs_status parse_shard(const char *text, int *index, int *count, cs_error *err)
 {
   unsigned long k, n;
   char tail;
-  if (sscanf(text, "%lu/%lu%c", &k, &n, &tail) != 2 || n == 0 || k >= n || n > 1000000)
+  const char *slash = strchr(text, '/');
+  if (slash == NULL || !all_digits(text, (size_t)(slash - text)) ||
+      !all_digits(slash + 1, strlen(slash + 1)) || sscanf(text, "%lu/%lu%c", &k, &n, &tail) != 2 ||
+      n == 0 || k >= n || n > 1000000)
     return cs_error_set(err, CS_ERR_USAGE,
                         "--shard expects K/N with 0 <= K < N (e.g. 3/10), got '%s'", text);
   *index = (int)k;
@@ -151,6 +170,7 @@ static cs_status add_to(const char ***list, int *n, const char *value, cs_error 
 enum {
   OPT_SET = 1000,
   OPT_RESUME,
+  OPT_RESTART,
   OPT_SHARD,
   OPT_PATIENT,
   OPT_ARM,
@@ -169,6 +189,9 @@ static cs_status parse_option(int c, const char *arg, parsed_args *a, cs_error *
   case 'n':
     CS_CALL(parse_count("-n", arg, &number, err));
     CS_CHECK(number > 0, err, CS_ERR_USAGE, "-n expects at least one patient");
+    CS_CHECK(number <= CS_MAX_PATIENTS, err, CS_ERR_USAGE,
+             "-n expects at most %llu patients, got '%s'", (unsigned long long)CS_MAX_PATIENTS,
+             arg);
     a->run.n_patients = (size_t)number;
     return CS_OK;
   case 's':
@@ -180,6 +203,9 @@ static cs_status parse_option(int c, const char *arg, parsed_args *a, cs_error *
     return add_to(&a->sets, &a->n_sets, arg, err);
   case OPT_RESUME:
     a->run.resume = true;
+    return CS_OK;
+  case OPT_RESTART:
+    a->run.restart = true;
     return CS_OK;
   case OPT_SHARD:
     return parse_shard(arg, &a->run.shard_index, &a->run.shard_count, err);
@@ -228,6 +254,7 @@ static cs_status parse_args(int argc, char **argv, const char *allowed, parsed_a
                                           {"quiet", no_argument, NULL, 'q'},
                                           {"set", required_argument, NULL, OPT_SET},
                                           {"resume", no_argument, NULL, OPT_RESUME},
+                                          {"restart", no_argument, NULL, OPT_RESTART},
                                           {"shard", required_argument, NULL, OPT_SHARD},
                                           {"patient", required_argument, NULL, OPT_PATIENT},
                                           {"arm", required_argument, NULL, OPT_ARM},
@@ -299,9 +326,12 @@ static int command_run(int argc, char **argv)
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   cs_scheduler_catch_signals();
   /* Every rank parses the same arguments, so they agree without talking. */
-  cs_status status = parse_args(argc, argv, "o n s q set resume shard", &a, &err);
+  cs_status status = parse_args(argc, argv, "o n s q set resume restart shard", &a, &err);
   if (status == CS_OK)
     status = require_positional(&a, argv[0], 0, 1, "", &err);
+  if (status == CS_OK && a.run.resume && a.run.restart)
+    status = cs_error_set(&err, CS_ERR_USAGE,
+                          "--resume continues a checkpoint and --restart discards it: give one");
   if (status == CS_OK) {
     if (a.n_positional == 1)
       a.run.cohort_path = a.positional[0];
@@ -395,6 +425,8 @@ static int command_merge(int argc, char **argv)
     status = require_positional(&a, argv[0], 1, -1, "merge needs shard files", &err);
   if (status == CS_OK && a.run.output_path == NULL)
     status = cs_error_set(&err, CS_ERR_USAGE, "merge needs -o OUT.nc\n%s", usage_text);
+  if (status == CS_OK)
+    status = cs_output_path_check(a.run.output_path, a.n_positional, a.positional, &err);
   if (status == CS_OK)
     status = cs_merge_shards(a.n_positional, a.positional, a.run.output_path, &err);
   if (status == CS_OK)

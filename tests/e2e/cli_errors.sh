@@ -33,6 +33,15 @@ usage_error "-n 0" "-n expects" run "$cohort" -o "$out" -n 0
 usage_error "-n -5" "'-5'" run "$cohort" -o "$out" -n -5
 usage_error "-n 12x" "'12x'" run "$cohort" -o "$out" -n 12x
 usage_error "-s abc" "'abc'" run "$cohort" -o "$out" -n 20 -s abc
+# Numbers are decimal digits only: strtoull alone would take blanks and a sign.
+usage_error "-n ' 5'" "' 5'" run "$cohort" -o "$out" -n ' 5'
+usage_error "-n +5" "'+5'" run "$cohort" -o "$out" -n +5
+usage_error "-s ' 5'" "' 5'" run "$cohort" -o "$out" -n 20 -s ' 5'
+usage_error "--shard '1/ 2'" "'1/ 2'" run "$cohort" -o "$out" -n 20 --shard '1/ 2'
+usage_error "--shard ' 1/2'" "' 1/2'" run "$cohort" -o "$out" -n 20 --shard ' 1/2'
+usage_error "--shard 1/+2" "'1/+2'" run "$cohort" -o "$out" -n 20 --shard 1/+2
+usage_error "-n above the limit" "at most 1000000000 patients" run "$cohort" -o "$out" -n 1000000001
+usage_error "--resume with --restart" "--restart" run "$cohort" -o "$out" -n 20 --resume --restart
 usage_error "-n without a value" "'-n'" run "$cohort" -o "$out" -n
 usage_error "extra positional argument (run)" "'extra.yaml'" run "$cohort" extra.yaml -o "$out" -n 20
 usage_error "extra positional argument (check)" "'extra.yaml'" check "$cohort" extra.yaml

@@ -41,7 +41,8 @@ for ranks in 1 3; do
 done
 
 # --- Nothing is lost: an existing OUT.nc with known content survives every failure
-# byte for byte, and no OUT.nc.partial is left behind.
+# byte for byte, and no OUT.nc.partial is left behind, even with --restart (which asks
+# to replace OUT.nc, but only by a finished run).
 out="$tmp/OUT.nc"
 cohortsim run "$cohort" -o "$out" -n 20 -s 5 --quiet
 expect_rc 0 "the reference run"
@@ -54,34 +55,34 @@ unchanged() {
 }
 
 sed 's/^followup_days:/folowup_days:/' "$cohort" >"$tmp/typo.yaml"
-cohortsim_mpi 3 run "$tmp/typo.yaml" -o "$out" -n 20 -s 6 --quiet
+cohortsim_mpi 3 run "$tmp/typo.yaml" -o "$out" -n 20 -s 6 --quiet --restart
 expect_rc 3 "run of a bad cohort over an existing OUT.nc"
 unchanged "run of a bad cohort over an existing OUT.nc (3 ranks)"
 
-cohortsim_mpi 3 run "$cohort" -o "$out" -n 20 -s 6 --quiet --set parameters.b=abc
+cohortsim_mpi 3 run "$cohort" -o "$out" -n 20 -s 6 --quiet --restart --set parameters.b=abc
 expect_rc 3 "run with a bad --set over an existing OUT.nc"
 unchanged "run with a bad --set over an existing OUT.nc (3 ranks)"
 
-cohortsim_mpi 2 run "$missing" -o "$out" -n 20 -s 6 --quiet
+cohortsim_mpi 2 run "$missing" -o "$out" -n 20 -s 6 --quiet --restart
 expect_rc 4 "run of a missing cohort over an existing OUT.nc"
 unchanged "run of a missing cohort over an existing OUT.nc (2 ranks)"
 
-cohortsim run "$cohort" -o "$out" -n 0
+cohortsim run "$cohort" -o "$out" -n 0 --restart
 expect_rc 2 "usage error over an existing OUT.nc"
 unchanged "usage error over an existing OUT.nc"
 
 # The temporary file cannot be created (its name is taken by a non-empty directory): the
 # run fails with exit 4 naming it, and OUT.nc is untouched.
 mkdir -p "$out.partial/blocker"
-cohortsim_mpi 3 run "$cohort" -o "$out" -n 20 -s 6 --quiet
+cohortsim_mpi 3 run "$cohort" -o "$out" -n 20 -s 6 --quiet --restart
 expect_io_error "unwritable OUT.nc.partial" "$out.partial"
 cmp -s "$out" "$tmp/reference.nc" || fail "unwritable OUT.nc.partial: the existing OUT.nc was changed"
 [ -d "$out.partial/blocker" ] || fail "unwritable OUT.nc.partial: removed a directory it did not create"
 rm -rf "$out.partial"
 ok "unwritable OUT.nc.partial (3 ranks): exit 4, existing OUT.nc byte-identical"
 
-# The final rename fails (OUT.nc is a non-empty directory), after the whole file was
-# written: exit 4 and the complete temporary file is removed.
+# OUT.nc is a non-empty directory: refused before anything is written, exit 4, no
+# temporary file.
 outdir="$tmp/outdir"
 mkdir -p "$outdir/content"
 cohortsim_mpi 2 run "$cohort" -o "$outdir" -n 20 --quiet

@@ -29,7 +29,7 @@ for ranks in 1 3; do
   [ ! -s "$tmp/stdout" ] || fail "run without --quiet ($ranks ranks): wrote to stdout"
   ok "run without --quiet, $ranks rank(s): stdout empty"
 
-  cohortsim_mpi "$ranks" run "$cohort" -o "$out" -n 30 --quiet
+  cohortsim_mpi "$ranks" run "$cohort" -o "$out" -n 30 --quiet --restart
   expect_rc 0 "run --quiet ($ranks ranks)"
   [ ! -s "$tmp/stderr" ] || fail "run --quiet ($ranks ranks): stderr is not empty"
   [ ! -s "$tmp/stdout" ] || fail "run --quiet ($ranks ranks): stdout is not empty"

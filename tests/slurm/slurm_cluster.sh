@@ -265,7 +265,7 @@ milliseconds() { echo $(($(date +%s%N) / 1000000)); }
 timed_run() { # PATIENTS: milliseconds
   local start
   start=$(milliseconds)
-  mpirun -n 2 --oversubscribe "$bin" run "$cohort" -o "$work/rate.nc" -n "$1" -s 5 --quiet ||
+  mpirun -n 2 --oversubscribe "$bin" run "$cohort" -o "$work/rate.nc" -n "$1" -s 5 --quiet --restart ||
     fail "the direct mpirun run failed"
   echo $(($(milliseconds) - start))
 }

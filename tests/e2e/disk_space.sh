@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Disk space: no fill values are written before the first record; a run that cannot fit
+# in the free space is refused before anything is created; a disk that fills during the
+# run gives "no space left on device", exit 4, no crash, and keeps the chunks written,
+# which --resume completes (bit for bit the data of an uninterrupted run). The small file
+# systems are tmpfs mounts (root only): without them those checks are skipped.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+source "$src/tests/support/output_data.bash"
+timeout_seconds=120
+
+# --- No fill values: 5 million patients would take 2 GB of them, written before the
+# first record. When the first chunks are done, the file must still be small.
+big="$tmp/big.nc"
+"$bin" run "$cohort" -o "$big" -n 5000000 --quiet 2>"$tmp/big.stderr" &
+runner=$!
+for _ in $(seq 1200); do
+  if [ -f "$big.partial" ] && [ "$(values "$big.partial" chunk_done 2>/dev/null | grep -c -x 1)" -gt 0 ]; then
+    break
+  fi
+  kill -0 "$runner" 2>/dev/null || fail "the 5-million-patient run ended: $(cat "$tmp/big.stderr")"
+  sleep 0.1
+done
+allocated=$(du -k "$big.partial" | cut -f1)
+kill -KILL "$runner"
+wait "$runner" 2>/dev/null || true
+[ "$(values "$big.partial" chunk_done | grep -c -x 1)" -gt 0 ] ||
+  fail "the 5-million-patient run: no chunk done within 120 s"
+[ "$allocated" -lt 100000 ] || fail "no fill values: the partial file of 5 million patients takes ${allocated} kB"
+ok "no fill values: with its first chunks done, the partial file of 5 million patients takes ${allocated} kB on disk"
+
+small="$tmp/small"
+mkdir "$small"
+if ! mount -t tmpfs -o size=16m tmpfs "$small" 2>/dev/null; then
+  echo "skip: cannot mount a tmpfs (not root?): the space checks were not run"
+  exit 0
+fi
+trap 'umount "$small" 2>/dev/null || true; cleanup' EXIT
+
+# --- Not enough space: refused at once with both figures, nothing created.
+start=$SECONDS
+cohortsim run "$cohort" -o "$small/huge.nc" -n 100000 --quiet
+expect_rc 4 "a run larger than the free space"
+expect_one_error "a run larger than the free space"
+expect_stderr "not enough space for '$small/huge.nc.partial': the run needs about 41.6 MB, its file system has 16.8 MB free" \
+  "a run larger than the free space"
+[ $((SECONDS - start)) -le 10 ] || fail "a run larger than the free space: refused after $((SECONDS - start)) s"
+[ -z "$(ls -A "$small")" ] || fail "a run larger than the free space: left $(ls -A "$small")"
+ok "a run larger than the free space: exit 4 at once: $(error_lines)"
+
+# --- Tight: a warning, and the run goes on.
+cohortsim run "$cohort" -o "$small/tight.nc" -n 36000 --quiet
+expect_rc 0 "a run that fits tightly"
+expect_stderr "cohortsim: warning: '$small/tight.nc.partial' needs about 15.7 MB and its file system has 16.8 MB free" \
+  "a run that fits tightly"
+ok "a run that fits tightly: exit 0 with a warning: $(grep warning "$tmp/stderr")"
+rm -f "$small/tight.nc"
+
+# --- The disk fills during the run (a filler written once chunks are done).
+patients=30000
+out="$small/full.nc"
+"$bin" run "$cohort" -o "$out" -n "$patients" -s 3 --quiet 2>"$tmp/full.stderr" &
+runner=$!
+for _ in $(seq 1200); do
+  if [ -f "$out.partial" ] && [ "$(values "$out.partial" chunk_done 2>/dev/null | grep -c -x 1)" -gt 0 ]; then
+    break
+  fi
+  kill -0 "$runner" 2>/dev/null || fail "the run ended before the disk was filled: $(cat "$tmp/full.stderr")"
+  sleep 0.05
+done
+dd if=/dev/zero of="$small/filler" bs=64k 2>/dev/null || true
+set +e
+wait "$runner"
+rc=$?
+set -e
+cp "$tmp/full.stderr" "$tmp/stderr"
+last_command="run with a disk that fills"
+expect_rc 4 "a disk that fills during the run"
+expect_one_error "a disk that fills during the run"
+expect_stderr "no space left on device writing '$out.partial'" "a disk that fills during the run"
+expect_stderr "run the same command with --resume" "a disk that fills during the run"
+[ -f "$out.partial" ] || fail "a disk that fills during the run: the partial file was removed"
+n_done=$(values "$out.partial" chunk_done | grep -c -x 1 || true)
+[ "$n_done" -gt 0 ] || fail "a disk that fills during the run: no chunk done in the partial file"
+ok "a disk that fills during the run: exit 4, $(error_lines), $n_done chunks kept"
+
+rm "$small/filler"
+cohortsim run "$cohort" -o "$out" -n "$patients" -s 3 --quiet --resume
+expect_rc 0 "--resume after space was freed"
+cohortsim run "$cohort" -o "$tmp/reference.nc" -n "$patients" -s 3 --quiet
+expect_rc 0 "the uninterrupted reference run"
+diff -q <(data_of "$tmp/reference.nc") <(data_of "$out") >/dev/null ||
+  fail "--resume after a full disk: data differ from the uninterrupted run"
+ok "--resume after a full disk: exit 0, the data of the uninterrupted run bit for bit"
