@@ -1,5 +1,5 @@
 /* What the libFuzzer harnesses share: the entry point's prototype, a sink for printed
- * output, and an input as a NUL-terminated string. */
+ * output, an input as a NUL-terminated string, a file's bytes. */
 #ifndef COHORTSIM_FUZZ_SUPPORT_H
 #define COHORTSIM_FUZZ_SUPPORT_H
 
@@ -15,5 +15,9 @@ FILE *fuzz_sink(void);
 
 /* The input with a NUL appended (allocated; free it), or NULL if out of memory. */
 char *fuzz_string(const uint8_t *data, size_t size);
+
+/* The bytes of file `path` (allocated; free it) and their number, or NULL if it cannot
+ * be read. */
+unsigned char *fuzz_read_file(const char *path, size_t *size);
 
 #endif
