@@ -22,8 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   const char *sets[MAX_SETS];
   int n_sets = 0;
   const char *end = text + size; /* the NUL fuzz_string appended */
-  for (const char *p = text + strlen(text) + 1; p <= end && n_sets < MAX_SETS;
-       p += strlen(p) + 1)
+  for (const char *p = text + strlen(text) + 1; p <= end && n_sets < MAX_SETS; p += strlen(p) + 1)
     sets[n_sets++] = p;
 
   cs_error err = {0};

@@ -86,7 +86,7 @@ static size_t take_bytes(input *in, const uint8_t **bytes)
 
 /* ---- edits --------------------------------------------------------------------------- */
 
-static const nc_type types[] = {NC_BYTE,  NC_UBYTE, NC_CHAR,   NC_SHORT, NC_INT,
+static const nc_type types[] = {NC_BYTE,  NC_UBYTE,  NC_CHAR,  NC_SHORT,  NC_INT,
                                 NC_INT64, NC_UINT64, NC_FLOAT, NC_DOUBLE, NC_STRING};
 #define N_TYPES (int)(sizeof types / sizeof types[0])
 
@@ -115,35 +115,61 @@ static int renamable(int ncid, int v, char *name)
   return nc_inq_varname(ncid, v, name) == NC_NOERR && nc_inq_dimid(ncid, name, &dim) != NC_NOERR;
 }
 
-/* Gives dimension d a new length: a new dimension takes its name (variables keep their
- * shape, so readers see a dimension that disagrees with the data). */
-static void resize_dim(int ncid, input *in, int n_dims)
+/* Replaces variable v by one of type `type` on dimensions dims (fill values only). */
+static void replace_var(int ncid, int v, nc_type type, int n_dims, const int *dims)
+{
+  char name[NC_MAX_NAME + 1], old[NC_MAX_NAME + 1];
+  int id;
+  if (!renamable(ncid, v, name))
+    return;
+  snprintf(old, sizeof old, "%s_old", name);
+  if (nc_rename_var(ncid, v, old) == NC_NOERR)
+    nc_def_var(ncid, name, type, n_dims, dims, &id);
+}
+
+/* Gives dimension d a new length: a new dimension takes its name, and the first
+ * variable on it (not a coordinate variable) is replaced by one on the new dimension;
+ * later edits may resize others. (Replacing several in one edit crashes NetCDF-C 4.9.0
+ * inside nc_rename_var.) */
+static void resize_dim(int ncid, input *in, int n_dims, int n_vars)
 {
   char name[NC_MAX_NAME + 1], old[NC_MAX_NAME + 1];
   const int d = take_index(in, n_dims);
   const size_t length = take(in) | take(in) << 8;
-  int id;
-  if (nc_inq_dimname(ncid, d, name) || nc_def_dim(ncid, "fuzz_resized", length, &id))
+  int resized;
+  if (nc_inq_dimname(ncid, d, name) || nc_def_dim(ncid, "fuzz_resized", length, &resized))
     return;
   snprintf(old, sizeof old, "%s_old", name);
-  if (nc_rename_dim(ncid, d, old) == NC_NOERR)
-    nc_rename_dim(ncid, id, name);
+  if (nc_rename_dim(ncid, d, old) || nc_rename_dim(ncid, resized, name))
+    return;
+  for (int v = 0; v < n_vars; v++) {
+    int dims[NC_MAX_VAR_DIMS], n = 0, uses = 0;
+    nc_type type;
+    if (nc_inq_var(ncid, v, NULL, &type, &n, dims, NULL))
+      continue;
+    for (int k = 0; k < n; k++)
+      if (dims[k] == d) {
+        dims[k] = resized;
+        uses = 1;
+      }
+    if (uses) {
+      replace_var(ncid, v, type, n, dims);
+      return;
+    }
+  }
 }
 
-/* Replaces variable v by one of another type and dimensions (fill values only). */
+/* Replaces variable v by one of another type and, maybe, other dimensions. */
 static void redefine_var(int ncid, input *in, int v, int n_dims)
 {
-  char name[NC_MAX_NAME + 1], old[NC_MAX_NAME + 1];
-  int dims[NC_MAX_VAR_DIMS], n = 0, id;
-  if (!renamable(ncid, v, name) || nc_inq_var(ncid, v, NULL, NULL, &n, dims, NULL))
+  int dims[NC_MAX_VAR_DIMS], n = 0;
+  if (nc_inq_var(ncid, v, NULL, NULL, &n, dims, NULL))
     return;
   const nc_type type = types[take_index(in, N_TYPES)];
-  if (take(in) & 1) /* reshape too */
+  if (take(in) & 1)
     for (int k = 0; k < n; k++)
       dims[k] = take_index(in, n_dims);
-  snprintf(old, sizeof old, "%s_old", name);
-  if (nc_rename_var(ncid, v, old) == NC_NOERR)
-    nc_def_var(ncid, name, type, n, dims, &id);
+  replace_var(ncid, v, type, n, dims);
 }
 
 /* Writes bytes of the input over one element of variable v. */
@@ -220,7 +246,7 @@ static void apply_edit(int ncid, input *in)
     put_att(ncid, in, take_target(in, n_vars));
     break;
   case 3:
-    resize_dim(ncid, in, n_dims);
+    resize_dim(ncid, in, n_dims, n_vars);
     break;
   case 4:
     redefine_var(ncid, in, take_index(in, n_vars), n_dims);
