@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes each libFuzzer harness for a bounded time, starting from its corpus in the
-# repository (docs/reliability.md).
+# repository, with its dictionary (tests/fuzz/HARNESS.dict) if it has one
+# (docs/reliability.md).
 #
 #   tests/fuzz/fuzz.sh BUILD_DIR SECONDS [HARNESS...]     (default: cohort expr netcdf)
 #
@@ -33,9 +34,12 @@ for name in "${harnesses[@]}"; do
   work="$build/fuzz/$name"
   mkdir -p "$work/corpus" "$work/findings"
   log="$work/fuzz.log"
+  options=()
+  [ ! -f "$here/$name.dict" ] || options+=(-dict="$here/$name.dict")
   echo "fuzz.sh: fuzzing $name for ${seconds}s (log: $log)"
   if "$binary" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
-    -artifact_prefix="$work/findings/" "$work/corpus" "$here/corpus/$name" >"$log" 2>&1; then
+    -artifact_prefix="$work/findings/" "${options[@]}" "$work/corpus" "$here/corpus/$name" \
+    >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
     coverage=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | sed -E 's/.*(cov: [0-9]+ ft: [0-9]+).*/\1/')
