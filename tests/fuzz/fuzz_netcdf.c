@@ -11,6 +11,7 @@
  * Input: byte 0 picks the seed; then edits, each an operation byte and its operands
  * (bytes taken as they come; a missing byte reads as 0). Any status is fine; a crash or
  * a sanitizer report is a finding. */
+#include <dirent.h>
 #include <netcdf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,9 +48,11 @@ static unsigned char *seed_bytes[N_SEEDS];
 static size_t seed_size[N_SEEDS];
 static cs_cohort *seed_cohort[N_SEEDS];
 
-static char input_path[] = "/dev/shm/cohortsim-fuzz-XXXXXX";
-static const char fallback_path[] = "/tmp/cohortsim-fuzz-XXXXXX";
-static char merged_path[sizeof input_path + 8];
+/* In memory (tmpfs) where there is one: the readers close and reopen the file. */
+static char work_dir[] = "/dev/shm/cohortsim-fuzz-XXXXXX";
+static const char fallback_dir[] = "/tmp/cohortsim-fuzz-XXXXXX";
+static char input_path[sizeof work_dir + 32], merged_path[sizeof work_dir + 16];
+static unsigned long n_inputs;
 
 /* ---- the input as a stream of operands ----------------------------------------------- */
 
@@ -257,11 +260,16 @@ static void apply_edit(int ncid, input *in)
   }
 }
 
-/* Writes the chosen seed, edited by the input, to input_path; false if not possible. */
+/* Writes the chosen seed, edited by the input, to a new input_path; false if not
+ * possible. Each input gets a file of its own: when closing an edited file fails,
+ * NetCDF-C 4.9.0 leaves it open in HDF5, which would serve a later open of the same
+ * file from that stale state (and crash in nc_rename_var). */
 static int write_edited_seed(const uint8_t *data, size_t size)
 {
   input in = {data, size};
   const size_t s = take(&in) % N_SEEDS;
+  unlink(input_path);
+  snprintf(input_path, sizeof input_path, "%s/input-%lu.nc", work_dir, ++n_inputs);
   FILE *f = fopen(input_path, "wb");
   if (f == NULL)
     return 0;
@@ -305,10 +313,22 @@ static void resume(const seed *s, const cs_cohort *cohort)
   nc_close(ncid);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The number of file descriptors open in this process. */
+static int open_files(void)
 {
-  if (!write_edited_seed(data, size))
+  DIR *dir = opendir("/proc/self/fd");
+  int n = 0;
+  if (dir == NULL)
     return 0;
+  while (readdir(dir) != NULL)
+    n++;
+  closedir(dir);
+  return n;
+}
+
+/* Runs every reader on input_path, a file of seed s's run. */
+static void run_readers(size_t s)
+{
   cs_error err = {0};
   cs_summary_print(input_path, fuzz_sink(), &err);
   err = (cs_error){0};
@@ -317,9 +337,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   const char *shards[] = {input_path};
   cs_merge_shards(1, shards, merged_path, &err);
   unlink(merged_path);
-  const size_t s = size > 0 ? data[0] % N_SEEDS : 0;
   if (seeds[s].shard_count == 1)
     resume(&seeds[s], seed_cohort[s]);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  if (!write_edited_seed(data, size))
+    return 0;
+  const int files_before = open_files();
+  run_readers(size > 0 ? data[0] % N_SEEDS : 0);
+  /* A reader that leaves its file open on some path leaks a handle per run. */
+  if (open_files() > files_before) {
+    fprintf(stderr, "fuzz_netcdf: a reader left a file open\n");
+    abort();
+  }
   return 0;
 }
 
@@ -339,9 +371,11 @@ static void fail_setup(const char *what, const char *detail)
   exit(1);
 }
 
-static void remove_input(void)
+static void remove_files(void)
 {
   unlink(input_path);
+  unlink(merged_path);
+  rmdir(work_dir);
 }
 
 static void load_seeds(void)
@@ -368,15 +402,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   /* HDF5 locks files it opens; a lock left by an input that crashed HDF5 must not fail
    * the next one. */
   setenv("HDF5_USE_FILE_LOCKING", "FALSE", 1);
-  /* In memory (tmpfs) where there is one: the readers close and reopen the file. */
-  if (access("/dev/shm", W_OK) != 0)
-    memcpy(input_path, fallback_path, sizeof fallback_path);
-  const int fd = mkstemp(input_path);
-  if (fd < 0)
-    fail_setup("mkstemp", input_path);
-  close(fd);
-  atexit(remove_input);
-  snprintf(merged_path, sizeof merged_path, "%s.merged", input_path);
+  if (mkdtemp(work_dir) == NULL) {
+    memcpy(work_dir, fallback_dir, sizeof fallback_dir);
+    if (mkdtemp(work_dir) == NULL)
+      fail_setup("mkdtemp", work_dir);
+  }
+  atexit(remove_files);
+  snprintf(merged_path, sizeof merged_path, "%s/merged.nc", work_dir);
   load_seeds();
+  /* Once on an unedited seed, so that what the libraries open for good on first use
+   * (and the sink) is open before LLVMFuzzerTestOneInput counts open files. */
+  const uint8_t first_seed = 0;
+  if (!write_edited_seed(&first_seed, 1))
+    fail_setup("cannot write", input_path);
+  run_readers(0);
   return 0;
 }
