@@ -11,6 +11,7 @@
 # new worth keeping. A crash, a sanitizer report, a leak or a hang (an input running
 # over 30 s) leaves its input in BUILD_DIR/fuzz/HARNESS/findings and fails the run.
 # Prints libFuzzer's final statistics line (inputs run, execs/s, coverage) per harness.
+# SECONDS 0 fuzzes nothing (libFuzzer would take it as no limit).
 set -euo pipefail
 
 [ $# -ge 2 ] || {
@@ -23,6 +24,14 @@ shift 2
 harnesses=("$@")
 [ ${#harnesses[@]} -gt 0 ] || harnesses=(cohort expr netcdf)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+[[ $seconds =~ ^[0-9]+$ ]] || {
+  echo "fuzz.sh: SECONDS must be a whole number, not '$seconds'" >&2
+  exit 2
+}
+if [ "$seconds" -eq 0 ]; then
+  echo "fuzz.sh: 0 seconds: no fuzzing"
+  exit 0
+fi
 
 failed=0
 for name in "${harnesses[@]}"; do
