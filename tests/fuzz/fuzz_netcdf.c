@@ -110,8 +110,8 @@ static int take_att(int ncid, input *in, int target, char *name)
 }
 
 /* Whether variable v may be renamed: renaming a coordinate variable (one named like a
- * dimension) corrupts NetCDF-C 4.9's own bookkeeping (a stack overflow inside
- * nc_inq_varname), which is not what this harness tests. */
+ * dimension) after other edits crashes NetCDF-C 4.9.0 itself (a null pointer inside
+ * nc_rename_var), which is not what this harness tests. */
 static int renamable(int ncid, int v, char *name)
 {
   int dim;
