@@ -108,8 +108,8 @@ static const var_spec record_var[REC_COUNT] = {
      "first time the burden fell below the MRD level", true},
     {"relapse_time", NC_DOUBLE, PATIENT_DIMS, "days",
      "first time the burden rose back to the relapse level after MRD negativity", true},
-    {"final_burden", NC_DOUBLE, PATIENT_DIMS, "cells", "tumour burden when the simulation stopped",
-     false},
+    {"final_burden", NC_DOUBLE, PATIENT_DIMS, "1",
+     "tumour burden (cells) when the simulation stopped", false},
     {"events", NC_INT64, PATIENT_DIMS, "1", "reactions fired plus leaps taken", false},
     {"reaction_count",
      NC_INT64,
@@ -129,8 +129,8 @@ static const var_spec record_var[REC_COUNT] = {
      NC_DOUBLE,
      3,
      {DIM_ARM, DIM_PATIENT, DIM_TIME},
-     "cells",
-     "tumour burden on the reporting grid (held after a final outcome)",
+     "1",
+     "tumour burden (cells) on the reporting grid (held after a final outcome)",
      false},
 };
 
@@ -242,9 +242,12 @@ static cs_status define_coordinates(cs_ncout *o, cs_error *err)
       false};
   CS_CALL(define_var(o, &quantile, &o->quantile_varid, err));
 
-  /* Time 0 is enrolment: treatment starts after the patient's start delay. */
-  const char *units = "days since enrolment";
-  const var_spec time = {"time", NC_DOUBLE, 1, {DIM_TIME, 0, 0}, units, "reporting grid", false};
+  /* Time 0 is each patient's own enrolment (treatment starts after the patient's start
+   * delay), so the grid is a duration in days, not a date: CF and UDUNITS-2 read
+   * "days since X" as days after the calendar date X, and readers (xarray, ncdump -t)
+   * fail on "enrolment". */
+  const char *what = "time since enrolment (reporting grid)";
+  const var_spec time = {"time", NC_DOUBLE, 1, {DIM_TIME, 0, 0}, "days", what, false};
   CS_CALL(define_var(o, &time, &o->time_varid, err));
   CS_CALL(put_text_att(o->ncid, o->time_varid, "axis", "T", err));
   const var_spec names[] = {
@@ -346,8 +349,8 @@ static cs_status define_all(cs_ncout *o, const cs_run_info *info, cs_error *err)
                               NC_DOUBLE,
                               3,
                               {DIM_ARM, DIM_TIME, DIM_QUANTILE},
-                              "cells",
-                              "quantiles of the tumour burden over patients",
+                              "1",
+                              "quantiles of the tumour burden (cells) over patients",
                               false};
   CS_CALL(define_var(o, &quantiles, &o->burden_quantiles_varid, err));
   const var_spec done = {"chunk_done",

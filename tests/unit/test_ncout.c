@@ -429,7 +429,7 @@ static void test_traits_and_start_delay(void **state)
   for (size_t p = 0; p < N_PATIENTS; p++)
     assert_true(delay[p] == 0.5 + (double)p);
   char *time_units = text_att(ncid, varid_of(ncid, "time"), "units");
-  assert_string_equal(time_units, "days since enrolment");
+  assert_string_equal(time_units, "days");
   free(time_units);
   NC_OK(nc_close(ncid));
 }
