@@ -195,6 +195,18 @@ static cs_status nc_check(int rc, cs_error *err, const char *what)
   return cs_error_set(err, CS_ERR_NETCDF, "NetCDF: %s: %s", what, nc_strerror(rc));
 }
 
+/* Reads a global attribute that must hold one value of `type`. nc_get_att copies every
+ * value the file holds, so a tampered attribute with several would overflow `value`. */
+static int get_scalar_attribute(int ncid, const char *name, nc_type type, void *value)
+{
+  nc_type found;
+  size_t length;
+  int rc = nc_inq_att(ncid, NC_GLOBAL, name, &found, &length);
+  if (rc == NC_NOERR && (found != type || length != 1))
+    rc = NC_EBADTYPE;
+  return rc == NC_NOERR ? nc_get_att(ncid, NC_GLOBAL, name, value) : rc;
+}
+
 static cs_status put_text_att(int ncid, int varid, const char *name, const char *value,
                               cs_error *err)
 {
@@ -361,8 +373,8 @@ static cs_status define_all(cs_ncout *o, const cs_run_info *info, cs_error *err)
                          "1 = every patient of this checkpoint chunk is written",
                          false};
   CS_CALL(define_var(o, &done, &o->chunk_done_varid, err));
-  CS_CALL(nc_check(nc_def_var_fill(o->ncid, o->chunk_done_varid, NC_FILL, NULL), err,
-                   "chunk_done"));
+  CS_CALL(
+      nc_check(nc_def_var_fill(o->ncid, o->chunk_done_varid, NC_FILL, NULL), err, "chunk_done"));
   CS_CALL(define_global_attributes(o, info, err));
   return nc_check(nc_enddef(o->ncid), err, "leaving define mode");
 }
@@ -730,7 +742,7 @@ static cs_status lookup_ids(cs_ncout *o, cs_error *err)
   CS_CALL(nc_check(nc_inq_dimid(o->ncid, "chunk", &dim), err, "chunk dimension"));
   CS_CALL(nc_check(nc_inq_dimlen(o->ncid, dim, &o->n_chunks), err, "chunk"));
   unsigned long long first;
-  CS_CALL(nc_check(nc_get_att_ulonglong(o->ncid, NC_GLOBAL, "shard_first_patient", &first), err,
+  CS_CALL(nc_check(get_scalar_attribute(o->ncid, "shard_first_patient", NC_UINT64, &first), err,
                    "shard_first_patient"));
   o->first_patient = (size_t)first;
   for (int v = 0; v < REC_COUNT; v++)
@@ -796,13 +808,13 @@ static bool same_text(int ncid, const char *name, const char *expected)
 static bool same_number(int ncid, const char *name, unsigned long long expected)
 {
   unsigned long long value;
-  return nc_get_att_ulonglong(ncid, NC_GLOBAL, name, &value) == NC_NOERR && value == expected;
+  return get_scalar_attribute(ncid, name, NC_UINT64, &value) == NC_NOERR && value == expected;
 }
 
 static bool same_int(int ncid, const char *name, int expected)
 {
   int value;
-  return nc_get_att_int(ncid, NC_GLOBAL, name, &value) == NC_NOERR && value == expected;
+  return get_scalar_attribute(ncid, name, NC_INT, &value) == NC_NOERR && value == expected;
 }
 
 /* Everything that makes two runs the same run (the determinism contract's inputs, plus

@@ -297,6 +297,11 @@ static void resume(const seed *s, const cs_cohort *cohort)
                             .shard_index = s->shard_index,
                             .shard_count = s->shard_count,
                             .chunk_size = chunk_size,
+                            .hostname = "",
+                            .slurm_job_id = "",
+                            .slurm_array_job_id = "",
+                            .slurm_array_task_id = "",
+                            .created = "",
                             .n_sets = s->set != NULL,
                             .sets = sets};
   cs_error err = {0};
