@@ -84,8 +84,8 @@ static cs_status put_fit(const writer *w, const cs_analysis_data *d, const cs_an
                          int kind, cs_error *err)
 {
   static const char *const suffix[] = {"coef", "se", "p"};
-  static const char *const meaning[] = {"coefficient (log ratio per unit of the transformed "
-                                        "covariate, all covariates in one model)",
+  static const char *const meaning[] = {("coefficient (log ratio per unit of the transformed "
+                                         "covariate, all covariates in one model)"),
                                         "standard error of the coefficient", "Wald p-value"};
   const char *prefix = cs_fit_kinds[kind].prefix;
   char name[64], long_name[256];
