@@ -289,7 +289,7 @@ static cs_status define_sweep(const cs_ncout *o, cs_error *err)
   dims[1] = dim;
   CS_CALL(
       nc_check(nc_def_var(o->ncid, "sweep_value", NC_DOUBLE, 2, dims, &varid), err, "sweep_value"));
-  CS_CALL(put_text_att(o->ncid, varid, "units", "1", err));
+  /* No units attribute: each axis has its key's own (EC50 units, days, a count, ...). */
   CS_CALL(put_text_att(o->ncid, varid, "long_name",
                        "the arm's value of the sweep axis (NaN: not a generated arm)", err));
   const double fill = NAN;
