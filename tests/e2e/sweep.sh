@@ -4,7 +4,8 @@
 # on 2 ranks has the arms in grid order (the last axis fastest), the sweep_axes and
 # sweep_base attributes and the sweep_axis_name and sweep_value variables; `summary`
 # prints the surface of clearance (with its Wilson interval) and median OS over the grid,
-# its cells equal to the file's per-arm statistics; `verify` passes; shards merged, and a
+# its cells equal to the file's per-arm statistics (and, with a third axis, a long table
+# of one row per generated arm); `verify` passes; shards merged, and a
 # partial file resumed, equal the single run in every data value; a bad sweep exits 3
 # naming its key path. The partial file is made with Debian's /usr/bin/python3 and
 # python3-netcdf4 (tools/packages.txt): without them this test fails, it does not skip.
@@ -76,6 +77,18 @@ median=$(awk -v m="${median_os[2]}" 'BEGIN { printf "%.1f (", m }')
 [[ $median_row == "0.25"*" $median"* ]] ||
   fail "summary: median OS row 0.25 ($median_row) does not start with ${grid[0]}'s $median"
 ok "summary: clearance and median OS surfaces, cells equal to the file's statistics"
+
+# More than two axes: one row per generated arm, its values then its outcomes.
+sed 's/^    doses.C.every_days: .*/&\n    doses.C.count: [3]/' "$sweep" >"$tmp/three.yaml"
+cohortsim run "$tmp/three.yaml" -o "$tmp/three.nc" -n 10 -s "$seed" --quiet
+expect_rc 0 "run with three axes"
+cohortsim summary "$tmp/three.nc"
+expect_rc 0 "summary with three axes"
+grep -q -E '^doses.C.amount +doses.C.every_days +doses.C.count +cleared% \(95% CI\) +med.OS \(95% CI\)$' \
+  "$tmp/stdout" || fail "summary with three axes: no long table heading"
+[ "$(grep -c -E '^(0.25|4) +(0.5|1|2) +3 +[0-9.]+ \(' "$tmp/stdout")" -eq 6 ] ||
+  fail "summary with three axes: want one row per generated arm (6)"
+ok "summary with three axes: a long table, one row per generated arm"
 
 # --- verify, merge and resume on a sweep cohort.
 cohortsim verify "$out"
