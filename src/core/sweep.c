@@ -335,7 +335,7 @@ static cs_status name_arm(cs_ytree *tree, const yaml_node_t *node, cs_cohort *c,
                            "the generated arm name %s is already %s: rename the arm, or use "
                            "values that differ in their first 6 digits",
                            name, a < s->first_arm ? "an arm of the file" : "a generated arm");
-  snprintf(c->arm[index].name, sizeof c->arm[index].name, "%s", name);
+  memcpy(c->arm[index].name, name, strlen(name) + 1); /* fits: checked above */
   return CS_OK;
 }
 
