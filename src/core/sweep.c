@@ -214,7 +214,7 @@ static cs_status read_axes(cs_ytree *tree, const yaml_node_t *node, cs_cohort *c
     const size_t inner = cs_ytree_enter(tree, key);
     CS_CALL(parse_axis_key(tree, cs_ytree_key_node(tree, axes, k), c, key, &s->axis[k]));
     CS_CALL(read_axis_values(tree, cs_ytree_value(tree, axes, k), &s->axis[k]));
-    n_arms *= s->axis[k].n_values; /* <= 1000 * 1e6 before the check below: no overflow */
+    n_arms *= s->axis[k].n_values; /* at most 1000 times an int: no overflow */
     cs_ytree_leave(tree, inner);
     if (n_arms > CS_SWEEP_ARMS_MAX)
       return cs_ytree_fail(tree, axes, CS_ERR_COHORT,
