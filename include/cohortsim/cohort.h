@@ -18,6 +18,9 @@
 #define CS_FACTOR_MAX 8     /* factors in one reaction's propensity */
 #define CS_CHANGE_MAX 8     /* species changed by one reaction */
 #define CS_SUM_MAX 8        /* species summed in a logistic or saturation factor */
+/* More doses of one drug than this would only be a typo, and the schedule module sizes
+ * its event lists by the largest regimen. */
+#define CS_DOSES_MAX 1000000L
 
 /* A value computed from a patient's parameters: coef * prod(param[term]^power[term]),
  * power +1 or -1. Written in a cohort file as a number, a parameter name, or a product
@@ -165,6 +168,39 @@ typedef struct cs_arm {
   cs_param_set *set;
 } cs_arm;
 
+/* What a sweep axis varies in the base arm: a field of one drug's dose plan, or a
+ * parameter setting. */
+typedef enum {
+  CS_SWEEP_AMOUNT,
+  CS_SWEEP_START_DAY,
+  CS_SWEEP_EVERY_DAYS,
+  CS_SWEEP_COUNT,
+  CS_SWEEP_CYCLES,
+  CS_SWEEP_CYCLE_GAP_DAYS,
+  CS_SWEEP_SET
+} cs_sweep_field;
+
+#define CS_SWEEP_KEY_MAX (2 * CS_NAME_MAX + 24) /* "doses.DRUG.cycle_gap_days", "set.PARAM" */
+
+typedef struct cs_sweep_axis {
+  char key[CS_SWEEP_KEY_MAX]; /* as written in the file: doses.casp.amount, set.immune */
+  cs_sweep_field field;
+  int target; /* the drug (dose plan fields) or the parameter (CS_SWEEP_SET) */
+  int n_values;
+  double *value; /* [n_values], in file order */
+} cs_sweep_axis;
+
+/* A grid of arms generated from a base arm (src/core/sweep.c): one arm per combination
+ * of the axes' values, the last axis varying fastest, appended after the file's arms as
+ * arm[first_arm .. first_arm + n_arms). n_axes == 0: the cohort has no sweep. */
+typedef struct cs_sweep {
+  int base_arm;
+  int first_arm;
+  int n_arms;
+  int n_axes;
+  cs_sweep_axis *axis;
+} cs_sweep;
+
 /* Outcome thresholds. Burden is the sum of the tumour species. MRD and relapse levels are
  * fractions of reference_cells; lethal_cells is an absolute count (0: no death outcome). */
 typedef struct cs_outcomes {
@@ -212,7 +248,8 @@ typedef struct cs_cohort {
   int n_reactions;
   cs_reaction *reaction;
   int n_arms;
-  cs_arm *arm;
+  cs_arm *arm; /* the file's arms, then the sweep's generated arms */
+  cs_sweep sweep;
   cs_outcomes outcomes;
 } cs_cohort;
 

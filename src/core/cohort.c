@@ -24,6 +24,7 @@
 #include <gsl/gsl_matrix.h>
 
 #include "cohortsim/population.h"
+#include "cohortsim/sweep.h"
 #include "cohortsim/yamltree.h"
 
 #define CS_LN2 0.693147180559945309417232121458176568
@@ -33,10 +34,6 @@
 
 /* Integer stoichiometries are stored as doubles; beyond 2^53 they would be inexact. */
 #define CS_CHANGE_LIMIT 0x1.0p53
-
-/* More doses of one drug than this would only be a typo, and the schedule module sizes
- * its event lists by the largest regimen. */
-#define CS_DOSES_MAX 1000000L
 
 double cs_expr_eval(const cs_expr *expr, const double *param_values)
 {
@@ -1518,6 +1515,27 @@ static cs_status read_arms(cs_reader *r, const yaml_node_t *root)
   return CS_OK;
 }
 
+/* The sweep's generated arms (src/core/sweep.c), whose parameter settings must leave the
+ * model valid like those of the file's arms. */
+static cs_status read_sweep(cs_reader *r, const yaml_node_t *root)
+{
+  const cs_cohort *c = r->cohort;
+  const yaml_node_t *node = cs_ytree_lookup(&r->tree, root, "sweep");
+  if (node == NULL)
+    return CS_OK;
+  const size_t mark = cs_ytree_enter(&r->tree, "sweep");
+  CS_CALL(cs_sweep_read(&r->tree, node, r->cohort));
+  for (int a = c->sweep.first_arm; a < c->n_arms; a++) {
+    char what[512];
+    arm_values(r, &c->arm[a], r->arm_values);
+    if (c->arm[a].n_sets > 0 && invalid_values(c, &c->arm[a], r->arm_values, what, sizeof what))
+      return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                           "with the parameters of the generated arm %s, %s", c->arm[a].name, what);
+  }
+  cs_ytree_leave(&r->tree, mark);
+  return CS_OK;
+}
+
 /* ---- traits -------------------------------------------------------------------------- */
 
 static const char *const trait_keys[] = {"probability", "set", NULL};
@@ -1707,10 +1725,23 @@ static cs_status read_outcomes(cs_reader *r, const yaml_node_t *root)
 
 /* ---- the whole file ------------------------------------------------------------------ */
 
-static const char *const root_keys[] = {
-    "name",         "description", "method", "hybrid",    "followup_days", "report_every_days",
-    "parameters",   "species",     "drugs",  "reactions", "arms",          "outcomes",
-    "correlations", "traits",      "timing", NULL};
+static const char *const root_keys[] = {"name",
+                                        "description",
+                                        "method",
+                                        "hybrid",
+                                        "followup_days",
+                                        "report_every_days",
+                                        "parameters",
+                                        "species",
+                                        "drugs",
+                                        "reactions",
+                                        "arms",
+                                        "outcomes",
+                                        "correlations",
+                                        "traits",
+                                        "timing",
+                                        "sweep",
+                                        NULL};
 
 static cs_status read_cohort(cs_reader *r)
 {
@@ -1724,6 +1755,7 @@ static cs_status read_cohort(cs_reader *r)
   CS_CALL(read_drugs(r, root));
   CS_CALL(read_reactions(r, root));
   CS_CALL(read_arms(r, root));
+  CS_CALL(read_sweep(r, root));
   CS_CALL(read_traits(r, root));
   CS_CALL(read_timing(r, root));
   return read_outcomes(r, root);
@@ -1871,6 +1903,7 @@ void cs_cohort_destroy(cs_cohort **cohort)
     free(c->arm[a].set);
   }
   free(c->arm);
+  cs_sweep_free(&c->sweep);
   for (int t = 0; t < c->n_traits; t++)
     free(c->trait[t].set);
   free(c->trait);
@@ -2229,6 +2262,7 @@ void cs_cohort_print(const cs_cohort *cohort, FILE *out)
   fprintf(out, "\narms (%d):\n", cohort->n_arms);
   for (int a = 0; a < cohort->n_arms; a++)
     print_arm(out, &cohort->arm[a], cohort);
+  cs_sweep_print(cohort, out);
   print_timing(out, cohort);
   print_outcomes(out, cohort);
 }

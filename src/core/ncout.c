@@ -10,6 +10,7 @@
 
 #include "cohortsim/ncschema.h"
 #include "cohortsim/outcome.h"
+#include "cohortsim/sweep.h"
 #include "cs_version.h"
 
 /* Dimensions, in the order of dim[] below. */
@@ -276,6 +277,41 @@ static cs_status define_coordinates(cs_ncout *o, cs_error *err)
   return CS_OK;
 }
 
+/* A sweep's grid (docs/user-guide.md, "Sweeps"): the axis keys in a global attribute,
+ * and each arm's values on a sweep_axis dimension (NaN for the file's own arms). A
+ * cohort without a sweep has none of these, as a zero-length dimension would be
+ * NetCDF's unlimited one. */
+static cs_status define_sweep(const cs_ncout *o, cs_error *err)
+{
+  const cs_sweep *s = &o->cohort->sweep;
+  if (s->n_axes == 0)
+    return CS_OK;
+  char axes[CS_SWEEP_AXES_MAX * CS_SWEEP_KEY_MAX] = "";
+  for (int k = 0; k < s->n_axes; k++) {
+    const size_t used = strlen(axes);
+    snprintf(axes + used, sizeof axes - used, "%s%s", k == 0 ? "" : " ", s->axis[k].key);
+  }
+  CS_CALL(put_text_att(o->ncid, NC_GLOBAL, "sweep_axes", axes, err));
+  CS_CALL(put_text_att(o->ncid, NC_GLOBAL, "sweep_base", o->cohort->arm[s->base_arm].name, err));
+  int dim, varid;
+  CS_CALL(nc_check(nc_def_dim(o->ncid, "sweep_axis", (size_t)s->n_axes, &dim), err,
+                   "sweep_axis dimension"));
+  int dims[2] = {dim, 0};
+  CS_CALL(nc_check(nc_def_var(o->ncid, "sweep_axis_name", NC_STRING, 1, dims, &varid), err,
+                   "sweep_axis_name"));
+  CS_CALL(put_text_att(o->ncid, varid, "long_name", "cohort file key the sweep axis varies", err));
+  dims[0] = o->dim[DIM_ARM];
+  dims[1] = dim;
+  CS_CALL(
+      nc_check(nc_def_var(o->ncid, "sweep_value", NC_DOUBLE, 2, dims, &varid), err, "sweep_value"));
+  /* No units attribute: each axis has its key's own (EC50 units, days, a count, ...). */
+  CS_CALL(put_text_att(o->ncid, varid, "long_name",
+                       "the arm's value of the sweep axis (NaN: not a generated arm)", err));
+  const double fill = NAN;
+  return nc_check(nc_put_att_double(o->ncid, varid, "_FillValue", NC_DOUBLE, 1, &fill), err,
+                  "sweep_value");
+}
+
 static cs_status define_global_attributes(const cs_ncout *o, const cs_run_info *info, cs_error *err)
 {
   const cs_cohort *c = o->cohort;
@@ -376,6 +412,7 @@ static cs_status define_all(cs_ncout *o, const cs_run_info *info, cs_error *err)
   CS_CALL(
       nc_check(nc_def_var_fill(o->ncid, o->chunk_done_varid, NC_FILL, NULL), err, "chunk_done"));
   CS_CALL(define_global_attributes(o, info, err));
+  CS_CALL(define_sweep(o, err));
   return nc_check(nc_enddef(o->ncid), err, "leaving define mode");
 }
 
@@ -435,6 +472,27 @@ static cs_status put_names(int ncid, int varid, size_t n, const char *names, siz
   return CS_OK;
 }
 
+static cs_status write_sweep(const cs_ncout *o, cs_error *err)
+{
+  const cs_cohort *c = o->cohort;
+  const cs_sweep *s = &c->sweep;
+  if (s->n_axes == 0)
+    return CS_OK;
+  int names_varid, values_varid;
+  CS_CALL(nc_check(nc_inq_varid(o->ncid, "sweep_axis_name", &names_varid), err, "sweep_axis_name"));
+  CS_CALL(nc_check(nc_inq_varid(o->ncid, "sweep_value", &values_varid), err, "sweep_value"));
+  CS_CALL(
+      put_names(o->ncid, names_varid, (size_t)s->n_axes, s->axis[0].key, sizeof s->axis[0], err));
+  for (size_t a = 0; a < (size_t)c->n_arms; a++)
+    for (size_t k = 0; k < (size_t)s->n_axes; k++) {
+      const size_t index[2] = {a, k};
+      const double value = cs_sweep_arm_value(s, (int)a, (int)k);
+      CS_CALL(
+          nc_check(nc_put_var1_double(o->ncid, values_varid, index, &value), err, "sweep_value"));
+    }
+  return CS_OK;
+}
+
 static cs_status write_coordinates(const cs_ncout *o, cs_error *err)
 {
   const cs_cohort *c = o->cohort;
@@ -455,6 +513,7 @@ static cs_status write_coordinates(const cs_ncout *o, cs_error *err)
                     err));
   CS_CALL(put_names(o->ncid, o->reaction_name_varid, (size_t)c->n_reactions, c->reaction[0].name,
                     sizeof c->reaction[0], err));
+  CS_CALL(write_sweep(o, err));
   return put_names(o->ncid, o->species_name_varid, (size_t)c->n_species, c->species[0].name,
                    sizeof c->species[0], err);
 }
