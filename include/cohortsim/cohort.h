@@ -9,6 +9,7 @@
 #ifndef COHORTSIM_COHORT_H
 #define COHORTSIM_COHORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cohortsim/status.h"
@@ -18,6 +19,9 @@
 #define CS_FACTOR_MAX 8     /* factors in one reaction's propensity */
 #define CS_CHANGE_MAX 8     /* species changed by one reaction */
 #define CS_SUM_MAX 8        /* species summed in a logistic or saturation factor */
+/* The most copies of a species: counts are int64 but enter propensities as doubles,
+ * which hold whole numbers exactly up to 2^53. */
+#define CS_COUNT_MAX INT64_C(9007199254740992)
 
 /* A value computed from a patient's parameters: coef * prod(param[term]^power[term]),
  * power +1 or -1. Written in a cohort file as a number, a parameter name, or a product
