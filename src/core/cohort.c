@@ -23,13 +23,11 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
 
+#include "cohortsim/outcome.h"
 #include "cohortsim/population.h"
 #include "cohortsim/yamltree.h"
 
 #define CS_LN2 0.693147180559945309417232121458176568
-
-/* Counts are int64 in the engine; 2^63 itself is not representable. */
-#define CS_COUNT_LIMIT 0x1.0p63
 
 /* Integer stoichiometries are stored as doubles; beyond 2^53 they would be inexact. */
 #define CS_CHANGE_LIMIT 0x1.0p53
@@ -339,7 +337,7 @@ static cs_status read_integer(cs_reader *r, const yaml_node_t *mapping, const ch
 typedef enum {
   CS_RULE_RATE,     /* propensity constants and dose amounts: finite, >= 0 */
   CS_RULE_POSITIVE, /* capacities, half-saturations, elimination rates: finite, > 0 */
-  CS_RULE_COUNT     /* initial counts and produced amounts: rounded into [0, 2^63) */
+  CS_RULE_COUNT     /* initial counts and produced amounts: rounded into [0, CS_COUNT_MAX] */
 } cs_rule;
 
 /* NULL if `value` satisfies `rule`, else the requirement, for messages. */
@@ -351,9 +349,10 @@ static const char *rule_violation(cs_rule rule, double value)
   case CS_RULE_POSITIVE:
     return isfinite(value) && value > 0 ? NULL : "> 0";
   case CS_RULE_COUNT:
-    return isfinite(value) && round(value) >= 0 && round(value) < CS_COUNT_LIMIT
+    return isfinite(value) && round(value) >= 0 && round(value) <= (double)CS_COUNT_MAX
                ? NULL
-               : ">= 0 and below 2^63 (about 9.2e18)";
+               : ">= 0 and at most 2^53 (about 9.0e15), the most copies the engines count "
+                 "exactly";
   }
   return NULL;
 }
@@ -539,6 +538,24 @@ static cs_status read_method(cs_reader *r, const yaml_node_t *root)
   return CS_OK;
 }
 
+/* The reporting grid must have a start and an end, and fit the output (the engines stop
+ * at each point, and every patient stores a burden there). */
+static cs_status check_grid(cs_reader *r, const yaml_node_t *root)
+{
+  const cs_cohort *c = r->cohort;
+  const double points = cs_outcome_grid_points(c->followup_days, c->report_every_days);
+  if (points >= 2 && points <= CS_GRID_MAX_POINTS)
+    return CS_OK;
+  const char *key = cs_ytree_lookup(&r->tree, root, "report_every_days") != NULL
+                        ? "report_every_days"
+                        : "followup_days";
+  cs_ytree_enter(&r->tree, key);
+  return cs_ytree_fail(&r->tree, cs_ytree_lookup(&r->tree, root, key), CS_ERR_COHORT,
+                       "followup_days %g reported every %g days gives %g reporting times: "
+                       "expected 2 to %d",
+                       c->followup_days, c->report_every_days, points, CS_GRID_MAX_POINTS);
+}
+
 static cs_status read_settings(cs_reader *r, const yaml_node_t *root)
 {
   cs_cohort *c = r->cohort;
@@ -578,7 +595,7 @@ static cs_status read_settings(cs_reader *r, const yaml_node_t *root)
                          "expected at most followup_days (%g), got %g", c->followup_days,
                          c->report_every_days);
   }
-  return CS_OK;
+  return check_grid(r, root);
 }
 
 /* ---- parameters ---------------------------------------------------------------------- */

@@ -980,7 +980,17 @@ static void test_value_errors(void **state)
                       "expected a finite number, got '.nan'");
   expect_cohort_error("{initial: 10}", "{initial: 1e19}", "1e19", "species.A.initial",
                       "initial count out of range 1e+19, expected a finite value >= 0 and "
-                      "below 2^63");
+                      "at most 2^53");
+  expect_cohort_error("{initial: 10}", "{initial: 1e16}", "1e16", "species.A.initial",
+                      "initial count out of range 1e+16");
+  /* The reporting grid: at least its start and end, at most CS_GRID_MAX_POINTS. */
+  expect_cohort_error("followup_days: 10", "followup_days: 1e308", "1e308", "followup_days",
+                      "followup_days 1e+308 reported every 1 days gives 1e+308 reporting "
+                      "times: expected 2 to 1000000");
+  expect_cohort_error("followup_days: 10", "followup_days: 10\nreport_every_days: 1e-320", "1e-320",
+                      "report_every_days", "gives inf reporting times");
+  expect_cohort_error("followup_days: 10", "followup_days: 10\nreport_every_days: 1e-5", "1e-5",
+                      "report_every_days", "gives 1e+06 reporting times: expected 2 to 1000000");
   expect_cohort_error("{initial: 10}", "{initial: -3}", "-3", "species.A.initial",
                       "initial count out of range -3");
   expect_cohort_error("{half_life_days: 1}", "{half_life_days: 0}", "days: ^0}",
