@@ -707,6 +707,19 @@ static cs_status read_uniform(cs_reader *r, const yaml_node_t *node, cs_dist *d)
   return CS_OK;
 }
 
+static cs_status read_beta_shape(cs_reader *r, const yaml_node_t *node, const char *key,
+                                 double *shape)
+{
+  CS_CALL(read_number(r, node, key, 1, 0, CS_BOUND_POSITIVE, shape));
+  if (*shape >= CS_BETA_SHAPE_MIN && *shape <= CS_BETA_SHAPE_MAX)
+    return CS_OK;
+  cs_ytree_enter(&r->tree, key);
+  return cs_ytree_fail(&r->tree, cs_ytree_lookup(&r->tree, node, key), CS_ERR_COHORT,
+                       "expected a shape from %g to %g (where the beta's quantiles can be "
+                       "computed), got %g",
+                       CS_BETA_SHAPE_MIN, CS_BETA_SHAPE_MAX, *shape);
+}
+
 /* {a: A, b: B} with optional min and max (default 0 and 1): Beta(a, b) scaled to
  * [min, max]. */
 static cs_status read_beta(cs_reader *r, const yaml_node_t *node, cs_dist *d)
@@ -714,12 +727,28 @@ static cs_status read_beta(cs_reader *r, const yaml_node_t *node, cs_dist *d)
   int n = 0;
   CS_CALL(cs_ytree_mapping(&r->tree, node, beta_keys, &n));
   d->kind = CS_DIST_BETA;
-  CS_CALL(read_number(r, node, "a", 1, 0, CS_BOUND_POSITIVE, &d->a));
-  CS_CALL(read_number(r, node, "b", 1, 0, CS_BOUND_POSITIVE, &d->b));
+  CS_CALL(read_beta_shape(r, node, "a", &d->a));
+  CS_CALL(read_beta_shape(r, node, "b", &d->b));
   CS_CALL(read_number(r, node, "min", 0, 0, CS_BOUND_ANY, &d->lower));
   CS_CALL(read_number(r, node, "max", 0, 1, CS_BOUND_ANY, &d->upper));
   if (!(d->lower < d->upper))
     return empty_range(r, node, "range", d->lower, d->upper);
+  return CS_OK;
+}
+
+/* Patients are drawn through normal deviates (population.h): a distribution whose
+ * quantiles are not finite out to CS_DIST_CHECK_Z sd would fail patients in the run. */
+static cs_status check_spread(cs_reader *r, const yaml_node_t *node, const cs_dist *d)
+{
+  for (int side = -1; side <= 1; side += 2) {
+    const double z = side * CS_DIST_CHECK_Z;
+    const double value = cs_dist_from_normal(d, z);
+    if (!isfinite(value))
+      return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                           "the quantile at the normal deviate z = %+g is %g, not finite: the "
+                           "spread is too large",
+                           z, value);
+  }
   return CS_OK;
 }
 
@@ -768,6 +797,7 @@ static cs_status read_dist(cs_reader *r, const yaml_node_t *node, cs_dist *d)
   d->value = cs_dist_quantile(d, 0.5, 0.5);
   if (!isfinite(d->value))
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "the median, %g, is not finite", d->value);
+  CS_CALL(check_spread(r, node, d));
   cs_ytree_leave(&r->tree, mark);
   return CS_OK;
 }

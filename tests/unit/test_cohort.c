@@ -1149,6 +1149,18 @@ static void test_distribution_errors(void **state)
                       "expected a number > 0, got 0");
   expect_cohort_error("  b: 0.5", "  b: {beta: {a: 1, b: -2}}", "-2", "parameters.b.beta.b",
                       "expected a number > 0, got -2");
+  /* beta shapes whose quantiles cannot be computed (check once hung on these) */
+  expect_cohort_error("  b: 0.5", "  b: {beta: {a: 1e6, b: 1e6}}", "1e6,", "parameters.b.beta.a",
+                      "expected a shape from 0.001 to 100000 (where the beta's quantiles can be "
+                      "computed), got 1e+06");
+  expect_cohort_error("  b: 0.5", "  b: {beta: {a: 2, b: 1e-320}}", "1e-320", "parameters.b.beta.b",
+                      "expected a shape from 0.001 to 100000");
+  expect_cohort_error("  b: 0.5", "  b: {beta: {a: 1e300, b: 1}}", "1e300", "parameters.b.beta.a",
+                      "got 1e+300");
+  /* a spread whose quantiles overflow: patients would fail in the run */
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {mu: 0, sigma: 100}}", "{lognormal",
+                      "parameters.b.lognormal",
+                      "the quantile at the normal deviate z = +8 is inf, not finite");
   /* kinds */
   expect_cohort_error("  b: 0.5", "  b: {lognormall: {median: 1, cv: 1}}", "lognormall",
                       "parameters.b.lognormall",
