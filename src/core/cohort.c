@@ -1842,7 +1842,8 @@ cs_status cs_cohort_load_string(const char *text, const char *origin, int n_sets
                    err);
 }
 
-/* Reads a whole file into memory (the text is kept for provenance anyway). */
+/* Reads a whole file into memory (the text is kept for provenance anyway); only a
+ * little more than CS_YTREE_TEXT_MAX of a larger one, which the YAML reader refuses. */
 cs_status cs_cohort_read_text(const char *path, char **text, size_t *length, cs_error *err)
 {
   cs_status status = CS_OK;
@@ -1857,7 +1858,7 @@ cs_status cs_cohort_read_text(const char *path, char **text, size_t *length, cs_
   char *buffer = malloc(capacity);
   while (buffer != NULL) {
     *length += fread(buffer + *length, 1, capacity - *length, file);
-    if (*length < capacity)
+    if (*length < capacity || *length > CS_YTREE_TEXT_MAX)
       break;
     char *larger = realloc(buffer, 2 * capacity);
     if (larger == NULL) {

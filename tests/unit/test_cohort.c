@@ -25,6 +25,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cohortsim/cohort.h"
+#include "cohortsim/yamltree.h"
 #include "cs_test_support.h"
 
 #define LN2 0.693147180559945309417232121458176568
@@ -901,6 +902,41 @@ static void test_yaml_errors(void **state)
                       "untreated: {like", "arms.untreated", "duplicate key");
 }
 
+/* Nesting and size are bounded: 40,000 nested lists once took libyaml 15 s (its time
+ * grows with the square of the depth); now the reader stops at level 65, where it is. */
+static void test_yaml_bounds(void **state)
+{
+  (void)state;
+  enum { DEPTH = 40000 };
+  const size_t size = 2 * DEPTH + 64;
+  char *text = malloc(size);
+  assert_non_null(text);
+  int used = snprintf(text, size, "name: deep\nparameters: {b: ");
+  memset(text + used, '[', DEPTH);
+  memset(text + used + DEPTH, ']', DEPTH);
+  snprintf(text + used + 2 * DEPTH, size - (size_t)used - 2 * DEPTH, "}\n");
+  cs_error err;
+  expect_failure(text, 0, NULL, CS_ERR_COHORT, "tiny.yaml:2:79: nesting deeper than 64 levels",
+                 &err);
+  /* 64 levels are read (the error is then the next one, not the nesting): the mapping
+   * at the top, the flow mapping and 62 lists. */
+  memset(text + used + 62, ']', 62);
+  snprintf(text + used + 124, size - (size_t)used - 124, "}\n");
+  expect_failure(text, 0, NULL, CS_ERR_COHORT, "followup_days: required key is missing", &err);
+  free(text);
+
+  const size_t big = CS_YTREE_TEXT_MAX + 1;
+  text = malloc(big + 1);
+  assert_non_null(text);
+  memset(text, '#', big);
+  memcpy(text, "name: big\n", 10);
+  text[big] = '\0';
+  expect_failure(text, 0, NULL, CS_ERR_COHORT,
+                 "tiny.yaml: the text is larger than 16 MiB, the most a cohort file may hold",
+                 &err);
+  free(text);
+}
+
 static void test_key_errors(void **state)
 {
   (void)state;
@@ -1360,6 +1396,7 @@ int main(void)
       cmocka_unit_test(test_override_replaces_mapping),
       cmocka_unit_test(test_override_errors),
       cmocka_unit_test(test_yaml_errors),
+      cmocka_unit_test(test_yaml_bounds),
       cmocka_unit_test(test_key_errors),
       cmocka_unit_test(test_missing_sections),
       cmocka_unit_test(test_type_errors),
