@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A stop signal is honoured inside one long patient: SIGTERM or SIGINT (Ctrl-C), half a
-# second into a run of a single patient that needs several seconds, ends the run with
-# exit 75 within 3 s (the engines read the stop flag every few milliseconds; they once
+# second into a run of a single patient that needs about 6 s, ends the run with exit 75
+# within 3 s (the engines read the stop flag every few milliseconds; they once
 # read it only between patients, and SIGINT not at all). The abandoned patient is
 # simulated again by --resume, and the file then holds the data of an uninterrupted run,
 # bit for bit.
@@ -9,16 +9,34 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 source "$src/tests/support/output_data.bash"
 
-# One patient of about 3e8 exact events (a few seconds of CPU): birth and death at 1 per
-# day from a million cells for 150 days.
-long_run=("$src/cohorts/validation/birth_death.yaml" -n 1 -s 3 --quiet --set method=exact
-  --set parameters.n0=1000000 --set parameters.d=1 --set followup_days=150)
+# One patient of birth and death at 1 per day from a million cells (2e6 exact events a
+# day), with a follow-up that makes its simulation last about 6 s in this build (a
+# sanitizer build is ten times slower than a release build), calibrated by the time of
+# 10 days less that of 1 day (which is mostly start-up).
 stop_within=3
+long_patient() { # DAYS: sets long_run, the arguments after "run"
+  long_run=("$src/cohorts/validation/birth_death.yaml" -n 1 -s 3 --quiet --set method=exact
+    --set parameters.n0=1000000 --set parameters.d=1 --set "followup_days=$1")
+}
+seconds_of_run() { # DAYS: wall seconds of a run of that follow-up
+  local start
+  long_patient "$1"
+  start=$(date +%s.%N)
+  cohortsim run "${long_run[@]}" -o "$tmp/calibration.nc"
+  expect_rc 0 "calibration run of $1 days"
+  awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }'
+}
+one_day=$(seconds_of_run 1)
+ten_days=$(seconds_of_run 10)
+followup=$(awk -v one="$one_day" -v ten="$ten_days" \
+  'BEGIN { per_day = (ten - one) / 9; f = per_day > 0 ? int(6 / per_day) : 1000;
+           print (f < 10 ? 10 : (f > 1000 ? 1000 : f)) }')
+long_patient "$followup"
 
 cohortsim run "${long_run[@]}" -o "$tmp/ref.nc"
 expect_rc 0 "uninterrupted run"
 data_of "$tmp/ref.nc" >"$tmp/ref.cdl"
-ok "reference: one long patient, uninterrupted"
+ok "reference: one long patient ($followup days), uninterrupted"
 
 # stop_inside SIGNAL: starts a new run, sends SIGNAL half a second after the partial
 # file appears (the patient is being simulated), and checks the run ends soon with exit
