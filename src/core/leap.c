@@ -429,8 +429,10 @@ static void predict_midpoint(cs_leap *w, const cs_trajectory *tr)
       w->midpoint[reaction->change_species[i]] +=
           firings * (double)kinetics->change[r * CS_CHANGE_MAX + i];
   }
+  /* Clamped below 2^62 so that the conversion is defined whatever the prediction; a
+   * count that large fails the next cs_ssa_check (at most CS_COUNT_MAX = 2^53). */
   for (int s = 0; s < c->n_species; s++)
-    w->midpoint_counts[s] = (int64_t)fmax(0.0, nearbyint(w->midpoint[s]));
+    w->midpoint_counts[s] = (int64_t)fmin(fmax(0.0, nearbyint(w->midpoint[s])), 0x1.0p62);
 }
 
 /* One leap of length at most tau (shortened to the first critical firing). Returns
