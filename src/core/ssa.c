@@ -638,9 +638,17 @@ cs_status cs_ssa_simulate(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, cs_error *
     const double t_stop = cs_trajectory_apply_doses(tr);
     double t_horizon = tr->t; /* a dose ends the drug-effect window */
     while (!tr->final && tr->t < t_stop) {
-      events_paced += advance(w, tr, rng, t_stop, CS_SSA_CHECK_EVENTS, &t_horizon);
+      const double t_before = tr->t;
+      const int64_t fired = advance(w, tr, rng, t_stop, CS_SSA_CHECK_EVENTS, &t_horizon);
+      events_paced += fired;
       const bool full = events_paced >= CS_SSA_CHECK_EVENTS;
       CS_CALL(cs_ssa_check(w, tr, t_paced, full ? (double)events_paced : 0, "events", err));
+      /* Only a bound that is not finite (advance_varying) stops a call without an event
+       * or a step in time, when the propensities themselves are finite. */
+      CS_CHECK(fired > 0 || tr->t > t_before || tr->final, err, CS_ERR_NUMERIC,
+               "day %g: the bound of the propensities over the drug-effect window is not "
+               "finite: a rate or a count is too large",
+               tr->t);
       if (full) {
         t_paced = tr->t;
         events_paced = 0;
