@@ -9,6 +9,7 @@
 #ifndef COHORTSIM_COHORT_H
 #define COHORTSIM_COHORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cohortsim/status.h"
@@ -21,6 +22,11 @@
 /* More doses of one drug than this would only be a typo, and the schedule module sizes
  * its event lists by the largest regimen. */
 #define CS_DOSES_MAX 1000000L
+/* The most copies of a species: counts are int64 but enter propensities as doubles,
+ * which hold whole numbers exactly up to 2^53. */
+#define CS_COUNT_MAX INT64_C(9007199254740992)
+/* The most points of the reporting grid (every patient stores a burden at each). */
+#define CS_GRID_MAX_POINTS 1000000
 
 /* A value computed from a patient's parameters: coef * prod(param[term]^power[term]),
  * power +1 or -1. Written in a cohort file as a number, a parameter name, or a product

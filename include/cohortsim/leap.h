@@ -37,7 +37,10 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
 /* Frees; accepts NULL and sets *leap to NULL. */
 void cs_leap_destroy(cs_leap **leap);
 
-/* Simulates a begun trajectory to the end of follow-up or a final outcome. */
-void cs_leap_simulate(cs_leap *leap, cs_trajectory *tr, gsl_rng *rng);
+/* Simulates a begun trajectory to the end of follow-up or a final outcome. Like
+ * cs_ssa_simulate, it looks at the stop flag and the state (cs_ssa_check, with the
+ * flag set on the ssa workspace) every few dozen steps: CS_ERR_INTERRUPTED soon after a
+ * stop is asked for, CS_ERR_NUMERIC on a state it cannot go on from. */
+cs_status cs_leap_simulate(cs_leap *leap, cs_trajectory *tr, gsl_rng *rng, cs_error *err);
 
 #endif

@@ -36,7 +36,10 @@ typedef struct cs_record {
   double *burden;          /* [grid] burden on the reporting grid */
 } cs_record;
 
-/* The reporting grid: 0, every, 2*every, ... up to follow-up. */
+/* The reporting grid: 0, every, 2*every, ... up to follow-up. Its number of points, as
+ * a double (inf or NaN for intervals no grid has), for the cohort reader's check that it
+ * lies in [2, CS_GRID_MAX_POINTS]; and as a size, for a cohort that passed the check. */
+double cs_outcome_grid_points(double followup_days, double report_every_days);
 size_t cs_outcome_grid_size(const cs_cohort *cohort);
 void cs_outcome_grid(const cs_cohort *cohort, double *grid);
 

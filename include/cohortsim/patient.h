@@ -10,6 +10,7 @@
 #ifndef COHORTSIM_PATIENT_H
 #define COHORTSIM_PATIENT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,11 @@ cs_status cs_patient_sim_create(const cs_model *model, cs_patient_sim **sim, cs_
 
 /* Frees; accepts NULL and sets *sim to NULL. */
 void cs_patient_sim_destroy(cs_patient_sim **sim);
+
+/* A flag (a signal handler's, owned by the caller) that, once non-zero, makes the
+ * patient in progress fail with CS_ERR_INTERRUPTED within milliseconds; its record is
+ * then incomplete and the patient must be simulated again. NULL (the default): none. */
+void cs_patient_sim_set_stop_flag(cs_patient_sim *sim, const volatile sig_atomic_t *stop);
 
 /* Simulates patient `patient` (its index in the whole cohort, which must lie in the
  * block) in every arm and stores its parameters, traits, start delay and records in the

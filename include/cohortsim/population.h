@@ -16,9 +16,12 @@
  * never on the correlations or on the values drawn, so adding a correlation changes the
  * correlated parameters and nothing else.
  *
- * The inverse CDFs are GSL's; GSL may report a failure (e.g. a beta inverse that does not
- * converge) through its error handler, which callers switch off (main does, once), and
- * a non-finite result is then CS_ERR_NUMERIC.
+ * The inverse CDFs are GSL's, but for the beta, inverted here by a bisection of at most
+ * 62 steps on GSL's CDF. GSL may report a failure through its error handler, which
+ * callers switch off (main does, once), and a non-finite result is then CS_ERR_NUMERIC.
+ * The cohort reader refuses what would fail: beta shapes outside [CS_BETA_SHAPE_MIN,
+ * CS_BETA_SHAPE_MAX], where GSL's beta CDF is not reliable, and any distribution whose
+ * quantiles at z = -CS_DIST_CHECK_Z, 0 and CS_DIST_CHECK_Z are not finite.
  */
 #ifndef COHORTSIM_POPULATION_H
 #define COHORTSIM_POPULATION_H
@@ -27,6 +30,13 @@
 
 #include "cohortsim/cohort.h"
 #include "cohortsim/status.h"
+
+/* The beta shapes whose quantiles are computed reliably (GSL's CDF fails beyond). */
+#define CS_BETA_SHAPE_MIN 1e-3
+#define CS_BETA_SHAPE_MAX 1e5
+/* The normal deviate (in sd) out to which a distribution's quantiles must be finite:
+ * a patient lies beyond with probability 1.2e-15. */
+#define CS_DIST_CHECK_Z 8.0
 
 /* For a NORMAL distribution: the probability that the untruncated normal falls in
  * [lower, upper], taken from the tails so that a range far out keeps its precision

@@ -18,6 +18,7 @@
 #define COHORTSIM_SSA_H
 
 #include <gsl/gsl_rng.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "cohortsim/model.h"
@@ -43,7 +44,26 @@ void cs_ssa_begin_patient(cs_ssa *ssa, const cs_kinetics *kinetics);
 int64_t cs_ssa_advance(cs_ssa *ssa, cs_trajectory *tr, gsl_rng *rng, double t_until,
                        int64_t max_events);
 
-/* Simulates a begun trajectory exactly to the end of follow-up or a final outcome. */
-void cs_ssa_simulate(cs_ssa *ssa, cs_trajectory *tr, gsl_rng *rng);
+/* Simulates a begun trajectory exactly to the end of follow-up or a final outcome.
+ * At least every 65536 events (about a millisecond) it calls cs_ssa_check, so it
+ * fails with CS_ERR_INTERRUPTED soon after a stop is asked for and with CS_ERR_NUMERIC
+ * on a state it cannot go on from, the trajectory then left where it stopped. Where the
+ * checks fall does not change the path. */
+cs_status cs_ssa_simulate(cs_ssa *ssa, cs_trajectory *tr, gsl_rng *rng, cs_error *err);
+
+/* A flag that asks the engines to stop when non-zero (a signal handler's, owned by the
+ * caller, who must keep it alive); NULL, the default, for none. Also read by the hybrid
+ * engine through cs_ssa_check. */
+void cs_ssa_set_stop_flag(cs_ssa *ssa, const volatile sig_atomic_t *stop);
+
+/* The engines' look between batches of events or steps: CS_ERR_INTERRUPTED if a stop was
+ * asked for; CS_ERR_NUMERIC, with the simulated time and the species or reaction, if a
+ * count is beyond CS_COUNT_MAX or a propensity or their sum is not finite; and, when
+ * `work` > 0 events or steps (`unit` names them in the message) took the trajectory from
+ * day t_from to now, CS_ERR_NUMERIC if at that pace the rest of follow-up would need
+ * more than 2^53 of them (time that stands still or is not a number included). Costs a
+ * pass over species and reactions. */
+cs_status cs_ssa_check(cs_ssa *ssa, const cs_trajectory *tr, double t_from, double work,
+                       const char *unit, cs_error *err);
 
 #endif

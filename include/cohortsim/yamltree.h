@@ -21,6 +21,11 @@
 #include "cohortsim/status.h"
 
 #define CS_YTREE_PATH_MAX 256
+/* The most mappings and lists inside each other (a cohort needs 5 or 6 levels; libyaml's
+ * time grows with the square of the depth), and the longest text (a cohort is a few
+ * kilobytes). */
+#define CS_YTREE_DEPTH_MAX 64
+#define CS_YTREE_TEXT_MAX (16u << 20)
 
 typedef struct cs_ytree {
   yaml_document_t document;
@@ -36,8 +41,9 @@ typedef struct cs_ytree {
 } cs_ytree;
 
 /* Parses `length` bytes of `text` into `tree` (which need not be initialised). A YAML
- * syntax error gives CS_ERR_SYNTAX; an anchor, an alias, more than one document or an
- * empty document gives CS_ERR_COHORT; memory exhaustion gives CS_ERR_NOMEM. `origin`
+ * syntax error gives CS_ERR_SYNTAX; an anchor, an alias, more than one document, an
+ * empty document, nesting deeper than CS_YTREE_DEPTH_MAX or a text longer than
+ * CS_YTREE_TEXT_MAX gives CS_ERR_COHORT; memory exhaustion gives CS_ERR_NOMEM. `origin`
  * names the text in messages and must outlive the tree. Whatever the outcome, the tree
  * must be released with cs_ytree_destroy. */
 cs_status cs_ytree_load(cs_ytree *tree, const char *text, size_t length, const char *origin,

@@ -23,14 +23,12 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
 
+#include "cohortsim/outcome.h"
 #include "cohortsim/population.h"
 #include "cohortsim/sweep.h"
 #include "cohortsim/yamltree.h"
 
 #define CS_LN2 0.693147180559945309417232121458176568
-
-/* Counts are int64 in the engine; 2^63 itself is not representable. */
-#define CS_COUNT_LIMIT 0x1.0p63
 
 /* Integer stoichiometries are stored as doubles; beyond 2^53 they would be inexact. */
 #define CS_CHANGE_LIMIT 0x1.0p53
@@ -336,7 +334,7 @@ static cs_status read_integer(cs_reader *r, const yaml_node_t *mapping, const ch
 typedef enum {
   CS_RULE_RATE,     /* propensity constants and dose amounts: finite, >= 0 */
   CS_RULE_POSITIVE, /* capacities, half-saturations, elimination rates: finite, > 0 */
-  CS_RULE_COUNT     /* initial counts and produced amounts: rounded into [0, 2^63) */
+  CS_RULE_COUNT     /* initial counts and produced amounts: rounded into [0, CS_COUNT_MAX] */
 } cs_rule;
 
 /* NULL if `value` satisfies `rule`, else the requirement, for messages. */
@@ -348,9 +346,10 @@ static const char *rule_violation(cs_rule rule, double value)
   case CS_RULE_POSITIVE:
     return isfinite(value) && value > 0 ? NULL : "> 0";
   case CS_RULE_COUNT:
-    return isfinite(value) && round(value) >= 0 && round(value) < CS_COUNT_LIMIT
+    return isfinite(value) && round(value) >= 0 && round(value) <= (double)CS_COUNT_MAX
                ? NULL
-               : ">= 0 and below 2^63 (about 9.2e18)";
+               : ">= 0 and at most 2^53 (about 9.0e15), the most copies the engines count "
+                 "exactly";
   }
   return NULL;
 }
@@ -536,6 +535,24 @@ static cs_status read_method(cs_reader *r, const yaml_node_t *root)
   return CS_OK;
 }
 
+/* The reporting grid must have a start and an end, and fit the output (the engines stop
+ * at each point, and every patient stores a burden there). */
+static cs_status check_grid(cs_reader *r, const yaml_node_t *root)
+{
+  const cs_cohort *c = r->cohort;
+  const double points = cs_outcome_grid_points(c->followup_days, c->report_every_days);
+  if (points >= 2 && points <= CS_GRID_MAX_POINTS)
+    return CS_OK;
+  const char *key = cs_ytree_lookup(&r->tree, root, "report_every_days") != NULL
+                        ? "report_every_days"
+                        : "followup_days";
+  cs_ytree_enter(&r->tree, key);
+  return cs_ytree_fail(&r->tree, cs_ytree_lookup(&r->tree, root, key), CS_ERR_COHORT,
+                       "followup_days %g reported every %g days gives %g reporting times: "
+                       "expected 2 to %d",
+                       c->followup_days, c->report_every_days, points, CS_GRID_MAX_POINTS);
+}
+
 static cs_status read_settings(cs_reader *r, const yaml_node_t *root)
 {
   cs_cohort *c = r->cohort;
@@ -575,7 +592,7 @@ static cs_status read_settings(cs_reader *r, const yaml_node_t *root)
                          "expected at most followup_days (%g), got %g", c->followup_days,
                          c->report_every_days);
   }
-  return CS_OK;
+  return check_grid(r, root);
 }
 
 /* ---- parameters ---------------------------------------------------------------------- */
@@ -687,6 +704,19 @@ static cs_status read_uniform(cs_reader *r, const yaml_node_t *node, cs_dist *d)
   return CS_OK;
 }
 
+static cs_status read_beta_shape(cs_reader *r, const yaml_node_t *node, const char *key,
+                                 double *shape)
+{
+  CS_CALL(read_number(r, node, key, 1, 0, CS_BOUND_POSITIVE, shape));
+  if (*shape >= CS_BETA_SHAPE_MIN && *shape <= CS_BETA_SHAPE_MAX)
+    return CS_OK;
+  cs_ytree_enter(&r->tree, key);
+  return cs_ytree_fail(&r->tree, cs_ytree_lookup(&r->tree, node, key), CS_ERR_COHORT,
+                       "expected a shape from %g to %g (where the beta's quantiles can be "
+                       "computed), got %g",
+                       CS_BETA_SHAPE_MIN, CS_BETA_SHAPE_MAX, *shape);
+}
+
 /* {a: A, b: B} with optional min and max (default 0 and 1): Beta(a, b) scaled to
  * [min, max]. */
 static cs_status read_beta(cs_reader *r, const yaml_node_t *node, cs_dist *d)
@@ -694,12 +724,28 @@ static cs_status read_beta(cs_reader *r, const yaml_node_t *node, cs_dist *d)
   int n = 0;
   CS_CALL(cs_ytree_mapping(&r->tree, node, beta_keys, &n));
   d->kind = CS_DIST_BETA;
-  CS_CALL(read_number(r, node, "a", 1, 0, CS_BOUND_POSITIVE, &d->a));
-  CS_CALL(read_number(r, node, "b", 1, 0, CS_BOUND_POSITIVE, &d->b));
+  CS_CALL(read_beta_shape(r, node, "a", &d->a));
+  CS_CALL(read_beta_shape(r, node, "b", &d->b));
   CS_CALL(read_number(r, node, "min", 0, 0, CS_BOUND_ANY, &d->lower));
   CS_CALL(read_number(r, node, "max", 0, 1, CS_BOUND_ANY, &d->upper));
   if (!(d->lower < d->upper))
     return empty_range(r, node, "range", d->lower, d->upper);
+  return CS_OK;
+}
+
+/* Patients are drawn through normal deviates (population.h): a distribution whose
+ * quantiles are not finite out to CS_DIST_CHECK_Z sd would fail patients in the run. */
+static cs_status check_spread(cs_reader *r, const yaml_node_t *node, const cs_dist *d)
+{
+  for (int side = -1; side <= 1; side += 2) {
+    const double z = side * CS_DIST_CHECK_Z;
+    const double value = cs_dist_from_normal(d, z);
+    if (!isfinite(value))
+      return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                           "the quantile at the normal deviate z = %+g is %g, not finite: the "
+                           "spread is too large",
+                           z, value);
+  }
   return CS_OK;
 }
 
@@ -748,6 +794,7 @@ static cs_status read_dist(cs_reader *r, const yaml_node_t *node, cs_dist *d)
   d->value = cs_dist_quantile(d, 0.5, 0.5);
   if (!isfinite(d->value))
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "the median, %g, is not finite", d->value);
+  CS_CALL(check_spread(r, node, d));
   cs_ytree_leave(&r->tree, mark);
   return CS_OK;
 }
@@ -1827,7 +1874,8 @@ cs_status cs_cohort_load_string(const char *text, const char *origin, int n_sets
                    err);
 }
 
-/* Reads a whole file into memory (the text is kept for provenance anyway). */
+/* Reads a whole file into memory (the text is kept for provenance anyway); only a
+ * little more than CS_YTREE_TEXT_MAX of a larger one, which the YAML reader refuses. */
 cs_status cs_cohort_read_text(const char *path, char **text, size_t *length, cs_error *err)
 {
   cs_status status = CS_OK;
@@ -1842,7 +1890,7 @@ cs_status cs_cohort_read_text(const char *path, char **text, size_t *length, cs_
   char *buffer = malloc(capacity);
   while (buffer != NULL) {
     *length += fread(buffer + *length, 1, capacity - *length, file);
-    if (*length < capacity)
+    if (*length < capacity || *length > CS_YTREE_TEXT_MAX)
       break;
     char *larger = realloc(buffer, 2 * capacity);
     if (larger == NULL) {

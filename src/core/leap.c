@@ -17,6 +17,9 @@
 #define CS_THRESHOLD_APPROACH 0.5
 /* Gauss-Legendre points for integrals of products of drug factors over a leap. */
 #define CS_GL_POINTS 4
+/* Steps between two looks at the stop flag and the state (cs_ssa_check): a step costs
+ * microseconds, the look about as much as one. */
+#define CS_LEAP_CHECK_STEPS 64
 
 /* What the drug factors of every reaction need over one interval [t0, t1], computed once
  * per interval: each drug's effect integral (closed form) and its effects at the
@@ -426,8 +429,10 @@ static void predict_midpoint(cs_leap *w, const cs_trajectory *tr)
       w->midpoint[reaction->change_species[i]] +=
           firings * (double)kinetics->change[r * CS_CHANGE_MAX + i];
   }
+  /* Clamped below 2^62 so that the conversion is defined whatever the prediction; a
+   * count that large fails the next cs_ssa_check (at most CS_COUNT_MAX = 2^53). */
   for (int s = 0; s < c->n_species; s++)
-    w->midpoint_counts[s] = (int64_t)fmax(0.0, nearbyint(w->midpoint[s]));
+    w->midpoint_counts[s] = (int64_t)fmin(fmax(0.0, nearbyint(w->midpoint[s])), 0x1.0p62);
 }
 
 /* One leap of length at most tau (shortened to the first critical firing). Returns
@@ -473,8 +478,9 @@ static bool try_leap(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double tau)
 }
 
 /* One step from tr->t towards t_stop: a leap, or a batch of exact steps where leaping
- * would not pay. */
-static void step(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double t_stop)
+ * would not pay. A total propensity that is not finite would make every leap length 0
+ * and the step endless: cs_ssa_check names the reaction. */
+static cs_status step(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double t_stop, cs_error *err)
 {
   const cs_cohort *c = w->cohort;
   const cs_kinetics *kinetics = tr->kinetics;
@@ -492,27 +498,34 @@ static void step(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double t_stop)
     w->critical[r] = w->propensity[r] > 0 && is_critical(w, r, tr->counts);
     w->n_critical += w->critical[r];
   }
+  if (!isfinite(total)) {
+    CS_CALL(cs_ssa_check(w->ssa, tr, tr->t, 0, "steps", err));
+    return cs_error_set(err, CS_ERR_NUMERIC, "day %g: the total propensity is %g", tr->t, total);
+  }
   if (total <= 0) { /* nothing can happen before the next dose */
     cs_trajectory_pass(tr, t_stop);
     tr->t = t_stop;
-    return;
+    return CS_OK;
   }
 
   double tau = fmin(cgp_tau(w, kinetics, tr->counts), threshold_tau(w, tr));
   for (;;) {
     if (tau < CS_LEAP_MIN_STEPS / total) {
       cs_ssa_advance(w->ssa, tr, rng, t_stop, CS_EXACT_BATCH);
-      return;
+      return CS_OK;
     }
     if (try_leap(w, tr, rng, fmin(tau, t_stop - tr->t)))
-      return;
+      return CS_OK;
     tau = fmin(tau, t_stop - tr->t) / 2;
   }
 }
 
-void cs_leap_simulate(cs_leap *w, cs_trajectory *tr, gsl_rng *rng)
+cs_status cs_leap_simulate(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, cs_error *err)
 {
   cs_ssa_begin_patient(w->ssa, tr->kinetics);
+  CS_CALL(cs_ssa_check(w->ssa, tr, tr->t, 0, "steps", err));
+  double t_paced = tr->t;
+  int steps = 0;
   size_t next_grid = 0;
   while (!tr->final && tr->t < tr->t_end) {
     double t_stop = cs_trajectory_apply_doses(tr);
@@ -521,6 +534,12 @@ void cs_leap_simulate(cs_leap *w, cs_trajectory *tr, gsl_rng *rng)
       next_grid++;
     if (next_grid < tr->n_grid)
       t_stop = fmin(t_stop, tr->grid[next_grid]);
-    step(w, tr, rng, t_stop);
+    CS_CALL(step(w, tr, rng, t_stop, err));
+    if (++steps == CS_LEAP_CHECK_STEPS) {
+      CS_CALL(cs_ssa_check(w->ssa, tr, t_paced, steps, "steps", err));
+      t_paced = tr->t;
+      steps = 0;
+    }
   }
+  return CS_OK;
 }

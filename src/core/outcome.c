@@ -4,11 +4,16 @@
 #include <stdint.h>
 #include <string.h>
 
-size_t cs_outcome_grid_size(const cs_cohort *cohort)
+double cs_outcome_grid_points(double followup_days, double report_every_days)
 {
   /* A small tolerance keeps follow-up itself on the grid when it is a multiple of the
    * reporting interval in decimal but not quite in binary (e.g. 0.1 * 30). */
-  return (size_t)floor(cohort->followup_days / cohort->report_every_days + 1e-9) + 1;
+  return floor(followup_days / report_every_days + 1e-9) + 1;
+}
+
+size_t cs_outcome_grid_size(const cs_cohort *cohort)
+{
+  return (size_t)cs_outcome_grid_points(cohort->followup_days, cohort->report_every_days);
 }
 
 void cs_outcome_grid(const cs_cohort *cohort, double *grid)

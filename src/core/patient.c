@@ -52,6 +52,11 @@ cs_status cs_patient_sim_create(const cs_model *model, cs_patient_sim **sim, cs_
   return CS_OK;
 }
 
+void cs_patient_sim_set_stop_flag(cs_patient_sim *sim, const volatile sig_atomic_t *stop)
+{
+  cs_ssa_set_stop_flag(sim->ssa, stop);
+}
+
 void cs_patient_sim_destroy(cs_patient_sim **sim)
 {
   if (sim == NULL || *sim == NULL)
@@ -83,10 +88,8 @@ static cs_status run_arm(cs_patient_sim *s, uint64_t seed, size_t patient, int a
   cs_rng_select_stream(s->rng, seed, patient, CS_STREAM_DYNAMICS, 0);
   cs_record record = cs_records_row(records, arm, i);
   cs_trajectory_begin(s->trajectory, s->kinetics, s->schedule, &record);
-  if (s->leap != NULL)
-    cs_leap_simulate(s->leap, s->trajectory, s->rng);
-  else
-    cs_ssa_simulate(s->ssa, s->trajectory, s->rng);
+  CS_CALL(s->leap != NULL ? cs_leap_simulate(s->leap, s->trajectory, s->rng, err)
+                          : cs_ssa_simulate(s->ssa, s->trajectory, s->rng, err));
   cs_trajectory_end(s->trajectory);
   cs_records_store(records, arm, i, &record);
   return CS_OK;

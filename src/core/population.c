@@ -3,6 +3,9 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 
 /* The standardised limits and the normal mass cut off below and above the range. */
 static void normal_tails(const cs_dist *d, double *alpha, double *beta, double *below,
@@ -54,6 +57,33 @@ static double truncated_normal_quantile(const cs_dist *d, double p, double q)
   return fmin(fmax(d->mean + d->sd * x, d->lower), d->upper);
 }
 
+/* The beta quantile, found by bisection on the bits of x: non-negative doubles are
+ * ordered as their bit patterns, so at most 62 halvings of [0, 1] reach the smallest x
+ * whose lower-tail probability P(x) is at least p (or, above the median, whose upper
+ * tail Q(x) is at most q), to the last bit, with the tail it is small in. GSL's own
+ * inverse (gsl_cdf_beta_Pinv) iterates without bound where the CDF fails, e.g. for
+ * shapes of 1e6 and more, so its time could not be bounded. */
+static double beta_quantile(const cs_dist *d, double p, double q, bool upper)
+{
+  const double one = 1.0;
+  uint64_t below = 0, above;
+  memcpy(&above, &one, sizeof above);
+  while (above - below > 1) {
+    const uint64_t middle = below + (above - below) / 2;
+    double x;
+    memcpy(&x, &middle, sizeof x);
+    const bool short_of_target =
+        upper ? gsl_cdf_beta_Q(x, d->a, d->b) > q : gsl_cdf_beta_P(x, d->a, d->b) < p;
+    if (short_of_target)
+      below = middle;
+    else
+      above = middle;
+  }
+  double x;
+  memcpy(&x, &above, sizeof x);
+  return x;
+}
+
 double cs_dist_quantile(const cs_dist *d, double p, double q)
 {
   const int upper = p > 0.5;
@@ -68,10 +98,8 @@ double cs_dist_quantile(const cs_dist *d, double p, double q)
   case CS_DIST_UNIFORM:
     return upper ? gsl_cdf_flat_Qinv(q, d->lower, d->upper)
                  : gsl_cdf_flat_Pinv(p, d->lower, d->upper);
-  case CS_DIST_BETA: {
-    const double x = upper ? gsl_cdf_beta_Qinv(q, d->a, d->b) : gsl_cdf_beta_Pinv(p, d->a, d->b);
-    return d->lower + (d->upper - d->lower) * x;
-  }
+  case CS_DIST_BETA:
+    return d->lower + (d->upper - d->lower) * beta_quantile(d, p, q, upper);
   }
   return NAN;
 }

@@ -1,5 +1,6 @@
 #include "cohortsim/ssa.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -11,6 +12,13 @@
 #define CS_BOUND_WINDOW 0.1
 /* The most reactions of a linear one-species network that advance_linear takes. */
 #define CS_LINEAR_MAX 4
+/* Events between two looks at the stop flag and the state (cs_ssa_check): about a
+ * millisecond of the fastest loop, so a stop is seen at once, and the look, a pass over
+ * the species and reactions, costs nothing per event. */
+#define CS_SSA_CHECK_EVENTS 65536
+/* The most events or steps a patient may still need (the engines count them in int64,
+ * and no run could take more). */
+#define CS_WORK_LIMIT 0x1.0p53
 
 struct cs_ssa {
   const cs_model *model;
@@ -51,6 +59,7 @@ struct cs_ssa {
    * is rate * X, and advance_linear needs no dependency lists. */
   int linear_species;
   int64_t *dense_change;
+  const volatile sig_atomic_t *stop; /* non-zero asks for a stop; NULL: never */
 };
 
 cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
@@ -480,16 +489,14 @@ static int64_t advance_static(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
   return fired;
 }
 
-int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_until,
-                       int64_t max_events)
+/* The general loop, with thinning, for when drug-dependent reactions can fire. The
+ * look-ahead window ends at *t_horizon_kept (a new one starts when t reaches it), so that
+ * cs_ssa_simulate can continue a window across its batches of events. */
+static int64_t advance_varying(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_until,
+                               int64_t max_events, double *t_horizon_kept)
 {
   const cs_kinetics *kinetics = tr->kinetics;
   int64_t fired = 0;
-  if (w->linear_species >= 0)
-    return advance_linear(w, tr, rng, t_until, max_events);
-  if (w->n_varying == 0)
-    return advance_static(w, tr, rng, t_until, max_events);
-  /* Drug-dependent reactions can fire: the general loop, with thinning. */
   for (int i = 0; i < w->n_static; i++) {
     const int r = w->static_reaction[i];
     w->propensity[r] = static_propensity(w, kinetics, tr->counts, r);
@@ -500,7 +507,7 @@ int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_unti
    * inhibition factor (1 - f) at its end: evaluated there, the propensities bound the
    * true ones over the whole window, for any counts. So the drug effects are evaluated
    * once per window, not at every event; only the propensities follow the counts. */
-  double t_horizon = t;
+  double t_horizon = *t_horizon_kept;
   while (!tr->final && t < t_until && fired < max_events) {
     if (t >= t_horizon) {
       const double decay = cs_pk_fastest_decay(tr->pk);
@@ -512,6 +519,10 @@ int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_unti
         evaluate_varying(w, kinetics, tr->counts, w->effect_now, w->effect_horizon);
     const double static_total = sum_propensities(w, w->static_reaction, w->n_static);
     const double bound = static_total + varying_bound;
+    /* An infinite or undefined bound would never let time advance: the caller's check
+     * (cs_ssa_check) names the reaction. */
+    if (!(bound < INFINITY))
+      break;
     if (w->residual_wait < 0)
       w->residual_wait = cs_rng_exponential(rng);
     const double t_next = bound > 0 ? t + w->residual_wait / bound : INFINITY;
@@ -539,15 +550,110 @@ int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_unti
     tr->record->events++;
     fired++;
   }
+  *t_horizon_kept = t_horizon;
   tr->t = t;
   return fired;
 }
 
-void cs_ssa_simulate(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng)
+static int64_t advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_until,
+                       int64_t max_events, double *t_horizon)
+{
+  if (w->linear_species >= 0)
+    return advance_linear(w, tr, rng, t_until, max_events);
+  if (w->n_varying == 0)
+    return advance_static(w, tr, rng, t_until, max_events);
+  return advance_varying(w, tr, rng, t_until, max_events, t_horizon);
+}
+
+int64_t cs_ssa_advance(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_until,
+                       int64_t max_events)
+{
+  double t_horizon = tr->t;
+  return advance(w, tr, rng, t_until, max_events, &t_horizon);
+}
+
+void cs_ssa_set_stop_flag(cs_ssa *w, const volatile sig_atomic_t *stop)
+{
+  w->stop = stop;
+}
+
+/* The error for a total propensity that is not finite: the first reaction whose own
+ * propensity is not, or else the sum's overflow. */
+static cs_status propensity_error(const cs_ssa *w, const cs_trajectory *tr, const double *effect,
+                                  double total, cs_error *err)
+{
+  for (int r = 0; r < w->cohort->n_reactions; r++) {
+    const double a = cs_model_propensity(w->model, tr->kinetics, r, tr->counts, effect, effect);
+    CS_CHECK(isfinite(a), err, CS_ERR_NUMERIC,
+             "day %g: the propensity of reaction '%s' is %g (rate %g per day): it must be "
+             "finite",
+             tr->t, w->cohort->reaction[r].name, a, tr->kinetics->rate[r]);
+  }
+  return cs_error_set(err, CS_ERR_NUMERIC,
+                      "day %g: the sum of the propensities is %g: it must be finite", tr->t, total);
+}
+
+cs_status cs_ssa_check(cs_ssa *w, const cs_trajectory *tr, double t_from, double work,
+                       const char *unit, cs_error *err)
+{
+  const cs_cohort *cohort = w->cohort;
+  CS_CHECK(w->stop == NULL || *w->stop == 0, err, CS_ERR_INTERRUPTED,
+           "stopped by a signal at day %g", tr->t);
+  for (int s = 0; s < cohort->n_species; s++)
+    CS_CHECK(tr->counts[s] >= -CS_COUNT_MAX && tr->counts[s] <= CS_COUNT_MAX, err, CS_ERR_NUMERIC,
+             "day %g: species '%s' has %" PRId64 " copies, beyond %" PRId64
+             ", the most the engines count exactly",
+             tr->t, cohort->species[s].name, tr->counts[s], CS_COUNT_MAX);
+  double *effect = w->effect_candidate;
+  cs_pk_effect(tr->pk, tr->t, effect);
+  double total = 0;
+  for (int r = 0; r < cohort->n_reactions; r++)
+    total += cs_model_propensity(w->model, tr->kinetics, r, tr->counts, effect, effect);
+  if (!isfinite(total))
+    return propensity_error(w, tr, effect, total, err);
+  if (work <= 0 || tr->final || tr->t == tr->t_end)
+    return CS_OK;
+  /* At the pace of the last `work` events or steps, the rest of follow-up needs this
+   * many more: a patient beyond any run's reach (or whose time stands still, or is not
+   * a number) is an error, not a run that never ends. */
+  const double needed = work * (tr->t_end - tr->t) / (tr->t - t_from);
+  CS_CHECK(needed <= CS_WORK_LIMIT, err, CS_ERR_NUMERIC,
+           "day %g: %g %s advanced simulated time by only %g days, so the rest of follow-up "
+           "would need %g more (at most 2^53): the propensities (%g per day in all) are too "
+           "large",
+           tr->t, work, unit, tr->t - t_from, needed, total);
+  return CS_OK;
+}
+
+/* Batches of CS_SSA_CHECK_EVENTS events with a check after each: a batch ends exactly
+ * where the next begins (the same random numbers, the drug-effect window kept), so the
+ * path does not depend on where the checks fall. */
+cs_status cs_ssa_simulate(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, cs_error *err)
 {
   cs_ssa_begin_patient(w, tr->kinetics);
+  CS_CALL(cs_ssa_check(w, tr, tr->t, 0, "events", err));
+  double t_paced = tr->t;
+  int64_t events_paced = 0;
   while (!tr->final && tr->t < tr->t_end) {
     const double t_stop = cs_trajectory_apply_doses(tr);
-    cs_ssa_advance(w, tr, rng, t_stop, INT64_MAX);
+    double t_horizon = tr->t; /* a dose ends the drug-effect window */
+    while (!tr->final && tr->t < t_stop) {
+      const double t_before = tr->t;
+      const int64_t fired = advance(w, tr, rng, t_stop, CS_SSA_CHECK_EVENTS, &t_horizon);
+      events_paced += fired;
+      const bool full = events_paced >= CS_SSA_CHECK_EVENTS;
+      CS_CALL(cs_ssa_check(w, tr, t_paced, full ? (double)events_paced : 0, "events", err));
+      /* Only a bound that is not finite (advance_varying) stops a call without an event
+       * or a step in time, when the propensities themselves are finite. */
+      CS_CHECK(fired > 0 || tr->t > t_before || tr->final, err, CS_ERR_NUMERIC,
+               "day %g: the bound of the propensities over the drug-effect window is not "
+               "finite: a rate or a count is too large",
+               tr->t);
+      if (full) {
+        t_paced = tr->t;
+        events_paced = 0;
+      }
+    }
   }
+  return CS_OK;
 }

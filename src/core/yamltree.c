@@ -141,8 +141,18 @@ static const char *event_anchor(const yaml_event_t *event)
 /* Anchors and aliases are rejected: an alias would make one node the value of several
  * keys (so an override of one would silently change the others, and an error in it could
  * only cite one place), and an alias to an enclosing node would make the tree cyclic. */
-static cs_status check_event(cs_ytree *tree, const yaml_event_t *event, int *n_documents)
+static cs_status check_event(cs_ytree *tree, const yaml_event_t *event, int *n_documents,
+                             int *depth)
 {
+  if (event->type == YAML_MAPPING_START_EVENT || event->type == YAML_SEQUENCE_START_EVENT) {
+    if (++*depth > CS_YTREE_DEPTH_MAX)
+      return fail_at_mark(tree, event->start_mark, CS_ERR_COHORT,
+                          "nesting deeper than %d levels of mappings and lists: a cohort "
+                          "needs a few",
+                          CS_YTREE_DEPTH_MAX);
+  } else if (event->type == YAML_MAPPING_END_EVENT || event->type == YAML_SEQUENCE_END_EVENT) {
+    --*depth;
+  }
   if (event->type == YAML_ALIAS_EVENT)
     return fail_at_mark(tree, event->start_mark, CS_ERR_COHORT,
                         "aliases (*%s) are not supported: write the value out",
@@ -160,9 +170,10 @@ static cs_status check_event(cs_ytree *tree, const yaml_event_t *event, int *n_d
   return CS_OK;
 }
 
-/* libyaml's document loader resolves aliases silently and knows nothing of documents
- * beyond the first, so the text is first scanned as an event stream. This pass also
- * reports every syntax error, with libyaml's own position. */
+/* libyaml's document loader resolves aliases silently, knows nothing of documents
+ * beyond the first and nests without limit, so the text is first scanned as an event
+ * stream, which stops at the first excess. This pass also reports every syntax error,
+ * with libyaml's own position. */
 static cs_status scan_events(cs_ytree *tree, const char *text, size_t length)
 {
   yaml_parser_t parser;
@@ -171,7 +182,7 @@ static cs_status scan_events(cs_ytree *tree, const char *text, size_t length)
                         tree->origin);
   yaml_parser_set_input_string(&parser, (const unsigned char *)text, length);
   cs_status status = CS_OK;
-  int n_documents = 0;
+  int n_documents = 0, depth = 0;
   int done = 0;
   while (status == CS_OK && !done) {
     yaml_event_t event;
@@ -179,7 +190,7 @@ static cs_status scan_events(cs_ytree *tree, const char *text, size_t length)
       status = parser_failure(tree, &parser);
       break;
     }
-    status = check_event(tree, &event, &n_documents);
+    status = check_event(tree, &event, &n_documents, &depth);
     done = event.type == YAML_STREAM_END_EVENT;
     yaml_event_delete(&event);
   }
@@ -193,6 +204,9 @@ cs_status cs_ytree_load(cs_ytree *tree, const char *text, size_t length, const c
   memset(tree, 0, sizeof *tree);
   tree->origin = origin;
   tree->err = err;
+  CS_CHECK(length <= CS_YTREE_TEXT_MAX, err, CS_ERR_COHORT,
+           "%s: the text is larger than %u MiB, the most a cohort file may hold", origin,
+           CS_YTREE_TEXT_MAX >> 20);
   CS_CALL(scan_events(tree, text, length));
 
   yaml_parser_t parser;

@@ -298,7 +298,11 @@ static cs_status run_block(cs_patient_sim *sim, const cs_ncout *out, const cs_ru
   for (size_t k = 0; k < n_chunks; k++) {
     chunk_bounds(run, first_chunk + k, &first, &end);
     for (size_t patient = first; patient < end; patient++) {
-      CS_CALL(cs_patient_sim_run(sim, options->seed, patient, records, err));
+      const cs_status status = cs_patient_sim_run(sim, options->seed, patient, records, err);
+      if (status == CS_ERR_INTERRUPTED) /* a stop like any other: the patient is redone */
+        cs_error_clear(err);
+      else if (status != CS_OK)
+        return status;
       if (cs_scheduler_stopping(scheduler)) {
         *stopped = true;
         return written < k ? write_chunks(out, run, records, first_chunk, written, k, err) : CS_OK;
@@ -355,6 +359,8 @@ static cs_status simulate(const cs_model *model, const cs_ncout *out, const cs_r
   size_t max_block = CS_BLOCK_MAX_BYTES / (cs_records_patient_bytes(cohort) * chunk_size);
   max_block = max_block < 1 ? 1 : max_block > CS_BLOCK_MAX_CHUNKS ? CS_BLOCK_MAX_CHUNKS : max_block;
   cs_status status = cs_patient_sim_create(model, &sim, err);
+  if (status == CS_OK)
+    cs_patient_sim_set_stop_flag(sim, cs_scheduler_stop_flag());
   if (status == CS_OK)
     status = cs_records_create(cohort, 0, max_block * chunk_size, &records, err);
   status = cs_driver_agree(status, err);

@@ -20,6 +20,12 @@ void cs_scheduler_catch_signals(void)
   sigemptyset(&action.sa_mask);
   sigaction(SIGTERM, &action, NULL);
   sigaction(SIGUSR1, &action, NULL);
+  sigaction(SIGINT, &action, NULL);
+}
+
+const volatile sig_atomic_t *cs_scheduler_stop_flag(void)
+{
+  return &stop_signal;
 }
 
 /* Rank 0's window holds three counters: the next block, the stop flag, and the number

@@ -14,12 +14,15 @@
  * the ranks' finishing times. The partition is a function of the todo list and the
  * number of ranks, the same on every rank.
  *
- * A stop request (SIGTERM or SIGUSR1, SLURM's warning before the time limit) on any rank
- * sets a shared flag; every rank sees it after its current patient and stops.
+ * A stop request (SIGTERM, SIGINT or SIGUSR1, SLURM's warning before the time limit) on
+ * any rank sets a shared flag; every rank sees it after its current patient and stops.
+ * The engines also read the signal flag itself (cs_scheduler_stop_flag) every few
+ * milliseconds, so a rank that received the signal abandons even a long patient at once.
  */
 #ifndef COHORTSIM_SCHEDULER_H
 #define COHORTSIM_SCHEDULER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -51,7 +54,11 @@ bool cs_scheduler_stopping(cs_scheduler *scheduler);
 /* Asks every rank to stop after its current patient (a failure on this rank). */
 void cs_scheduler_request_stop(cs_scheduler *scheduler);
 
-/* Installs the SIGTERM and SIGUSR1 handlers that request a stop. */
+/* Installs the SIGTERM, SIGINT and SIGUSR1 handlers that request a stop. */
 void cs_scheduler_catch_signals(void);
+
+/* The flag those handlers set (non-zero once a signal came), for
+ * cs_patient_sim_set_stop_flag. */
+const volatile sig_atomic_t *cs_scheduler_stop_flag(void);
 
 #endif

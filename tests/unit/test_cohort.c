@@ -25,6 +25,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cohortsim/cohort.h"
+#include "cohortsim/yamltree.h"
 #include "cs_test_support.h"
 
 #define LN2 0.693147180559945309417232121458176568
@@ -901,6 +902,41 @@ static void test_yaml_errors(void **state)
                       "untreated: {like", "arms.untreated", "duplicate key");
 }
 
+/* Nesting and size are bounded: 40,000 nested lists once took libyaml 15 s (its time
+ * grows with the square of the depth); now the reader stops at level 65, where it is. */
+static void test_yaml_bounds(void **state)
+{
+  (void)state;
+  enum { DEPTH = 40000 };
+  const size_t size = 2 * DEPTH + 64;
+  char *text = malloc(size);
+  assert_non_null(text);
+  int used = snprintf(text, size, "name: deep\nparameters: {b: ");
+  memset(text + used, '[', DEPTH);
+  memset(text + used + DEPTH, ']', DEPTH);
+  snprintf(text + used + 2 * DEPTH, size - (size_t)used - 2 * DEPTH, "}\n");
+  cs_error err;
+  expect_failure(text, 0, NULL, CS_ERR_COHORT, "tiny.yaml:2:79: nesting deeper than 64 levels",
+                 &err);
+  /* 64 levels are read (the error is then the next one, not the nesting): the mapping
+   * at the top, the flow mapping and 62 lists. */
+  memset(text + used + 62, ']', 62);
+  snprintf(text + used + 124, size - (size_t)used - 124, "}\n");
+  expect_failure(text, 0, NULL, CS_ERR_COHORT, "followup_days: required key is missing", &err);
+  free(text);
+
+  const size_t big = CS_YTREE_TEXT_MAX + 1;
+  text = malloc(big + 1);
+  assert_non_null(text);
+  memset(text, '#', big);
+  memcpy(text, "name: big\n", 10);
+  text[big] = '\0';
+  expect_failure(text, 0, NULL, CS_ERR_COHORT,
+                 "tiny.yaml: the text is larger than 16 MiB, the most a cohort file may hold",
+                 &err);
+  free(text);
+}
+
 static void test_key_errors(void **state)
 {
   (void)state;
@@ -980,7 +1016,17 @@ static void test_value_errors(void **state)
                       "expected a finite number, got '.nan'");
   expect_cohort_error("{initial: 10}", "{initial: 1e19}", "1e19", "species.A.initial",
                       "initial count out of range 1e+19, expected a finite value >= 0 and "
-                      "below 2^63");
+                      "at most 2^53");
+  expect_cohort_error("{initial: 10}", "{initial: 1e16}", "1e16", "species.A.initial",
+                      "initial count out of range 1e+16");
+  /* The reporting grid: at least its start and end, at most CS_GRID_MAX_POINTS. */
+  expect_cohort_error("followup_days: 10", "followup_days: 1e308", "1e308", "followup_days",
+                      "followup_days 1e+308 reported every 1 days gives 1e+308 reporting "
+                      "times: expected 2 to 1000000");
+  expect_cohort_error("followup_days: 10", "followup_days: 10\nreport_every_days: 1e-320", "1e-320",
+                      "report_every_days", "gives inf reporting times");
+  expect_cohort_error("followup_days: 10", "followup_days: 10\nreport_every_days: 1e-5", "1e-5",
+                      "report_every_days", "gives 1e+06 reporting times: expected 2 to 1000000");
   expect_cohort_error("{initial: 10}", "{initial: -3}", "-3", "species.A.initial",
                       "initial count out of range -3");
   expect_cohort_error("{half_life_days: 1}", "{half_life_days: 0}", "days: ^0}",
@@ -1139,6 +1185,18 @@ static void test_distribution_errors(void **state)
                       "expected a number > 0, got 0");
   expect_cohort_error("  b: 0.5", "  b: {beta: {a: 1, b: -2}}", "-2", "parameters.b.beta.b",
                       "expected a number > 0, got -2");
+  /* beta shapes whose quantiles cannot be computed (check once hung on these) */
+  expect_cohort_error("  b: 0.5", "  b: {beta: {a: 1e6, b: 1e6}}", "1e6,", "parameters.b.beta.a",
+                      "expected a shape from 0.001 to 100000 (where the beta's quantiles can be "
+                      "computed), got 1e+06");
+  expect_cohort_error("  b: 0.5", "  b: {beta: {a: 2, b: 1e-320}}", "1e-320", "parameters.b.beta.b",
+                      "expected a shape from 0.001 to 100000");
+  expect_cohort_error("  b: 0.5", "  b: {beta: {a: 1e300, b: 1}}", "1e300", "parameters.b.beta.a",
+                      "got 1e+300");
+  /* a spread whose quantiles overflow: patients would fail in the run */
+  expect_cohort_error("  b: 0.5", "  b: {lognormal: {mu: 0, sigma: 100}}", "{lognormal",
+                      "parameters.b.lognormal",
+                      "the quantile at the normal deviate z = +8 is inf, not finite");
   /* kinds */
   expect_cohort_error("  b: 0.5", "  b: {lognormall: {median: 1, cv: 1}}", "lognormall",
                       "parameters.b.lognormall",
@@ -1338,6 +1396,7 @@ int main(void)
       cmocka_unit_test(test_override_replaces_mapping),
       cmocka_unit_test(test_override_errors),
       cmocka_unit_test(test_yaml_errors),
+      cmocka_unit_test(test_yaml_bounds),
       cmocka_unit_test(test_key_errors),
       cmocka_unit_test(test_missing_sections),
       cmocka_unit_test(test_type_errors),

@@ -15,6 +15,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -179,6 +180,35 @@ static void test_beta(void **state)
   for (size_t i = 0; i < N_DRAWS; i++)
     assert_true(column[i] >= -1 && column[i] <= 1);
   cs_cohort_destroy(&c);
+}
+
+/* The beta quantile, at the corners of the shapes the reader accepts and out to the
+ * deviates it checks: finite, increasing in p, and exactly the inverse of GSL's CDF
+ * (the smallest double whose tail reaches the probability). GSL's own inverse ran for
+ * ever at shapes of 1e6. */
+static void test_beta_quantile_at_the_shape_limits(void **state)
+{
+  (void)state;
+  static const double shapes[] = {CS_BETA_SHAPE_MIN, 0.3, 1, 40, CS_BETA_SHAPE_MAX};
+  static const double z[] = {-CS_DIST_CHECK_Z, -3, -0.5, 0, 0.5, 3, CS_DIST_CHECK_Z};
+  for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+    for (size_t j = 0; j < sizeof shapes / sizeof *shapes; j++) {
+      const cs_dist d = {.kind = CS_DIST_BETA, .a = shapes[i], .b = shapes[j], .upper = 1};
+      double previous = 0;
+      for (size_t k = 0; k < sizeof z / sizeof *z; k++) {
+        const double x = cs_dist_from_normal(&d, z[k]);
+        assert_true(isfinite(x) && x >= previous && x <= 1);
+        previous = x;
+        /* x is the smallest double at which the tail reaches the probability. */
+        const double p = gsl_cdf_ugaussian_P(z[k]), q = gsl_cdf_ugaussian_Q(z[k]);
+        const double before = nextafter(x, 0);
+        const bool inverse =
+            p <= 0.5 ? gsl_cdf_beta_P(before, d.a, d.b) < p && p <= gsl_cdf_beta_P(x, d.a, d.b)
+                     : gsl_cdf_beta_Q(x, d.a, d.b) <= q && q < gsl_cdf_beta_Q(before, d.a, d.b);
+        if (!inverse)
+          fail_msg("Beta(%g, %g) at z = %g: x = %.17g is not the CDF's inverse", d.a, d.b, z[k], x);
+      }
+    }
 }
 
 /* A truncated normal stays in its range and has the truncated mean and variance: a
@@ -466,6 +496,7 @@ int main(void)
       cmocka_unit_test(test_lognormal),
       cmocka_unit_test(test_uniform),
       cmocka_unit_test(test_beta),
+      cmocka_unit_test(test_beta_quantile_at_the_shape_limits),
       cmocka_unit_test(test_truncated_normal),
       cmocka_unit_test(test_quantile_tails),
       cmocka_unit_test(test_copula_correlation),
