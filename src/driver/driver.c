@@ -8,8 +8,9 @@
  * (scheduler.c); finished chunks are written at their patients' indices and then marked
  * done in the file, so the file itself is the checkpoint. When all chunks are done, rank 0
  * completes the file (coordinates, cohort statistics from the records, provenance) and renames it
- * into place. A stop request ends the run after the current patient, with a file that
- * --resume continues. */
+ * into place. A stop request ends the run with a file that --resume continues: the rank
+ * that caught the signal abandons its patient at once (the engines watch the flag), the
+ * others stop after their current patient. */
 #include "driver.h"
 
 #include <errno.h>
