@@ -125,7 +125,7 @@ static cs_status numbers_at_risk(const cs_svg *svg, size_t n, const cs_km_series
     cs_km *km = NULL;
     CS_CALL(cs_km_fit(series[c].n, series[c].time, series[c].event, &km, err));
     char label[24];
-    snprintf(label, sizeof label, "%.11s", series[c].label);
+    snprintf(label, sizeof label, "%.14s", series[c].label);
     cs_svg_text(svg, 4, py, "start", 11, series[c].colour, label);
     for (size_t i = 0; i < n_ticks; i++) {
       char count[24];
@@ -144,8 +144,10 @@ cs_status cs_report_km_figure(cs_report *r, const char *title, const char *y_lab
   const cs_svg_axis x = {.min = 0, .max = tau, .label = "days since enrolment"},
                     y = {.min = 0, .max = 100, .label = y_label};
   cs_svg svg = cs_svg_plot(width, plot_height, x, y);
+  /* Room under the plot for the numbers at risk, and left of it for their rows' names. */
   svg.height += 40 + 17.0 * (double)n;
   svg.bottom += 40 + 17.0 * (double)n;
+  svg.left = 100;
   cs_svg_begin(&svg, r->out, r->figures++, title);
   cs_svg_axes(&svg);
   for (size_t c = 0; c < n; c++)

@@ -88,9 +88,18 @@ void cs_html_begin(FILE *out, const char *title)
   fputs("</h1>\n", out);
 }
 
+/* Once the page has loaded, it records on its root element how many of its figures
+ * rendered with a size ("K/N"), so an automated check of the page in a browser
+ * (tests/e2e/report.sh) reads one attribute instead of injecting a script. */
+static const char figure_check[] =
+    "addEventListener('load',function(){var f=document.querySelectorAll('svg,img'),k=0;"
+    "f.forEach(function(e){var b=e.getBoundingClientRect();if(b.width>0&&b.height>0&&"
+    "(e.tagName!=='IMG'||(e.complete&&e.naturalWidth>0)))k++;});"
+    "document.documentElement.setAttribute('data-figures-rendered',k+'/'+f.length);});";
+
 void cs_html_end(FILE *out)
 {
-  fputs("</main>\n</body>\n</html>\n", out);
+  fprintf(out, "</main>\n<script>%s</script>\n</body>\n</html>\n", figure_check);
 }
 
 void cs_html_contents(FILE *out, size_t n, const char *const *ids, const char *const *titles)

@@ -171,8 +171,7 @@ void cs_svg_begin(cs_svg *svg, FILE *out, int id, const char *title)
           "height=\"%.1f\"/></clipPath>\n",
           id, svg->left, svg->top, svg->width - svg->left - svg->right,
           svg->height - svg->top - svg->bottom);
-  fprintf(out, "<text x=\"%.1f\" y=\"20\" font-size=\"14\" font-weight=\"600\" fill=\"%s\">",
-          svg->left, ink);
+  fprintf(out, "<text x=\"8\" y=\"20\" font-size=\"14\" font-weight=\"600\" fill=\"%s\">", ink);
   cs_html_escape(out, title);
   fputs("</text>\n", out);
 }

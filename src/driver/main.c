@@ -462,14 +462,16 @@ int main(int argc, char **argv)
   static const struct {
     const char *name;
     int (*run)(int, char **);
-  } commands[] = {{"run", command_run},
-                  {"check", command_check},
-                  {"summary", command_summary},
-                  {"verify", command_verify},
-                  {"trajectory", command_trajectory},
-                  {"merge", command_merge},
-                  {"analyze", command_analyze},
-                  {"report", command_report}};
+  } commands[] = {
+      {"run", command_run},
+      {"check", command_check},
+      {"summary", command_summary},
+      {"verify", command_verify},
+      {"trajectory", command_trajectory},
+      {"merge", command_merge},
+      {"analyze", command_analyze},
+      {"report", command_report},
+  };
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(command, commands[i].name) == 0)
       return commands[i].run(argc - 1, argv + 1);
