@@ -125,7 +125,7 @@ static cs_status numbers_at_risk(const cs_svg *svg, size_t n, const cs_km_series
     cs_km *km = NULL;
     CS_CALL(cs_km_fit(series[c].n, series[c].time, series[c].event, &km, err));
     char label[24];
-    snprintf(label, sizeof label, "%.14s", series[c].label);
+    snprintf(label, sizeof label, "%.14s", series[c].short_label);
     cs_svg_text(svg, 4, py, "start", 11, series[c].colour, label);
     for (size_t i = 0; i < n_ticks; i++) {
       char count[24];
@@ -158,7 +158,7 @@ cs_status cs_report_km_figure(cs_report *r, const char *title, const char *y_lab
     colours[c] = series[c].colour;
     dashes[c] = series[c].dash;
   }
-  cs_svg_legend(&svg, n < 8 ? n : 8, labels, colours, dashes);
+  cs_svg_legend(&svg, n < 8 ? n : 8, labels, colours, dashes, true);
   CS_CALL(numbers_at_risk(&svg, n, series, plot_height - 50, err));
   cs_svg_end(&svg);
   return CS_OK;
@@ -307,6 +307,7 @@ static cs_status section_survival(cs_report *r, cs_error *err)
           .time = (outcome == 0 ? d->os_time : d->rfs_time) + offset,
           .event = (outcome == 0 ? d->os_event : d->rfs_event) + offset,
           .label = cs_report_arm_name(r, a),
+          .short_label = cs_report_arm_name(r, a),
           .colour = cs_report_arm_colour(a),
           .dash = "",
       };

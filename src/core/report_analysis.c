@@ -95,18 +95,27 @@ static void arm_key(const cs_report *r)
   fputs("</p>\n", r->out);
 }
 
-/* Each arm's notes on a fit (covariates left out, a fit that does not exist). */
+/* Each arm's notes on a fit (covariates left out, a fit that does not exist), and the
+ * concordance of each Cox model in one line. */
 static void fit_notes(const cs_report *r, int kind)
 {
   for (int a = 0; a < r->data->n_arms; a++) {
     const cs_fit_summary *s = &r->results->arm[a].fit[kind].summary;
     if (s->note[0] != '\0')
-      cs_html_note(r->out, "%s, %s: %s", cs_fit_kinds[kind].prefix, cs_report_arm_name(r, a),
-                   s->note);
-    if (kind != CS_FIT_LOGIT_CLEARED && s->converged)
-      cs_html_note(r->out, "%s, %s: concordance %.3f", cs_fit_kinds[kind].prefix,
-                   cs_report_arm_name(r, a), s->concordance);
+      cs_html_note(r->out, "%s: %s", cs_report_arm_name(r, a), s->note);
   }
+  if (kind == CS_FIT_LOGIT_CLEARED)
+    return;
+  fputs("<p class=\"note\">Concordance (Harrell's C):", r->out);
+  for (int a = 0; a < r->data->n_arms; a++) {
+    const cs_fit_summary *s = &r->results->arm[a].fit[kind].summary;
+    cs_html_printf(r->out, "%s %s ", a > 0 ? ";" : "", cs_report_arm_name(r, a));
+    if (s->converged)
+      cs_html_printf(r->out, "%.3f", s->concordance);
+    else
+      fputs("-", r->out);
+  }
+  fputs("</p>\n", r->out);
 }
 
 cs_status cs_report_forest(cs_report *r, cs_error *err)
@@ -123,7 +132,13 @@ cs_status cs_report_forest(cs_report *r, cs_error *err)
                        "of clearance (logistic). Hover over a point for its numbers and Wald p.");
   arm_key(r);
   for (int kind = 0; kind < CS_FITS; kind++) {
-    forest_figure(r, kind, labels);
+    bool any_fit = false;
+    for (int a = 0; a < r->data->n_arms; a++)
+      any_fit = any_fit || r->results->arm[a].fit[kind].summary.converged;
+    if (any_fit)
+      forest_figure(r, kind, labels);
+    else
+      cs_html_note(r->out, "%s: no arm has a fit to draw.", cs_fit_kinds[kind].title);
     fit_notes(r, kind);
   }
   free(text);
@@ -217,6 +232,8 @@ static cs_status group_figure(cs_report *r, int a, const int *group, int n_group
                               double *time, unsigned char *event, cs_error *err)
 {
   static const char *const dashes[3] = {"", "7 4", "2 3"};
+  static const char *const short_names[2][3] = {{"without", "with"},
+                                                {"lowest", "middle", "highest"}};
   const cs_analysis_data *d = r->data;
   const size_t offset = (size_t)a * d->n;
   cs_km_series series[3];
@@ -235,6 +252,7 @@ static cs_status group_figure(cs_report *r, int a, const int *group, int n_group
     start += series[g].n;
     snprintf(labels[g], sizeof labels[g], "%s (n = %zu)", names[g], series[g].n);
     series[g].label = labels[g];
+    series[g].short_label = short_names[n_groups == 3][g];
   }
   char title[CS_NAME_MAX * 2 + 96];
   snprintf(title, sizeof title, "%s by %s: log-rank p = %.2g", cs_report_arm_name(r, a), what,

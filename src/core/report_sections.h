@@ -21,12 +21,13 @@ const char *cs_report_arm_name(const cs_report *r, int a);
 const char *cs_report_arm_colour(int a);
 
 /* One Kaplan-Meier curve of a figure: n patients' times and events, drawn in colour with
- * dash ("" solid), named label in the legend and the rows of numbers at risk. */
+ * dash ("" solid), named label in the legend and short_label in its row of numbers at
+ * risk. */
 typedef struct cs_km_series {
   size_t n;
   const double *time;
   const unsigned char *event;
-  const char *label, *colour, *dash;
+  const char *label, *short_label, *colour, *dash;
 } cs_km_series;
 
 /* A Kaplan-Meier figure (survival in %, days on x to the follow-up), step curves with

@@ -319,17 +319,18 @@ void cs_svg_segment(const cs_svg *svg, double x0, double y0, double x1, double y
 }
 
 void cs_svg_legend(const cs_svg *svg, size_t n, const char *const *labels,
-                   const char *const *colours, const char *const *dashes)
+                   const char *const *colours, const char *const *dashes, bool bottom_left)
 {
   size_t longest = 0;
   for (size_t i = 0; i < n; i++)
     longest = strlen(labels[i]) > longest ? strlen(labels[i]) : longest;
-  const double box_width = 40 + 7.0 * (double)longest, x = svg->width - svg->right - box_width - 8,
-               y = svg->top + 8;
+  const double box_width = 40 + 7.0 * (double)longest, box_height = 8 + 18.0 * (double)n;
+  const double x = bottom_left ? svg->left + 8 : svg->width - svg->right - box_width - 8,
+               y = bottom_left ? svg->height - svg->bottom - box_height - 8 : svg->top + 8;
   fprintf(svg->out,
           "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#fff\" "
           "fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n",
-          x, y, box_width, 8 + 18.0 * (double)n);
+          x, y, box_width, box_height);
   for (size_t i = 0; i < n; i++) {
     const double py = y + 16 + 18.0 * (double)i;
     fprintf(svg->out,
