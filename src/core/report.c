@@ -475,13 +475,26 @@ static cs_status section_species(cs_report *r, cs_error *err)
   return status;
 }
 
-/* The value of sweep axis `axis` in an arm named "axis1=v1,axis2=v2": NaN if absent. */
+/* The number that follows `axis` in an arm's name, after '=' or '_' ("dose=2.5",
+ * "dose_2.5", "dose_2p5": 'p' as the decimal point, since names are identifiers); the
+ * axis must start the name or follow '_' or ','. NaN if the name gives none. */
 static double sweep_value(const char *arm, const char *axis)
 {
   const size_t length = strlen(axis);
-  for (const char *p = arm; p != NULL && *p != '\0'; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
-    if (strncmp(p, axis, length) == 0 && p[length] == '=')
-      return strtod(p + length + 1, NULL);
+  for (const char *p = strstr(arm, axis); length > 0 && p != NULL; p = strstr(p + 1, axis)) {
+    if (p != arm && p[-1] != '_' && p[-1] != ',')
+      continue;
+    const char *q = p + length + (p[length] == '=' || p[length] == '_');
+    char number[64];
+    size_t n = 0;
+    for (; n + 1 < sizeof number && strchr("0123456789.p-", q[n]) != NULL && q[n] != '\0'; n++)
+      number[n] = q[n] == 'p' ? '.' : q[n];
+    number[n] = '\0';
+    char *end;
+    const double value = strtod(number, &end);
+    if (end != number)
+      return value;
+  }
   return NAN;
 }
 
@@ -571,8 +584,9 @@ static void sweep_heat_map(cs_report *r, const char *axis_x, const char *axis_y,
 }
 
 /* The sweep heat map: shown when the file says its arms come from a sweep (the global
- * attribute sweep_axes, the axes' names separated by commas, each arm named
- * "axis1=value1,axis2=value2"). Clearance over the first two axes. */
+ * attribute sweep_axes, the axes' names separated by commas, each arm named by its
+ * values, e.g. "dose_2p5_every_7"). Clearance over the first two axes; arms whose names
+ * give no value (a control arm) are left out. */
 static cs_status section_sweep(cs_report *r, cs_error *err)
 {
   char axes[512];
