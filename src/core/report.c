@@ -29,6 +29,18 @@ const char *cs_report_arm_colour(int a)
   return cs_svg_colour((size_t)a);
 }
 
+void cs_report_arm_key(const cs_report *r)
+{
+  fputs("<p class=\"note\">", r->out);
+  for (int a = 0; a < r->data->n_arms; a++) {
+    fprintf(r->out, "<span class=\"swatch\" style=\"background:%s\"></span>",
+            cs_report_arm_colour(a));
+    cs_html_escape(r->out, cs_report_arm_name(r, a));
+    fputs(" &nbsp; ", r->out);
+  }
+  fputs("</p>\n", r->out);
+}
+
 static int compare_doubles(const void *a, const void *b)
 {
   const double x = *(const double *)a, y = *(const double *)b;
@@ -362,9 +374,11 @@ static void log_range(size_t n, const double *values, double *low, double *high)
     *high = *low * 10;
 }
 
-/* One arm's fan: the outer and inner quantile bands and the median. */
+/* One arm's fan: the outer and inner quantile bands and the median; lower and upper are
+ * work space of n_time values. */
 static void burden_fan(cs_report *r, int a, size_t n_time, const double *time, size_t n_q,
-                       const double *quantile, const double *q, double low, double high)
+                       const double *quantile, const double *q, double low, double high,
+                       double *lower, double *upper)
 {
   const cs_svg_axis x = {.min = 0, .max = r->data->tau, .label = "days since enrolment"},
                     y = {.min = low,
@@ -374,19 +388,16 @@ static void burden_fan(cs_report *r, int a, size_t n_time, const double *time, s
   cs_svg svg = cs_svg_plot(350, 300, x, y);
   cs_svg_begin(&svg, r->out, r->figures++, cs_report_arm_name(r, a));
   cs_svg_axes(&svg);
-  double *lower = malloc((n_time + 1) * sizeof *lower),
-         *upper = malloc((n_time + 1) * sizeof *upper);
-  for (size_t k = 0; lower != NULL && upper != NULL && k < n_q / 2; k++) {
+  for (size_t k = 0; k < n_q / 2; k++) {
     for (size_t t = 0; t < n_time; t++) {
       lower[t] = q[t * n_q + k];
       upper[t] = q[t * n_q + n_q - 1 - k];
     }
     cs_svg_band(&svg, n_time, time, lower, upper, false, 0, cs_report_arm_colour(a), 0.18);
   }
-  for (size_t t = 0; lower != NULL && t < n_time; t++)
+  for (size_t t = 0; t < n_time; t++)
     lower[t] = q[t * n_q + n_q / 2];
-  if (lower != NULL)
-    cs_svg_line(&svg, n_time, time, lower, cs_report_arm_colour(a), "", 2.2);
+  cs_svg_line(&svg, n_time, time, lower, cs_report_arm_colour(a), "", 2.2);
   const double lethal = r->data->cohort->outcomes.lethal_cells;
   if (lethal > 0)
     cs_svg_segment(&svg, 0, lethal, r->data->tau, lethal, "#888", "5 4");
@@ -395,26 +406,30 @@ static void burden_fan(cs_report *r, int a, size_t n_time, const double *time, s
            100 * quantile[n_q / 2 + 1], 100 * quantile[0], 100 * quantile[n_q - 1]);
   cs_svg_text(&svg, svg.width - svg.right - 6, svg.top + 16, "end", 11, NULL, legend);
   cs_svg_end(&svg);
-  free(lower);
-  free(upper);
 }
 
 static cs_status section_burden(cs_report *r, cs_error *err)
 {
-  double *time = NULL, *quantile = NULL, *q = NULL;
+  double *time = NULL, *quantile = NULL, *q = NULL, *lower = NULL, *upper = NULL;
   size_t n_time[3] = {0}, n_q[3] = {0}, shape[3] = {0};
   cs_status status = read_variable(r, "time", &time, n_time, err);
   if (status == CS_OK)
     status = read_variable(r, "quantile", &quantile, n_q, err);
   if (status == CS_OK)
     status = read_variable(r, "burden_quantiles", &q, shape, err);
+  if (status == CS_OK) {
+    lower = malloc((n_time[0] + 1) * sizeof *lower);
+    upper = malloc((n_time[0] + 1) * sizeof *upper);
+    if (lower == NULL || upper == NULL)
+      status = cs_error_set(err, CS_ERR_NOMEM, "out of memory");
+  }
   if (status == CS_OK && n_q[0] >= 3) {
     double low, high;
     log_range(shape[0] * shape[1] * shape[2], q, &low, &high);
     fputs("<div class=\"figures\">\n", r->out);
     for (int a = 0; a < r->data->n_arms; a++)
       burden_fan(r, a, n_time[0], time, n_q[0], quantile, q + (size_t)a * n_time[0] * n_q[0], low,
-                 high);
+                 high, lower, upper);
     fputs("</div>\n", r->out);
     cs_html_note(r->out,
                  "Quantiles of the tumour burden over all patients of each arm at each "
@@ -426,7 +441,29 @@ static cs_status section_burden(cs_report *r, cs_error *err)
   free(time);
   free(quantile);
   free(q);
+  free(lower);
+  free(upper);
   return status;
+}
+
+/* Species s over time, one line per arm, on its own log axis (species differ by orders of
+ * magnitude); lines is work space of n_arms * n_time values. */
+static void species_figure(cs_report *r, size_t s, size_t n_time, const double *time,
+                           size_t n_species, const double *mean, double *lines)
+{
+  const int n_arms = r->data->n_arms;
+  for (size_t k = 0; k < (size_t)n_arms * n_time; k++)
+    lines[k] = mean[k * n_species + s];
+  double low, high;
+  log_range((size_t)n_arms * n_time, lines, &low, &high);
+  const cs_svg_axis x = {.min = 0, .max = r->data->tau, .label = "days since enrolment"},
+                    y = {.min = low, .max = high, .log_scale = true, .label = "mean, molecules"};
+  cs_svg svg = cs_svg_plot(350, 300, x, y);
+  cs_svg_begin(&svg, r->out, r->figures++, r->data->cohort->species[s].name);
+  cs_svg_axes(&svg);
+  for (int a = 0; a < n_arms; a++)
+    cs_svg_line(&svg, n_time, time, lines + (size_t)a * n_time, cs_report_arm_colour(a), "", 2.2);
+  cs_svg_end(&svg);
 }
 
 /* Time courses of recorded species: species_mean(arm, time, species), if the run
@@ -439,37 +476,25 @@ static cs_status section_species(cs_report *r, cs_error *err)
                          "species_mean variable), so there is nothing to draw here.");
     return CS_OK;
   }
-  double *time = NULL, *mean = NULL;
+  double *time = NULL, *mean = NULL, *lines = NULL;
   size_t n_time[3] = {0}, shape[3] = {0};
   cs_status status = read_variable(r, "time", &time, n_time, err);
   if (status == CS_OK)
     status = read_variable(r, "species_mean", &mean, shape, err);
-  const cs_cohort *c = r->data->cohort;
   if (status == CS_OK && (shape[0] != (size_t)r->data->n_arms || shape[1] != n_time[0] ||
-                          shape[2] != (size_t)c->n_species))
+                          shape[2] != (size_t)r->data->cohort->n_species))
     status = cs_error_set(err, CS_ERR_BAD_FILE, "%s: species_mean is not (arm, time, species)",
                           r->file->path);
-  double *line = status == CS_OK ? malloc((n_time[0] + 1) * sizeof *line) : NULL;
-  if (status == CS_OK && line == NULL)
+  if (status == CS_OK && (lines = malloc((shape[0] * shape[1] + 1) * sizeof *lines)) == NULL)
     status = cs_error_set(err, CS_ERR_NOMEM, "out of memory");
-  fputs("<div class=\"figures\">\n", r->out);
-  for (size_t s = 0; status == CS_OK && s < shape[2]; s++) {
-    double low, high;
-    log_range(shape[0] * shape[1] * shape[2], mean, &low, &high);
-    const cs_svg_axis x = {.min = 0, .max = r->data->tau, .label = "days since enrolment"},
-                      y = {.min = low, .max = high, .log_scale = true, .label = "mean, molecules"};
-    cs_svg svg = cs_svg_plot(350, 300, x, y);
-    cs_svg_begin(&svg, r->out, r->figures++, c->species[s].name);
-    cs_svg_axes(&svg);
-    for (int a = 0; a < r->data->n_arms; a++) {
-      for (size_t t = 0; t < n_time[0]; t++)
-        line[t] = mean[((size_t)a * n_time[0] + t) * shape[2] + s];
-      cs_svg_line(&svg, n_time[0], time, line, cs_report_arm_colour(a), "", 2.2);
-    }
-    cs_svg_end(&svg);
+  if (status == CS_OK) {
+    fputs("<div class=\"figures\">\n", r->out);
+    for (size_t s = 0; s < shape[2]; s++)
+      species_figure(r, s, n_time[0], time, shape[2], mean, lines);
+    fputs("</div>\n", r->out);
+    cs_report_arm_key(r);
   }
-  fputs("</div>\n", r->out);
-  free(line);
+  free(lines);
   free(time);
   free(mean);
   return status;
@@ -535,15 +560,16 @@ static void heat_colour(double f, char *colour, size_t size)
            (unsigned)lround(rgb[2]));
 }
 
-static void sweep_heat_map(cs_report *r, const char *axis_x, const char *axis_y, double *levels_x,
-                           size_t nx, double *levels_y, size_t ny)
+static cs_status sweep_heat_map(cs_report *r, const char *axis_x, const char *axis_y,
+                                double *levels_x, size_t nx, double *levels_y, size_t ny,
+                                cs_error *err)
 {
   char *labels = calloc((nx + ny + 1) * 24, 1);
   const char **category = malloc((nx + ny + 1) * sizeof *category);
   if (labels == NULL || category == NULL) {
     free(labels);
     free(category);
-    return;
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory");
   }
   for (size_t k = 0; k < nx + ny; k++) {
     snprintf(labels + 24 * k, 24, "%g", k < nx ? levels_x[k] : levels_y[k - nx]);
@@ -581,6 +607,7 @@ static void sweep_heat_map(cs_report *r, const char *axis_x, const char *axis_y,
   cs_svg_end(&svg);
   free(labels);
   free(category);
+  return CS_OK;
 }
 
 /* The sweep heat map: shown when the file says its arms come from a sweep (the global
@@ -611,12 +638,13 @@ static cs_status section_sweep(cs_report *r, cs_error *err)
   size_t ny = axis_y[0] != '\0' ? sweep_levels(r, axis_y, levels_y) : 0;
   if (ny == 0)
     levels_y[ny++] = 0;
+  cs_status status = CS_OK;
   if (nx == 0)
     cs_html_note(r->out, "No arm name gives a value of the sweep axis '%s'.", axes);
   else
-    sweep_heat_map(r, axes, axis_y, levels, nx, levels_y, ny);
+    status = sweep_heat_map(r, axes, axis_y, levels, nx, levels_y, ny, err);
   free(levels);
-  return CS_OK;
+  return status;
 }
 
 typedef struct report_section {

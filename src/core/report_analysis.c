@@ -82,19 +82,6 @@ static void forest_figure(cs_report *r, int kind, const char **labels)
   cs_svg_end(&svg);
 }
 
-/* The arms' legend as a line of swatches, for figures that draw every arm. */
-static void arm_key(const cs_report *r)
-{
-  fputs("<p class=\"note\">", r->out);
-  for (int a = 0; a < r->data->n_arms; a++) {
-    fprintf(r->out, "<span class=\"swatch\" style=\"background:%s\"></span>",
-            cs_report_arm_colour(a));
-    cs_html_escape(r->out, cs_report_arm_name(r, a));
-    fputs(" &nbsp; ", r->out);
-  }
-  fputs("</p>\n", r->out);
-}
-
 /* Each arm's notes on a fit (covariates left out, a fit that does not exist), and the
  * concordance of each Cox model in one line. */
 static void fit_notes(const cs_report *r, int kind)
@@ -130,7 +117,7 @@ cs_status cs_report_forest(cs_report *r, cs_error *err)
                        "the (log-)transformed covariate, so covariates on different scales "
                        "compare. Right of 1: a higher value raises the hazard (Cox) or the odds "
                        "of clearance (logistic). Hover over a point for its numbers and Wald p.");
-  arm_key(r);
+  cs_report_arm_key(r);
   for (int kind = 0; kind < CS_FITS; kind++) {
     bool any_fit = false;
     for (int a = 0; a < r->data->n_arms; a++)
@@ -214,7 +201,7 @@ cs_status cs_report_sensitivity(cs_report *r, cs_error *err)
                          "covariate with three outcomes, strongest first; solid bars: p < 0.05, "
                          "pale bars: not significant. Never cleared ranks after every "
                          "clearance time.");
-    arm_key(r);
+    cs_report_arm_key(r);
     fputs("<div class=\"figures\">\n", r->out);
     for (int outcome = 0; outcome < CS_PRCC_OUTCOMES; outcome++)
       prcc_figure(r, outcome, order, labels, labels + p);

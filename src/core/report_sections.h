@@ -20,6 +20,9 @@ typedef struct cs_report {
 const char *cs_report_arm_name(const cs_report *r, int a);
 const char *cs_report_arm_colour(int a);
 
+/* The arms' key as a line of colour swatches, for figures that draw every arm. */
+void cs_report_arm_key(const cs_report *r);
+
 /* One Kaplan-Meier curve of a figure: n patients' times and events, drawn in colour with
  * dash ("" solid), named label in the legend and short_label in its row of numbers at
  * risk. */
