@@ -137,7 +137,7 @@ static cs_status numbers_at_risk(const cs_svg *svg, size_t n, const cs_km_series
     cs_km *km = NULL;
     CS_CALL(cs_km_fit(series[c].n, series[c].time, series[c].event, &km, err));
     char label[24];
-    snprintf(label, sizeof label, "%.14s", series[c].short_label);
+    snprintf(label, sizeof label, "%.13s", series[c].short_label);
     cs_svg_text(svg, 4, py, "start", 11, series[c].colour, label);
     for (size_t i = 0; i < n_ticks; i++) {
       char count[24];
@@ -152,28 +152,36 @@ static cs_status numbers_at_risk(const cs_svg *svg, size_t n, const cs_km_series
 cs_status cs_report_km_figure(cs_report *r, const char *title, const char *y_label, size_t n,
                               const cs_km_series *series, bool bands, double width, cs_error *err)
 {
-  const double tau = r->data->tau, plot_height = 300;
-  const cs_svg_axis x = {.min = 0, .max = tau, .label = "days since enrolment"},
-                    y = {.min = 0, .max = 100, .label = y_label};
-  cs_svg svg = cs_svg_plot(width, plot_height, x, y);
-  /* Room under the plot for the numbers at risk, and left of it for their rows' names. */
-  svg.height += 40 + 17.0 * (double)n;
-  svg.bottom += 40 + 17.0 * (double)n;
-  svg.left = 100;
-  cs_svg_begin(&svg, r->out, r->figures++, title);
-  cs_svg_axes(&svg);
-  for (size_t c = 0; c < n; c++)
-    CS_CALL(draw_series(&svg, &series[c], bands, tau, err));
-  const char *labels[8], *colours[8], *dashes[8];
-  for (size_t c = 0; c < n && c < 8; c++) {
+  const char **labels = malloc((3 * n + 1) * sizeof *labels);
+  CS_CHECK(labels != NULL, err, CS_ERR_NOMEM, "out of memory");
+  const char **colours = labels + n, **dashes = labels + 2 * n;
+  for (size_t c = 0; c < n; c++) {
     labels[c] = series[c].label;
     colours[c] = series[c].colour;
     dashes[c] = series[c].dash;
   }
-  cs_svg_legend(&svg, n < 8 ? n : 8, labels, colours, dashes, true);
-  CS_CALL(numbers_at_risk(&svg, n, series, plot_height - 50, err));
+  const double tau = r->data->tau, plot_height = 300;
+  const cs_svg_axis x = {.min = 0, .max = tau, .label = "days since enrolment"},
+                    y = {.min = 0, .max = 100, .label = y_label};
+  cs_svg svg = cs_svg_plot(width, plot_height, x, y);
+  /* Room under the plot for the numbers at risk, left of it for their rows' names, and
+   * above it for the legend. */
+  svg.left = 110;
+  const double below = 40 + 17.0 * (double)n, above = cs_svg_legend_height(&svg, n, labels);
+  svg.height += below + above;
+  svg.bottom += below;
+  svg.top += above;
+  cs_svg_begin(&svg, r->out, r->figures++, title);
+  cs_svg_axes(&svg);
+  cs_status status = CS_OK;
+  for (size_t c = 0; c < n && status == CS_OK; c++)
+    status = draw_series(&svg, &series[c], bands, tau, err);
+  cs_svg_legend(&svg, n, labels, colours, dashes);
+  if (status == CS_OK)
+    status = numbers_at_risk(&svg, n, series, svg.height - svg.bottom, err);
   cs_svg_end(&svg);
-  return CS_OK;
+  free(labels);
+  return status;
 }
 
 /* A global attribute as text: text as it is, a number in its shortest form, "-" if the

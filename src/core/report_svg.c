@@ -318,25 +318,39 @@ void cs_svg_segment(const cs_svg *svg, double x0, double y0, double x1, double y
           colour, dash);
 }
 
-void cs_svg_legend(const cs_svg *svg, size_t n, const char *const *labels,
-                   const char *const *colours, const char *const *dashes, bool bottom_left)
+/* Where legend entry i goes: entries left to right from the plot's left edge, a new row
+ * when the next would pass the right edge. Returns the number of rows so far. */
+static size_t legend_place(const cs_svg *svg, size_t i, const char *const *labels, double *x)
 {
-  size_t longest = 0;
-  for (size_t i = 0; i < n; i++)
-    longest = strlen(labels[i]) > longest ? strlen(labels[i]) : longest;
-  const double box_width = 40 + 7.0 * (double)longest, box_height = 8 + 18.0 * (double)n;
-  const double x = bottom_left ? svg->left + 8 : svg->width - svg->right - box_width - 8,
-               y = bottom_left ? svg->height - svg->bottom - box_height - 8 : svg->top + 8;
-  fprintf(svg->out,
-          "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#fff\" "
-          "fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n",
-          x, y, box_width, box_height);
+  size_t rows = 1;
+  *x = svg->left;
+  for (size_t k = 0; k < i; k++) {
+    *x += 44 + 7.0 * (double)strlen(labels[k]);
+    const double next = 44 + 7.0 * (double)strlen(labels[k + 1]);
+    if (*x + next > svg->width - svg->right && *x > svg->left) {
+      *x = svg->left;
+      rows++;
+    }
+  }
+  return rows;
+}
+
+double cs_svg_legend_height(const cs_svg *svg, size_t n, const char *const *labels)
+{
+  double x;
+  return n == 0 ? 0 : 18.0 * (double)legend_place(svg, n - 1, labels, &x);
+}
+
+void cs_svg_legend(const cs_svg *svg, size_t n, const char *const *labels,
+                   const char *const *colours, const char *const *dashes)
+{
   for (size_t i = 0; i < n; i++) {
-    const double py = y + 16 + 18.0 * (double)i;
+    double x;
+    const double py = 24 + 18.0 * (double)legend_place(svg, i, labels, &x);
     fprintf(svg->out,
             "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
             "stroke-width=\"2.5\" stroke-dasharray=\"%s\"/>\n",
-            x + 6, py - 4, x + 30, py - 4, colours[i], dashes != NULL ? dashes[i] : "");
-    cs_svg_text(svg, x + 36, py, "start", 12, NULL, labels[i]);
+            x, py - 4, x + 24, py - 4, colours[i], dashes[i]);
+    cs_svg_text(svg, x + 30, py, "start", 12, NULL, labels[i]);
   }
 }

@@ -81,10 +81,11 @@ void cs_svg_interval(const cs_svg *svg, double y, double x, double lo, double hi
 void cs_svg_segment(const cs_svg *svg, double x0, double y0, double x1, double y1,
                     const char *colour, const char *dash);
 
-/* A legend inside the plot area, in its top right corner or, where the marks leave room
- * there (survival curves start at the top), its bottom left: a line sample (dash ""
- * solid) per entry. */
+/* A legend between the title and the plot area: a line sample (dash "" solid) and the
+ * label of each entry, left to right, wrapping into rows. Make room for it first: add
+ * cs_svg_legend_height to the top margin before cs_svg_begin. */
+double cs_svg_legend_height(const cs_svg *svg, size_t n, const char *const *labels);
 void cs_svg_legend(const cs_svg *svg, size_t n, const char *const *labels,
-                   const char *const *colours, const char *const *dashes, bool bottom_left);
+                   const char *const *colours, const char *const *dashes);
 
 #endif
