@@ -259,15 +259,23 @@ static void median_text(double median, double lower, double upper, char *text, s
     snprintf(text, size, "%.1f (%.1f-%.1f)", median, lower, upper);
 }
 
+/* The Kaplan-Meier median and its 95% interval (NaN where not reached). */
+static cs_status km_median(size_t n, const double *time, const unsigned char *event,
+                           double median[3], cs_error *err)
+{
+  cs_km *km = NULL;
+  CS_CALL(cs_km_fit(n, time, event, &km, err));
+  cs_km_median(km, &median[0], &median[1], &median[2]);
+  cs_km_destroy(&km);
+  return CS_OK;
+}
+
 static cs_status median_of(size_t n, const double *time, const unsigned char *event, char *text,
                            size_t size, cs_error *err)
 {
-  cs_km *km = NULL;
-  double median, lower, upper;
-  CS_CALL(cs_km_fit(n, time, event, &km, err));
-  cs_km_median(km, &median, &lower, &upper);
-  cs_km_destroy(&km);
-  median_text(median, lower, upper, text, size);
+  double median[3];
+  CS_CALL(km_median(n, time, event, median, err));
+  median_text(median[0], median[1], median[2], text, size);
   return CS_OK;
 }
 
@@ -568,54 +576,107 @@ static void heat_colour(double f, char *colour, size_t size)
            (unsigned)lround(rgb[2]));
 }
 
-static cs_status sweep_heat_map(cs_report *r, const char *axis_x, const char *axis_y,
-                                double *levels_x, size_t nx, double *levels_y, size_t ny,
-                                cs_error *err)
+/* The grid of a sweep: the values of its first two axes (one level of "" when it has
+ * one axis). */
+typedef struct sweep_grid {
+  const char *axis[2];
+  double *level[2];
+  size_t n[2];
+} sweep_grid;
+
+/* The outcomes drawn over the grid. */
+enum { SWEEP_CLEARANCE, SWEEP_MEDIAN_OS, SWEEP_OUTCOMES };
+
+/* Arm a's cell: its colour on the scale (0 worst, 1 best), the value printed in it and
+ * its tooltip. */
+static cs_status sweep_cell(const cs_report *r, int outcome, int a, double *scale, char *text,
+                            char *tip, size_t tip_size, cs_error *err)
 {
-  char *labels = calloc((nx + ny + 1) * 24, 1);
-  const char **category = malloc((nx + ny + 1) * sizeof *category);
-  if (labels == NULL || category == NULL) {
-    free(labels);
-    free(category);
-    return cs_error_set(err, CS_ERR_NOMEM, "out of memory");
+  const cs_analysis_data *d = r->data;
+  const char *name = cs_report_arm_name(r, a);
+  if (outcome == SWEEP_CLEARANCE) {
+    const size_t cleared = r->results->arm[a].n_cleared;
+    double lower, upper;
+    cs_wilson_interval(cleared, d->n, z95, &lower, &upper);
+    *scale = (double)cleared / (double)d->n;
+    snprintf(text, 16, "%.0f", 100 * *scale);
+    snprintf(tip, tip_size, "%s: %.1f%% cleared (95%% CI %.1f-%.1f)", name, 100 * *scale,
+             100 * lower, 100 * upper);
+    return CS_OK;
   }
-  for (size_t k = 0; k < nx + ny; k++) {
-    snprintf(labels + 24 * k, 24, "%g", k < nx ? levels_x[k] : levels_y[k - nx]);
-    category[k] = labels + 24 * k;
-  }
+  double median[3];
+  char interval[64];
+  const size_t offset = (size_t)a * d->n;
+  CS_CALL(km_median(d->n, d->os_time + offset, d->os_event + offset, median, err));
+  *scale = isnan(median[0]) ? 1 : median[0] / d->tau;
+  if (isnan(median[0]))
+    snprintf(text, 16, "NR");
+  else
+    snprintf(text, 16, "%.0f", median[0]);
+  median_text(median[0], median[1], median[2], interval, sizeof interval);
+  snprintf(tip, tip_size, "%s: median OS %s days", name, interval);
+  return CS_OK;
+}
+
+static cs_status sweep_heat_map(cs_report *r, const sweep_grid *g, int outcome,
+                                const char *const *category, cs_error *err)
+{
   const cs_svg_axis x = {.min = 0,
-                         .max = (double)nx,
-                         .label = axis_x,
-                         .n_categories = nx,
+                         .max = (double)g->n[0],
+                         .label = g->axis[0],
+                         .n_categories = g->n[0],
                          .categories = category},
                     y = {.min = 0,
-                         .max = (double)ny,
-                         .label = axis_y,
-                         .n_categories = ny,
-                         .categories = category + nx};
-  cs_svg svg = cs_svg_plot(120 + 70.0 * (double)nx, 110 + 44.0 * (double)ny, x, y);
-  cs_svg_begin(&svg, r->out, r->figures++, "Clearance over the sweep, %");
+                         .max = (double)g->n[1],
+                         .label = g->axis[1],
+                         .n_categories = g->n[1],
+                         .categories = category + g->n[0]};
+  cs_svg svg = cs_svg_plot(140 + 70.0 * (double)g->n[0], 110 + 44.0 * (double)g->n[1], x, y);
+  cs_svg_begin(&svg, r->out, r->figures++,
+               outcome == SWEEP_CLEARANCE ? "Cleared, %" : "Median overall survival, days");
   for (int a = 0; a < r->data->n_arms; a++) {
     const char *name = cs_report_arm_name(r, a);
-    const double vx = sweep_value(name, axis_x), vy = axis_y[0] ? sweep_value(name, axis_y) : 0;
+    const double vx = sweep_value(name, g->axis[0]),
+                 vy = g->axis[1][0] != '\0' ? sweep_value(name, g->axis[1]) : 0;
     if (isnan(vx) || isnan(vy))
       continue;
-    const double i = (double)level_index(nx, levels_x, vx),
-                 j = (double)level_index(ny, levels_y, vy);
-    const double f = (double)r->results->arm[a].n_cleared / (double)r->data->n;
-    char colour[16], tip[CS_NAME_MAX + 32], value[16];
-    heat_colour(f, colour, sizeof colour);
-    snprintf(tip, sizeof tip, "%s: %.1f%% cleared", name, 100 * f);
-    snprintf(value, sizeof value, "%.0f", 100 * f);
+    const double i = (double)level_index(g->n[0], g->level[0], vx),
+                 j = (double)level_index(g->n[1], g->level[1], vy);
+    double scale;
+    char colour[16], text[16], tip[CS_NAME_MAX + 96];
+    CS_CALL(sweep_cell(r, outcome, a, &scale, text, tip, sizeof tip, err));
+    heat_colour(scale, colour, sizeof colour);
     cs_svg_rect(&svg, i, j, i + 1, j + 1, colour, 1, tip);
     cs_svg_text(&svg, cs_svg_px(&svg, i + 0.5), cs_svg_py(&svg, j + 0.5) + 4, "middle", 12,
-                f > 0.6 ? "#222" : "#fff", value);
+                scale > 0.6 ? "#222" : "#fff", text);
   }
   cs_svg_axes(&svg);
   cs_svg_end(&svg);
+  return CS_OK;
+}
+
+/* The heat maps of every outcome over the grid, their axes' tick labels made once. */
+static cs_status sweep_heat_maps(cs_report *r, const sweep_grid *g, cs_error *err)
+{
+  const size_t n = g->n[0] + g->n[1];
+  char(*labels)[24] = calloc(n + 1, sizeof *labels);
+  const char **category = malloc((n + 1) * sizeof *category);
+  cs_status status =
+      labels == NULL || category == NULL ? cs_error_set(err, CS_ERR_NOMEM, "out of memory") : CS_OK;
+  for (size_t k = 0; status == CS_OK && k < n; k++) {
+    snprintf(labels[k], sizeof labels[k], "%g",
+             k < g->n[0] ? g->level[0][k] : g->level[1][k - g->n[0]]);
+    category[k] = labels[k];
+  }
+  if (status == CS_OK)
+    fputs("<div class=\"figures\">\n", r->out);
+  for (int outcome = 0; status == CS_OK && outcome < SWEEP_OUTCOMES; outcome++)
+    status = sweep_heat_map(r, g, outcome, category, err);
+  if (status == CS_OK)
+    fputs("</div>\n", r->out);
   free(labels);
   free(category);
-  return CS_OK;
+  return status;
 }
 
 /* The sweep heat map: shown when the file says its arms come from a sweep (the global
@@ -641,16 +702,22 @@ static cs_status section_sweep(cs_report *r, cs_error *err)
     *rest = '\0';
   double *levels = malloc((2 * (size_t)r->data->n_arms + 2) * sizeof *levels);
   CS_CHECK(levels != NULL, err, CS_ERR_NOMEM, "out of memory");
-  double *levels_y = levels + r->data->n_arms + 1;
-  const size_t nx = sweep_levels(r, axes, levels);
-  size_t ny = axis_y[0] != '\0' ? sweep_levels(r, axis_y, levels_y) : 0;
-  if (ny == 0)
-    levels_y[ny++] = 0;
+  sweep_grid g = {.axis = {axes, axis_y}, .level = {levels, levels + r->data->n_arms + 1}};
+  g.n[0] = sweep_levels(r, axes, g.level[0]);
+  g.n[1] = axis_y[0] != '\0' ? sweep_levels(r, axis_y, g.level[1]) : 0;
+  if (g.n[1] == 0)
+    g.level[1][g.n[1]++] = 0;
   cs_status status = CS_OK;
-  if (nx == 0)
+  if (g.n[0] == 0)
     cs_html_note(r->out, "No arm name gives a value of the sweep axis '%s'.", axes);
   else
-    status = sweep_heat_map(r, axes, axis_y, levels, nx, levels_y, ny, err);
+    status = sweep_heat_maps(r, &g, err);
+  if (status == CS_OK && g.n[0] > 0)
+    cs_html_note(r->out,
+                 "Each cell is one arm of the sweep; hover for the 95%% interval. Colour "
+                 "from the viridis scale: bright is better (more cleared, longer median "
+                 "survival; NR: the median was not reached by the follow-up of %g days).",
+                 r->data->tau);
   free(levels);
   return status;
 }

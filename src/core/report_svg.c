@@ -127,10 +127,11 @@ void cs_svg_axes(const cs_svg *svg)
   const size_t nx = cs_svg_ticks(&svg->x, ticks, 64);
   for (size_t i = 0; i < nx; i++) {
     const double px = cs_svg_px(svg, ticks[i]);
-    fprintf(svg->out,
-            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>"
-            "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
-            px, y0, px, y1, grid_colour, px, y1, px, y1 + 5, ink);
+    if (svg->x.n_categories == 0)
+      fprintf(svg->out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", px,
+              y0, px, y1, grid_colour);
+    fprintf(svg->out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n", px,
+            y1, px, y1 + 5, ink);
     tick_label(svg, &svg->x, i, ticks[i], px, y1 + 18, "middle");
   }
   const size_t ny = cs_svg_ticks(&svg->y, ticks, 64);

@@ -46,7 +46,8 @@ double cs_svg_py(const cs_svg *svg, double y);
 /* Tick values of a numeric axis (at most `most`), returned count. */
 size_t cs_svg_ticks(const cs_svg_axis *axis, double *ticks, size_t most);
 
-/* The frame, grid lines, ticks with their labels and both axis labels. */
+/* The frame, grid lines (numeric axes only: on a categorical one they would cross the
+ * cells), ticks with their labels and both axis labels. */
 void cs_svg_axes(const cs_svg *svg);
 
 /* Text at pixel (px, py), anchor "start", "middle" or "end", escaped; size in pixels,
