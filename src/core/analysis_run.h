@@ -11,6 +11,10 @@
 #include "cohortsim/cohort.h"
 #include "cohortsim/ncschema.h"
 
+/* The 97.5% normal quantile, R's qnorm(0.975): Wald intervals as R's confint, Wilson
+ * intervals as summary. */
+#define CS_Z95 1.959963984540054
+
 /* The continuous outcomes of the sensitivity ranking. */
 enum { CS_PRCC_FINAL_BURDEN, CS_PRCC_CLEARANCE_TIME, CS_PRCC_OS_TIME, CS_PRCC_OUTCOMES };
 extern const char *const cs_prcc_outcome_name[CS_PRCC_OUTCOMES];

@@ -16,9 +16,6 @@
 #include "report_sections.h"
 #include "report_svg.h"
 
-/* z of a two-sided 95% interval, as R's qnorm(0.975). */
-static const double z95 = 1.959963984540054;
-
 const char *cs_report_arm_name(const cs_report *r, int a)
 {
   return r->data->cohort->arm[r->data->arm[a]].name;
@@ -297,7 +294,7 @@ static cs_status section_arms(cs_report *r, cs_error *err)
     const size_t offset = (size_t)a * d->n;
     double lower, upper;
     char os[64], rfs[64];
-    cs_wilson_interval(res->n_cleared, d->n, z95, &lower, &upper);
+    cs_wilson_interval(res->n_cleared, d->n, CS_Z95, &lower, &upper);
     CS_CALL(median_of(d->n, d->os_time + offset, d->os_event + offset, os, sizeof os, err));
     CS_CALL(median_of(d->n, d->rfs_time + offset, d->rfs_event + offset, rfs, sizeof rfs, err));
     cs_html_row_begin(r->out, cs_report_arm_colour(a), cs_report_arm_name(r, a));
@@ -597,7 +594,7 @@ static cs_status sweep_cell(const cs_report *r, int outcome, int a, double *scal
   if (outcome == SWEEP_CLEARANCE) {
     const size_t cleared = r->results->arm[a].n_cleared;
     double lower, upper;
-    cs_wilson_interval(cleared, d->n, z95, &lower, &upper);
+    cs_wilson_interval(cleared, d->n, CS_Z95, &lower, &upper);
     *scale = (double)cleared / (double)d->n;
     snprintf(text, 16, "%.0f", 100 * *scale);
     snprintf(tip, tip_size, "%s: %.1f%% cleared (95%% CI %.1f-%.1f)", name, 100 * *scale,

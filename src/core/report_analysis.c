@@ -9,8 +9,6 @@
 #include "report_sections.h"
 #include "report_svg.h"
 
-static const double z95 = 1.959963984540054;
-
 /* Covariate labels for an axis: the name, with "(log)" where it enters log-transformed. */
 static char (*covariate_labels(const cs_analysis_data *d, const char **labels))[CS_NAME_MAX + 16]
 {
@@ -28,8 +26,8 @@ static void ratio_per_sd(const cs_analysis_data *d, const cs_analysis_fit *f, si
 {
   const double coef = f->coef[j] * d->sd[j], se = f->se[j] * d->sd[j];
   *ratio = exp(coef);
-  *lower = exp(coef - z95 * se);
-  *upper = exp(coef + z95 * se);
+  *lower = exp(coef - CS_Z95 * se);
+  *upper = exp(coef + CS_Z95 * se);
 }
 
 /* The x range of a forest plot: every finite interval, within [1e-3, 1e3], around 1. */
