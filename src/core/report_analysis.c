@@ -158,7 +158,12 @@ static void prcc_figure(cs_report *r, int outcome, ranked *order, const char **l
   for (size_t k = 0; k < d->p; k++)
     sorted_labels[k] = labels[order[k].j];
   char title[96];
-  snprintf(title, sizeof title, "Partial rank correlation with %s", cs_prcc_outcome_name[outcome]);
+  static const char *const outcome_title[CS_PRCC_OUTCOMES] = {
+      [CS_PRCC_FINAL_BURDEN] = "the final burden",
+      [CS_PRCC_CLEARANCE_TIME] = "the time to clearance",
+      [CS_PRCC_OS_TIME] = "the overall survival time",
+  };
+  snprintf(title, sizeof title, "PRCC with %s", outcome_title[outcome]);
   const cs_svg_axis x = {.min = -1, .max = 1, .label = "PRCC"}, y = {.min = 0,
                                                                      .max = (double)d->p,
                                                                      .n_categories = d->p,
