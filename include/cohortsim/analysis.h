@@ -98,9 +98,11 @@ typedef struct cs_analysis_request {
  * partial rank correlations, Kaplan-Meier subgroups by trait (and by tertile of `by`),
  * RMST per arm, and for every pair of arms the paired RMST difference and McNemar's test
  * of clearance. Prints readable tables to `report` and, if asked, writes the analysis
- * file (docs/analysis.md). Errors: CS_ERR_USAGE for a partial or sharded file, an unknown
- * arm or covariate, a `by` covariate without variation; CS_ERR_NETCDF/CS_ERR_IO for a file
- * that cannot be read or written; CS_ERR_NOMEM. Deterministic. */
+ * file (docs/analysis.md). The file is checked and required complete as every reader does
+ * (cs_ncfile_open, cs_ncfile_require_complete). Errors: CS_ERR_BAD_FILE for a malformed or
+ * partial file; CS_ERR_USAGE for a shard, an unknown arm or covariate, a `by` covariate
+ * without variation; CS_ERR_NETCDF/CS_ERR_IO for a file that cannot be read or written;
+ * CS_ERR_NOMEM. Deterministic. */
 cs_status cs_analysis_run(const cs_analysis_request *request, FILE *report, cs_error *err);
 
 #endif

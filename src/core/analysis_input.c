@@ -1,15 +1,15 @@
-/* Reading a finished output file for `cohortsim analyze`: the embedded cohort (which says
- * which parameters vary and how), the patients' covariates and each analysed arm's
- * outcomes. Only finished files are read: an analysis of a run in progress would mix
- * patients that exist with the zeros of those that do not. */
-#include <errno.h>
+/* Reading a finished output file for `cohortsim analyze` and `cohortsim report`: the
+ * embedded cohort (which says which parameters vary and how), the patients' covariates
+ * and each analysed arm's outcomes. The file is opened, checked and required complete by
+ * the readers every command shares (cs_ncfile_open, cs_ncfile_require_complete): an
+ * analysis of a run in progress would mix patients that exist with the fill values of
+ * those that do not. */
 #include <math.h>
 #include <netcdf.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis_run.h"
-#include "cohortsim/ncout.h"
 
 cs_status cs_analysis_nc_check(int rc, const char *path, const char *what, cs_error *err)
 {
@@ -18,52 +18,14 @@ cs_status cs_analysis_nc_check(int rc, const char *path, const char *what, cs_er
   return cs_error_set(err, CS_ERR_NETCDF, "%s: %s: %s", path, what, nc_strerror(rc));
 }
 
-static bool ends_with(const char *text, const char *suffix)
+/* A shard holds some of the patients only: its covariates and outcomes are not the
+ * cohort's. */
+static cs_status check_whole(const cs_ncfile *file, cs_error *err)
 {
-  const size_t n = strlen(text), m = strlen(suffix);
-  return n >= m && strcmp(text + n - m, suffix) == 0;
-}
-
-/* A file the analysis can trust: written by a run that finished, whole (not a shard). */
-static cs_status check_finished(int ncid, const char *path, cs_error *err)
-{
-  CS_CHECK(!ends_with(path, ".partial"), err, CS_ERR_USAGE,
-           "%s is the output of a run that has not finished: finish it (cohortsim run "
-           "--resume) and analyse the file it renames this one to",
-           path);
-  char *ended = cs_ncout_text_attribute(ncid, "ended");
-  const bool finished = ended != NULL;
-  free(ended);
-  CS_CHECK(finished, err, CS_ERR_USAGE,
-           "%s: no 'ended' attribute: the run that wrote it did not finish, so its patients "
-           "are incomplete",
-           path);
-  int shards = 1;
-  if (nc_get_att_int(ncid, NC_GLOBAL, "shard_count", &shards) != NC_NOERR)
-    shards = 1;
-  CS_CHECK(shards == 1, err, CS_ERR_USAGE,
-           "%s is one shard of %d: merge the shards (cohortsim merge) and analyse the result", path,
-           shards);
+  CS_CHECK(file->info.shard_count == 1, err, CS_ERR_USAGE,
+           "%s is one shard of %d: merge the shards (cohortsim merge) and analyse the result",
+           file->path, file->info.shard_count);
   return CS_OK;
-}
-
-static cs_status load_cohort(int ncid, cs_analysis_data *d, cs_error *err)
-{
-  char *yaml = cs_ncout_text_attribute(ncid, "cohort_yaml");
-  char *origin = cs_ncout_text_attribute(ncid, "cohort_path");
-  char **sets = NULL;
-  int n_sets = 0;
-  cs_status status = yaml == NULL || origin == NULL
-                         ? cs_error_set(err, CS_ERR_USAGE,
-                                        "%s: not a cohortsim output file (no cohort_yaml)", d->path)
-                         : cs_ncout_get_overrides(ncid, &sets, &n_sets, err);
-  if (status == CS_OK)
-    status =
-        cs_cohort_load_string(yaml, origin, n_sets, (const char *const *)sets, &d->cohort, err);
-  cs_ncout_free_strings(sets, n_sets);
-  free(yaml);
-  free(origin);
-  return status;
 }
 
 static cs_status select_arms(int n_arms, const char *const *arms, cs_analysis_data *d,
@@ -200,47 +162,36 @@ static cs_status read_outcomes(int ncid, cs_analysis_data *d, cs_error *err)
   return read_outcome(ncid, d, "cleared", NC_UBYTE, d->cleared, err);
 }
 
-static cs_status read_data(int ncid, int n_arms, const char *const *arms, cs_analysis_data *d,
-                           cs_error *err)
+cs_status cs_analysis_data_read(const cs_ncfile *file, int n_arms, const char *const *arms,
+                                cs_analysis_data *d, cs_error *err)
 {
-  int dim;
-  CS_CALL(check_finished(ncid, d->path, err));
-  CS_CALL(load_cohort(ncid, d, err));
-  CS_CALL(select_arms(n_arms, arms, d, err));
-  CS_CALL(list_covariates(d, err));
-  CS_CALL(cs_analysis_nc_check(nc_inq_dimid(ncid, "patient", &dim), d->path, "patient", err));
-  CS_CALL(cs_analysis_nc_check(nc_inq_dimlen(ncid, dim, &d->n), d->path, "patient", err));
-  d->x = malloc((d->n * d->p + 1) * sizeof *d->x);
-  d->sd = malloc((d->p + 1) * sizeof *d->sd);
-  double *column = malloc((d->n + 1) * sizeof *column);
-  cs_status status = d->x == NULL || d->sd == NULL || column == NULL
-                         ? cs_error_set(err, CS_ERR_NOMEM, "out of memory")
-                         : read_covariates(ncid, d, column, err);
+  const int ncid = file->ncid;
+  *d =
+      (cs_analysis_data){.path = file->path, .cohort = file->cohort, .n = file->info.file_patients};
+  cs_status status = check_whole(file, err);
+  if (status == CS_OK)
+    status = select_arms(n_arms, arms, d, err);
+  if (status == CS_OK)
+    status = list_covariates(d, err);
+  double *column = NULL;
+  if (status == CS_OK) {
+    d->x = malloc((d->n * d->p + 1) * sizeof *d->x);
+    d->sd = malloc((d->p + 1) * sizeof *d->sd);
+    column = malloc((d->n + 1) * sizeof *column);
+    status = d->x == NULL || d->sd == NULL || column == NULL
+                 ? cs_error_set(err, CS_ERR_NOMEM, "out of memory")
+                 : read_covariates(ncid, d, column, err);
+  }
   free(column);
   if (status == CS_OK)
     status = read_outcomes(ncid, d, err);
-  return status;
-}
-
-cs_status cs_analysis_data_read(const char *path, int n_arms, const char *const *arms,
-                                cs_analysis_data *data, cs_error *err)
-{
-  int ncid;
-  *data = (cs_analysis_data){.path = path};
-  const int rc = nc_open(path, NC_NOWRITE, &ncid);
-  if (rc != NC_NOERR)
-    return cs_error_set(err, rc == ENOENT ? CS_ERR_IO : CS_ERR_NETCDF, "%s: %s", path,
-                        nc_strerror(rc));
-  const cs_status status = read_data(ncid, n_arms, arms, data, err);
-  nc_close(ncid);
   if (status != CS_OK)
-    cs_analysis_data_free(data);
+    cs_analysis_data_free(d);
   return status;
 }
 
 void cs_analysis_data_free(cs_analysis_data *data)
 {
-  cs_cohort_destroy(&data->cohort);
   free(data->arm);
   free(data->name);
   free(data->log_scale);

@@ -4,9 +4,6 @@
 
 #include "analysis_run.h"
 
-/* The 97.5% normal quantile, as R's confint uses for Wald intervals. */
-#define CS_Z95 1.959963984540054
-
 static const char *arm_name(const cs_analysis_data *d, int a)
 {
   return d->cohort->arm[d->arm[a]].name;

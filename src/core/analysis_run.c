@@ -195,15 +195,22 @@ void cs_analysis_results_free(const cs_analysis_data *data, cs_analysis_results 
 
 cs_status cs_analysis_run(const cs_analysis_request *request, FILE *report, cs_error *err)
 {
-  cs_analysis_data data;
+  cs_ncfile *file = NULL;
+  cs_analysis_data data = {0};
   cs_analysis_results results = {0};
-  CS_CALL(cs_analysis_data_read(request->path, request->n_arms, request->arms, &data, err));
-  cs_status status = cs_analysis_compute(&data, request->by, &results, err);
+  cs_status status = cs_ncfile_open(request->path, &file, err);
+  if (status == CS_OK)
+    status = cs_ncfile_require_complete(file, err);
+  if (status == CS_OK)
+    status = cs_analysis_data_read(file, request->n_arms, request->arms, &data, err);
+  if (status == CS_OK)
+    status = cs_analysis_compute(&data, request->by, &results, err);
   if (status == CS_OK && request->output_path != NULL)
     status = cs_analysis_write(request->output_path, &data, &results, err);
   if (status == CS_OK)
     cs_analysis_print(&data, &results, report);
   cs_analysis_results_free(&data, &results);
   cs_analysis_data_free(&data);
+  cs_ncfile_close(&file);
   return status;
 }

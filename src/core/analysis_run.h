@@ -9,6 +9,11 @@
 
 #include "cohortsim/analysis.h"
 #include "cohortsim/cohort.h"
+#include "cohortsim/ncschema.h"
+
+/* The 97.5% normal quantile, R's qnorm(0.975): Wald intervals as R's confint, Wilson
+ * intervals as summary. */
+#define CS_Z95 1.959963984540054
 
 /* The continuous outcomes of the sensitivity ranking. */
 enum { CS_PRCC_FINAL_BURDEN, CS_PRCC_CLEARANCE_TIME, CS_PRCC_OS_TIME, CS_PRCC_OUTCOMES };
@@ -19,7 +24,7 @@ extern const char *const cs_prcc_outcome_name[CS_PRCC_OUTCOMES];
  * [arm * n + patient] with arm counting the analysed arms only. */
 typedef struct cs_analysis_data {
   const char *path;
-  cs_cohort *cohort;
+  const cs_cohort *cohort;       /* the file's, borrowed: valid while the file is open */
   size_t n;                      /* patients */
   int n_arms;                    /* analysed arms */
   int *arm;                      /* [n_arms] their indices in the cohort */
@@ -81,8 +86,11 @@ typedef struct cs_analysis_results {
 /* CS_OK for NC_NOERR; otherwise CS_ERR_NETCDF with "path: what: NetCDF's message". */
 cs_status cs_analysis_nc_check(int rc, const char *path, const char *what, cs_error *err);
 
-/* Reads a finished output file; refuses a partial one, a shard, an unknown arm. */
-cs_status cs_analysis_data_read(const char *path, int n_arms, const char *const *arms,
+/* Reads the covariates and the outcomes of the arms named (n_arms = 0: every arm) from a
+ * file opened with cs_ncfile_open and found complete by cs_ncfile_require_complete;
+ * refuses a shard or an unknown arm (CS_ERR_USAGE). The data borrow the file's cohort, so
+ * free them before the file is closed. */
+cs_status cs_analysis_data_read(const cs_ncfile *file, int n_arms, const char *const *arms,
                                 cs_analysis_data *data, cs_error *err);
 void cs_analysis_data_free(cs_analysis_data *data);
 

@@ -13,6 +13,7 @@
 #include "cohortsim/analysis.h"
 #include "cohortsim/cohort.h"
 #include "cohortsim/merge.h"
+#include "cohortsim/report.h"
 #include "cohortsim/verify.h"
 #include "cs_version.h"
 #include "driver.h"
@@ -57,6 +58,9 @@ static const char usage_text[] =
     "  analyze OUT.nc [--arm NAME]... [--by COVARIATE] [-o ANALYSIS.nc]\n"
     "        Cox and logistic regressions on the covariates, sensitivity ranking, subgroups,\n"
     "        paired arm comparisons (docs/analysis.md)\n"
+    "  report OUT.nc [-o report.html] [--by COVARIATE]\n"
+    "        one self-contained HTML page of the run: tables, survival, burden, regressions,\n"
+    "        sensitivity, subgroups (docs/report.md); default -o: OUT.html\n"
     "  --version, --help\n";
 
 static int exit_code(cs_status status)
@@ -454,6 +458,22 @@ static int command_analyze(int argc, char **argv)
   return report(status, &err, true);
 }
 
+static int command_report(int argc, char **argv)
+{
+  cs_error err = {0};
+  parsed_args a = {0};
+  cs_status status = parse_args(argc, argv, "o by", &a, &err);
+  if (status == CS_OK)
+    status = require_positional(&a, argv[0], 1, 1, "report needs an output file", &err);
+  if (status == CS_OK) {
+    const cs_report_request request = {
+        .path = a.positional[0], .by = a.by, .output_path = a.run.output_path};
+    status = cs_report_write(&request, &err);
+  }
+  free_args(&a);
+  return report(status, &err, true);
+}
+
 int main(int argc, char **argv)
 {
   /* GSL's default handler aborts; every GSL call's status is checked where it is made. */
@@ -475,9 +495,15 @@ int main(int argc, char **argv)
     const char *name;
     int (*run)(int, char **);
   } commands[] = {
-      {"run", command_run},        {"check", command_check},           {"summary", command_summary},
-      {"verify", command_verify},  {"trajectory", command_trajectory}, {"merge", command_merge},
-      {"analyze", command_analyze}};
+      {"run", command_run},
+      {"check", command_check},
+      {"summary", command_summary},
+      {"verify", command_verify},
+      {"trajectory", command_trajectory},
+      {"merge", command_merge},
+      {"analyze", command_analyze},
+      {"report", command_report},
+  };
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp(command, commands[i].name) == 0)
       return commands[i].run(argc - 1, argv + 1);

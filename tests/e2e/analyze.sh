@@ -5,7 +5,7 @@
 # on, arms in the order asked), and bad input refused with one clear
 # line: an unknown arm or covariate, a --by covariate without variation, a file of an
 # unfinished run (OUT.nc.partial, or no 'ended' attribute), a shard, a missing file, an
-# unwritable -o. The numbers themselves are checked against R in tests/r/compare_r.sh.
+# unwritable -o; a partial file exits 4 as in summary and verify. The numbers themselves are checked against R in tests/r/compare_r.sh.
 # The unfinished copy is made with Debian's python3-netcdf4 (tools/packages.txt).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
@@ -75,8 +75,18 @@ expect_refusal 2 "'trait_resistant' (--by) has the same value for every patient"
   "analyze --by a covariate without variation"
 
 cp "$out" "$tmp/unfinished.nc.partial"
-cohortsim analyze "$tmp/unfinished.nc.partial"
-expect_refusal 2 "has not finished" "analyze of OUT.nc.partial"
+# A run stopped half way (chunks not done, never finalized): the reader every command
+# shares refuses it with exit 4, as summary and verify do.
+cp "$out" "$tmp/stopped.nc.partial"
+"$python" - "$tmp/stopped.nc.partial" <<'PY'
+import sys
+import netCDF4
+with netCDF4.Dataset(sys.argv[1], "r+") as ds:
+    ds["chunk_done"][1:] = 0
+    ds.delncattr("ended")
+PY
+cohortsim analyze "$tmp/stopped.nc.partial"
+expect_refusal 4 "incomplete: 1 of" "analyze of an interrupted run's OUT.nc.partial"
 cp "$out" "$tmp/unended.nc"
 "$python" - "$tmp/unended.nc" <<'PY'
 import sys
@@ -85,7 +95,7 @@ with netCDF4.Dataset(sys.argv[1], "r+") as ds:
     ds.delncattr("ended")
 PY
 cohortsim analyze "$tmp/unended.nc"
-expect_refusal 2 "did not finish" "analyze of a file without the 'ended' attribute"
+expect_refusal 4 "statistics were never written" "analyze of a file without the 'ended' attribute"
 
 cohortsim run "$variability" -o "$tmp/shard.nc" -n 60 -s 3 --quiet --shard 0/2
 expect_rc 0 "run --shard 0/2"
