@@ -22,7 +22,7 @@ seconds_of_run() { # DAYS: wall seconds of a run of that follow-up
   local start
   long_patient "$1"
   start=$(date +%s.%N)
-  cohortsim run "${long_run[@]}" -o "$tmp/calibration.nc"
+  cohortsim run "${long_run[@]}" -o "$tmp/calibration-$1.nc"
   expect_rc 0 "calibration run of $1 days"
   awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }'
 }
