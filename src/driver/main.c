@@ -395,6 +395,16 @@ static int command_verify(int argc, char **argv)
   return report(status, &err, true);
 }
 
+/* The output checks of `run` (output_path.c) for a command's optional -o: a file name
+ * in a writable directory, nothing or a regular file there (no device, FIFO, directory or
+ * symbolic link), and none of the command's inputs. */
+static cs_status check_optional_output(const parsed_args *a, cs_error *err)
+{
+  if (a->run.output_path == NULL)
+    return CS_OK;
+  return cs_output_path_check(a->run.output_path, a->n_positional, a->positional, err);
+}
+
 static int command_trajectory(int argc, char **argv)
 {
   cs_error err = {0};
@@ -405,6 +415,8 @@ static int command_trajectory(int argc, char **argv)
   if (status == CS_OK && (!a.have_patient || a.arm == NULL))
     status = cs_error_set(&err, CS_ERR_USAGE, "trajectory needs --patient I and --arm NAME\n%s",
                           usage_text);
+  if (status == CS_OK)
+    status = check_optional_output(&a, &err);
   if (status == CS_OK) {
     const cs_trajectory_request request = {.cohort_path = a.positional[0],
                                            .n_sets = a.n_sets,
@@ -430,7 +442,11 @@ static int command_merge(int argc, char **argv)
   if (status == CS_OK && a.run.output_path == NULL)
     status = cs_error_set(&err, CS_ERR_USAGE, "merge needs -o OUT.nc\n%s", usage_text);
   if (status == CS_OK)
-    status = cs_output_path_check(a.run.output_path, a.n_positional, a.positional, &err);
+    status = check_optional_output(&a, &err);
+  /* A merged file is a result like a run's: never replaced silently. */
+  if (status == CS_OK && cs_output_path_exists(a.run.output_path))
+    status = cs_error_set(&err, CS_ERR_IO, "'%s' exists: remove it or choose another -o",
+                          a.run.output_path);
   if (status == CS_OK)
     status = cs_merge_shards(a.n_positional, a.positional, a.run.output_path, &err);
   if (status == CS_OK)
@@ -446,6 +462,8 @@ static int command_analyze(int argc, char **argv)
   cs_status status = parse_args(argc, argv, "o arm by", &a, &err);
   if (status == CS_OK)
     status = require_positional(&a, argv[0], 1, 1, "analyze needs an output file", &err);
+  if (status == CS_OK)
+    status = check_optional_output(&a, &err);
   if (status == CS_OK) {
     const cs_analysis_request request = {.path = a.positional[0],
                                          .n_arms = a.n_arms,
@@ -465,6 +483,8 @@ static int command_report(int argc, char **argv)
   cs_status status = parse_args(argc, argv, "o by", &a, &err);
   if (status == CS_OK)
     status = require_positional(&a, argv[0], 1, 1, "report needs an output file", &err);
+  if (status == CS_OK)
+    status = check_optional_output(&a, &err);
   if (status == CS_OK) {
     const cs_report_request request = {
         .path = a.positional[0], .by = a.by, .output_path = a.run.output_path};

@@ -96,3 +96,30 @@ for target in /dev/null "$tmp/fifo" "$tmp/link.nc"; do
   ok "merge -o $target: exit 4: $(error_lines)"
 done
 [ -c /dev/null ] && [ -p "$tmp/fifo" ] && [ -L "$tmp/link.nc" ] || fail "merge -o: replaced a device, FIFO or link"
+
+# --- The other commands that write a file (analyze -o, report -o, trajectory -o) take the
+# same checks: never a device, FIFO or link, never one of their own inputs. An existing
+# regular file that is not an input is theirs to replace (they derive it from the input).
+cohortsim run "$cohort" -o "$tmp/derived.nc" -n 20 --quiet
+expect_rc 0 "the run that analyze, report and trajectory read"
+cp "$tmp/derived.nc" "$tmp/derived_copy.nc"
+for command in analyze report; do
+  for target in "$tmp/derived.nc" /dev/null "$tmp/fifo" "$tmp/link.nc"; do
+    cohortsim "$command" "$tmp/derived.nc" -o "$target"
+    expect_rc 4 "$command -o $target"
+    expect_one_error "$command -o $target"
+    ok "$command -o $target: exit 4: $(error_lines)"
+  done
+done
+cmp -s "$tmp/derived.nc" "$tmp/derived_copy.nc" || fail "analyze/report -o the input changed the input"
+cohortsim trajectory "$tmp/cohort.yaml" --patient 0 --arm treated -o "$tmp/cohort.yaml"
+expect_rc 4 "trajectory -o its cohort file"
+expect_stderr "is the input file" "trajectory -o its cohort file"
+cmp -s "$cohort" "$tmp/cohort.yaml" || fail "trajectory -o its cohort file: the cohort file was changed"
+for target in /dev/null "$tmp/fifo" "$tmp/link.nc"; do
+  cohortsim trajectory "$tmp/cohort.yaml" --patient 0 --arm treated -o "$target"
+  expect_rc 4 "trajectory -o $target"
+  ok "trajectory -o $target: exit 4: $(error_lines)"
+done
+[ -c /dev/null ] && [ -p "$tmp/fifo" ] && [ -L "$tmp/link.nc" ] ||
+  fail "analyze, report or trajectory -o replaced a device, FIFO or link"

@@ -118,15 +118,24 @@ expect_rc 0 "shard 0/2"
 merge "$tmp/half0.nc" "$tmp/shard2.nc" -o "$out"
 expect_refused "a shard 2/3 after a shard 0/2" "number of shards"
 
-# An existing OUT.nc is never touched by a failed merge.
+# expect_refused_keeping WHAT TEXT: merge exited 4 naming TEXT, and left the existing
+# $out as it was and no $out.partial.
+expect_refused_keeping() {
+  expect_rc 4 "$1"
+  expect_stderr "$2" "$1"
+  cmp -s "$out" "$tmp/out.before" || fail "$1 changed the existing $out"
+  [ ! -e "$out.partial" ] || fail "$1 left $out.partial behind"
+}
+# An existing OUT.nc is never replaced: merge refuses it before reading any shard, even
+# with the right shards (a merged file is a result, like a run's).
 echo "an earlier result" >"$out"
 cp "$out" "$tmp/out.before"
+merge "$tmp/shard0.nc" "$tmp/shard1.nc" "$tmp/shard2.nc" -o "$out"
+expect_refused_keeping "merge onto an existing file" "exists: remove it or choose another -o"
 merge "$tmp/shard0.nc" "$tmp/shard1.nc" "$tmp/shard1.nc" -o "$out"
-expect_rc 2 "a failed merge onto an existing file"
-cmp -s "$out" "$tmp/out.before" || fail "a failed merge changed the existing $out"
-[ ! -e "$out.partial" ] || fail "a failed merge left $out.partial behind"
+expect_refused_keeping "a failed merge onto an existing file" "exists"
 rm -f "$out" "$tmp/out.before"
-ok "a failed merge leaves an existing OUT.nc as it was"
+ok "merge leaves an existing OUT.nc as it was"
 
 # --- An incomplete shard: the partial file of a shard run stopped by SIGUSR1. The slower
 # default cohort (one patient per chunk) leaves time to stop it after a few chunks.
