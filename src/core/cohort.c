@@ -8,7 +8,7 @@
  * evaluated with the parameters' typical values (a fixed value, or a distribution's
  * median), and again with each arm's and each trait's settings, so a rate that would be
  * negative for every patient is reported at its place in the file, not in the middle of
- * a run. The distributions' arithmetic (quantiles, truncation) is population.c's.
+ * a run. The distributions' arithmetic (quantiles, truncation) is dist.c's.
  */
 #include "cohortsim/cohort.h"
 
@@ -24,7 +24,6 @@
 #include <gsl/gsl_matrix.h>
 
 #include "cohortsim/outcome.h"
-#include "cohortsim/population.h"
 #include "cohortsim/sweep.h"
 #include "cohortsim/yamltree.h"
 
