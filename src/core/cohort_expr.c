@@ -31,3 +31,12 @@ void cs_expr_format(char *buffer, size_t size, const cs_expr *expr, const cs_coh
                              cohort->param[expr->param[t]].name);
   }
 }
+
+void cs_expr_format_operand(char *buffer, size_t size, const cs_expr *expr, const cs_cohort *cohort)
+{
+  char text[128];
+  cs_expr_format(text, sizeof text, expr, cohort);
+  const int simple =
+      (expr->n_terms == 0) || (expr->n_terms == 1 && expr->coef == 1.0 && expr->power[0] > 0);
+  snprintf(buffer, size, simple ? "%s" : "(%s)", text);
+}

@@ -16,4 +16,8 @@
  * Parameter names are those of `cohort`; truncated to `size`. */
 void cs_expr_format(char *buffer, size_t size, const cs_expr *expr, const cs_cohort *cohort);
 
+/* The same inside a formula: parenthesised unless it is a single name or number. */
+void cs_expr_format_operand(char *buffer, size_t size, const cs_expr *expr,
+                            const cs_cohort *cohort);
+
 #endif

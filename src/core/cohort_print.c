@@ -7,61 +7,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "cohortsim/factor.h"
 #include "cohortsim/sweep.h"
 
 #include "cohort_expr.h"
-
-/* An expression inside a formula, parenthesised unless it is a single name or number. */
-static void format_operand(char *buffer, size_t size, const cs_expr *e, const cs_cohort *c)
-{
-  char text[128];
-  cs_expr_format(text, sizeof text, e, c);
-  const int simple = (e->n_terms == 0) || (e->n_terms == 1 && e->coef == 1.0 && e->power[0] > 0);
-  snprintf(buffer, size, simple ? "%s" : "(%s)", text);
-}
-
-/* "A" or "(A+M)". */
-static void format_sum(char *buffer, size_t size, const cs_factor *f, const cs_cohort *c)
-{
-  size_t used = (size_t)snprintf(buffer, size, "%s", f->n_sum > 1 ? "(" : "");
-  for (int i = 0; i < f->n_sum && used < size; i++)
-    used += (size_t)snprintf(buffer + used, size - used, "%s%s", i > 0 ? "+" : "",
-                             c->species[f->sum[i]].name);
-  if (f->n_sum > 1 && used < size)
-    snprintf(buffer + used, size - used, ")");
-}
-
-static void print_factor(FILE *out, const cs_factor *f, const cs_cohort *c)
-{
-  char scale[160];
-  char sum[160];
-  format_operand(scale, sizeof scale, &f->scale, c);
-  format_sum(sum, sizeof sum, f, c);
-  switch (f->kind) {
-  case CS_FACTOR_SPECIES:
-    fprintf(out, "%s", c->species[f->target].name);
-    break;
-  case CS_FACTOR_LOGISTIC:
-    fprintf(out, "max(0, 1 - %s/%s)", sum, scale);
-    break;
-  case CS_FACTOR_EFFECT:
-    fprintf(out, "f_%s", c->drug[f->target].name);
-    break;
-  case CS_FACTOR_INHIBIT:
-    fprintf(out, "(1 - f_%s)", c->drug[f->target].name);
-    break;
-  case CS_FACTOR_HILL:
-    if (f->hill_n == 1.0)
-      fprintf(out, "%s/(%s + %s)", c->species[f->target].name, scale, c->species[f->target].name);
-    else
-      fprintf(out, "%s^%g/(%s^%g + %s^%g)", c->species[f->target].name, f->hill_n, scale, f->hill_n,
-              c->species[f->target].name, f->hill_n);
-    break;
-  case CS_FACTOR_SATURATE:
-    fprintf(out, "1/(1 + %s/%s)", sum, scale);
-    break;
-  }
-}
 
 /* Prints "k A" for a species' count or amount on one side of a reaction. */
 static void print_side_term(FILE *out, int *first, const char *amount, const char *species)
@@ -126,7 +75,7 @@ static void print_equation(FILE *out, const cs_reaction *rx, const cs_cohort *c)
       continue;
     amount[0] = '\0';
     if (symbolic)
-      format_operand(amount, sizeof amount, &rx->change[k], c);
+      cs_expr_format_operand(amount, sizeof amount, &rx->change[k], c);
     else if (rx->change[k].coef != 1)
       snprintf(amount, sizeof amount, "%.15g", rx->change[k].coef);
     print_side_term(out, &first, amount, c->species[rx->change_species[k]].name);
@@ -300,7 +249,7 @@ static void print_model(FILE *out, const cs_cohort *c)
     fprintf(out, "   propensity = %s", rate);
     for (int f = 0; f < rx->n_factors; f++) {
       fprintf(out, " * ");
-      print_factor(out, &rx->factor[f], c);
+      cs_factor_print(out, &rx->factor[f], c);
     }
     fprintf(out, "\n");
   }

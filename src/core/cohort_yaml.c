@@ -22,6 +22,7 @@
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_matrix.h>
 
+#include "cohortsim/factor.h"
 #include "cohortsim/outcome.h"
 #include "cohortsim/sweep.h"
 #include "cohortsim/yamltree.h"
@@ -1078,51 +1079,27 @@ static cs_status read_drugs(cs_reader *r, const yaml_node_t *root)
 
 static const char *const reaction_keys[] = {"change", "rate", "factors", NULL};
 
+/* Every key of every factor kind (factor.h), checked before the kind is known, so a typo
+ * gets a suggestion among all of them. */
 static const char *const factor_keys[] = {"species",  "logistic", "effect", "inhibit", "hill",
                                           "saturate", "capacity", "half",   "n",       NULL};
-static const char *const species_factor_keys[] = {"species", NULL};
-static const char *const logistic_keys[] = {"logistic", "capacity", NULL};
-static const char *const effect_keys[] = {"effect", NULL};
-static const char *const inhibit_keys[] = {"inhibit", NULL};
-static const char *const hill_keys[] = {"hill", "half", "n", NULL};
-static const char *const saturate_keys[] = {"saturate", "half", NULL};
-
-/* How each factor kind is written: the key naming the kind, what its value refers to,
- * whether it is a sum of species, and which key holds its scale. */
-typedef struct cs_factor_syntax {
-  const char *key;
-  cs_factor_kind kind;
-  cs_name_kind target;
-  int is_sum;
-  const char *scale_key;
-  const char *const *allowed;
-} cs_factor_syntax;
-
-static const cs_factor_syntax factor_syntax[] = {
-    {"species", CS_FACTOR_SPECIES, CS_NAME_SPECIES, 0, NULL, species_factor_keys},
-    {"logistic", CS_FACTOR_LOGISTIC, CS_NAME_SPECIES, 1, "capacity", logistic_keys},
-    {"effect", CS_FACTOR_EFFECT, CS_NAME_DRUG, 0, NULL, effect_keys},
-    {"inhibit", CS_FACTOR_INHIBIT, CS_NAME_DRUG, 0, NULL, inhibit_keys},
-    {"hill", CS_FACTOR_HILL, CS_NAME_SPECIES, 0, "half", hill_keys},
-    {"saturate", CS_FACTOR_SATURATE, CS_NAME_SPECIES, 1, "half", saturate_keys},
-};
-
-enum { CS_FACTOR_KINDS = (int)(sizeof factor_syntax / sizeof factor_syntax[0]) };
 
 /* The one kind key present in a factor mapping. */
-static cs_status factor_kind(cs_reader *r, const yaml_node_t *node, const cs_factor_syntax **syntax)
+static cs_status factor_kind(cs_reader *r, const yaml_node_t *node, cs_factor_kind *kind)
 {
-  *syntax = NULL;
+  const cs_factor_info *found = NULL;
   for (int k = 0; k < CS_FACTOR_KINDS; k++) {
-    if (cs_ytree_lookup(&r->tree, node, factor_syntax[k].key) == NULL)
+    const cs_factor_info *info = &cs_factor_table[k];
+    if (cs_ytree_lookup(&r->tree, node, info->key) == NULL)
       continue;
-    if (*syntax != NULL)
+    if (found != NULL)
       return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
                            "a factor has one kind, got both '%s' and '%s' (write two factors)",
-                           (*syntax)->key, factor_syntax[k].key);
-    *syntax = &factor_syntax[k];
+                           found->key, info->key);
+    found = info;
+    *kind = (cs_factor_kind)k;
   }
-  if (*syntax == NULL)
+  if (found == NULL)
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
                          "expected a factor: one of species, logistic, effect, inhibit, hill, "
                          "saturate");
@@ -1132,25 +1109,28 @@ static cs_status factor_kind(cs_reader *r, const yaml_node_t *node, const cs_fac
 static cs_status read_factor(cs_reader *r, const yaml_node_t *node, cs_factor *factor)
 {
   int n_keys = 0;
-  const cs_factor_syntax *syntax = NULL;
+  cs_factor_kind kind = CS_FACTOR_SPECIES;
   CS_CALL(cs_ytree_mapping(&r->tree, node, factor_keys, &n_keys));
-  CS_CALL(factor_kind(r, node, &syntax));
-  CS_CALL(cs_ytree_mapping(&r->tree, node, syntax->allowed, &n_keys));
-  *factor = (cs_factor){.kind = syntax->kind, .target = -1};
+  CS_CALL(factor_kind(r, node, &kind));
+  *factor = (cs_factor){.kind = kind, .target = -1};
+  const cs_factor_info *info = cs_factor_info_of(factor);
+  CS_CALL(cs_ytree_mapping(&r->tree, node, info->allowed, &n_keys));
 
-  const yaml_node_t *value = cs_ytree_lookup(&r->tree, node, syntax->key);
-  const size_t mark = cs_ytree_enter(&r->tree, syntax->key);
-  if (syntax->is_sum)
+  const yaml_node_t *value = cs_ytree_lookup(&r->tree, node, info->key);
+  const size_t mark = cs_ytree_enter(&r->tree, info->key);
+  if (info->input == CS_FACTOR_READS_SUM)
     CS_CALL(read_species_list(r, value, factor->sum, &factor->n_sum));
   else
-    CS_CALL(read_reference(r, value, syntax->target, &factor->target));
+    CS_CALL(read_reference(r, value,
+                           info->input == CS_FACTOR_READS_DRUG ? CS_NAME_DRUG : CS_NAME_SPECIES,
+                           &factor->target));
   cs_ytree_leave(&r->tree, mark);
 
-  if (syntax->scale_key != NULL)
-    CS_CALL(read_checked_expr(r, node, syntax->scale_key, CS_RULE_POSITIVE, "invalid scale",
+  if (info->scale_key != NULL)
+    CS_CALL(read_checked_expr(r, node, info->scale_key, CS_RULE_POSITIVE, "invalid scale",
                               &factor->scale));
-  if (syntax->kind == CS_FACTOR_HILL)
-    CS_CALL(read_number(r, node, "n", 0, 1.0, CS_BOUND_POSITIVE, &factor->hill_n));
+  if (info->exponent_key != NULL)
+    CS_CALL(read_number(r, node, info->exponent_key, 0, 1.0, CS_BOUND_POSITIVE, &factor->hill_n));
   return CS_OK;
 }
 
@@ -1431,12 +1411,6 @@ static int invalid_expr(const cs_cohort *c, const cs_expr *e, cs_rule rule, cons
   return 1;
 }
 
-static int has_scale(const cs_factor *f)
-{
-  return f->kind == CS_FACTOR_LOGISTIC || f->kind == CS_FACTOR_HILL ||
-         f->kind == CS_FACTOR_SATURATE;
-}
-
 static int invalid_reaction(const cs_cohort *c, const cs_reaction *rx, const double *values,
                             char *what, size_t size)
 {
@@ -1446,7 +1420,7 @@ static int invalid_reaction(const cs_cohort *c, const cs_reaction *rx, const dou
     return 1;
   for (int f = 0; f < rx->n_factors; f++) {
     snprintf(where, sizeof where, "reactions.%s.factors[%d]", rx->name, f);
-    if (has_scale(&rx->factor[f]) &&
+    if (cs_factor_info_of(&rx->factor[f])->scale_key != NULL &&
         invalid_expr(c, &rx->factor[f].scale, CS_RULE_POSITIVE, values, where, what, size))
       return 1;
   }
