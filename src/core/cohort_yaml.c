@@ -27,6 +27,7 @@
 #include "cohortsim/sweep.h"
 #include "cohortsim/yamltree.h"
 
+#include "cohort_check.h"
 #include "cohort_expr.h"
 #include "cohort_yaml.h"
 
@@ -317,37 +318,12 @@ static cs_status read_integer(cs_reader *r, const yaml_node_t *mapping, const ch
 
 /* ---- expressions --------------------------------------------------------------------- */
 
-/* What a value computed from parameters must satisfy: each kind of quantity has one rule,
- * applied both where the expression is read and again with each arm's settings. */
-typedef enum {
-  CS_RULE_RATE,     /* propensity constants and dose amounts: finite, >= 0 */
-  CS_RULE_POSITIVE, /* capacities, half-saturations, elimination rates: finite, > 0 */
-  CS_RULE_COUNT     /* initial counts and produced amounts: rounded into [0, CS_COUNT_MAX] */
-} cs_rule;
-
-/* NULL if `value` satisfies `rule`, else the requirement, for messages. */
-static const char *rule_violation(cs_rule rule, double value)
-{
-  switch (rule) {
-  case CS_RULE_RATE:
-    return isfinite(value) && value >= 0 ? NULL : ">= 0";
-  case CS_RULE_POSITIVE:
-    return isfinite(value) && value > 0 ? NULL : "> 0";
-  case CS_RULE_COUNT:
-    return isfinite(value) && round(value) >= 0 && round(value) <= (double)CS_COUNT_MAX
-               ? NULL
-               : ">= 0 and at most 2^53 (about 9.0e15), the most copies the engines count "
-                 "exactly";
-  }
-  return NULL;
-}
-
 /* Checks a value computed from the fixed parameters, at the node it was read from. */
 static cs_status check_value(cs_reader *r, const yaml_node_t *node, const cs_expr *e, cs_rule rule,
                              const char *problem)
 {
   const double value = cs_expr_eval(e, r->values);
-  const char *requirement = rule_violation(rule, value);
+  const char *requirement = cs_rule_violation(rule, value);
   if (requirement == NULL)
     return CS_OK;
   if (e->n_terms == 0)
@@ -1306,7 +1282,7 @@ static cs_status read_dose_plan(cs_reader *r, const yaml_node_t *node, cs_dose_p
   const size_t mark = cs_ytree_enter(&r->tree, "amount");
   CS_CALL(read_expr(r, amount, &plan->amount));
   const double value = cs_expr_eval(&plan->amount, r->arm_values);
-  if (rule_violation(CS_RULE_RATE, value) != NULL)
+  if (cs_rule_violation(CS_RULE_RATE, value) != NULL)
     return cs_ytree_fail(&r->tree, amount, CS_ERR_COHORT,
                          "invalid dose amount %g (with this arm's parameters), expected a "
                          "finite value >= 0",
@@ -1397,72 +1373,6 @@ static cs_status read_like(cs_reader *r, const yaml_node_t *arms, const yaml_nod
 }
 
 /* Describes `e` at `where` in `what` and returns 1 if its value breaks `rule`. */
-static int invalid_expr(const cs_cohort *c, const cs_expr *e, cs_rule rule, const double *values,
-                        const char *where, char *what, size_t size)
-{
-  const double value = cs_expr_eval(e, values);
-  const char *need = rule_violation(rule, value);
-  if (need == NULL)
-    return 0;
-  char text[128];
-  cs_expr_format(text, sizeof text, e, c);
-  snprintf(what, size, "%s ('%s') evaluates to %g, expected a finite value %s", where, text, value,
-           need);
-  return 1;
-}
-
-static int invalid_reaction(const cs_cohort *c, const cs_reaction *rx, const double *values,
-                            char *what, size_t size)
-{
-  char where[3 * CS_NAME_MAX];
-  snprintf(where, sizeof where, "reactions.%s.rate", rx->name);
-  if (invalid_expr(c, &rx->rate, CS_RULE_RATE, values, where, what, size))
-    return 1;
-  for (int f = 0; f < rx->n_factors; f++) {
-    snprintf(where, sizeof where, "reactions.%s.factors[%d]", rx->name, f);
-    if (cs_factor_info_of(&rx->factor[f])->scale_key != NULL &&
-        invalid_expr(c, &rx->factor[f].scale, CS_RULE_POSITIVE, values, where, what, size))
-      return 1;
-  }
-  for (int k = 0; k < rx->n_changes; k++) {
-    snprintf(where, sizeof where, "reactions.%s.change.%s", rx->name,
-             c->species[rx->change_species[k]].name);
-    if (rx->change[k].n_terms > 0 &&
-        invalid_expr(c, &rx->change[k], CS_RULE_COUNT, values, where, what, size))
-      return 1;
-  }
-  return 0;
-}
-
-/* Describes the first value of the model (or of the arm's doses) that `values` make
- * invalid, or returns 0. An arm's settings can break what the defaults satisfy, e.g.
- * a half-saturation kmax/kill with kill set to 0. */
-static int invalid_values(const cs_cohort *c, const cs_arm *arm, const double *values, char *what,
-                          size_t size)
-{
-  char where[3 * CS_NAME_MAX];
-  for (int s = 0; s < c->n_species; s++) {
-    snprintf(where, sizeof where, "species.%s.initial", c->species[s].name);
-    if (invalid_expr(c, &c->species[s].initial, CS_RULE_COUNT, values, where, what, size))
-      return 1;
-  }
-  for (int d = 0; d < c->n_drugs; d++) {
-    snprintf(where, sizeof where, "the elimination rate of %s", c->drug[d].name);
-    if (invalid_expr(c, &c->drug[d].elimination_per_day, CS_RULE_POSITIVE, values, where, what,
-                     size))
-      return 1;
-  }
-  for (int i = 0; i < c->n_reactions; i++)
-    if (invalid_reaction(c, &c->reaction[i], values, what, size))
-      return 1;
-  for (int i = 0; i < arm->n_doses; i++) {
-    snprintf(where, sizeof where, "the dose amount of %s", c->drug[arm->dose[i].drug].name);
-    if (invalid_expr(c, &arm->dose[i].amount, CS_RULE_RATE, values, where, what, size))
-      return 1;
-  }
-  return 0;
-}
-
 static cs_status read_arm(cs_reader *r, const yaml_node_t *arms, const yaml_node_t *node, int index)
 {
   cs_cohort *c = r->cohort;
@@ -1478,7 +1388,7 @@ static cs_status read_arm(cs_reader *r, const yaml_node_t *arms, const yaml_node
   arm_values(r, arm, r->arm_values);
   CS_CALL(read_doses(r, node, arm));
   char what[512];
-  if (arm->n_sets > 0 && invalid_values(c, arm, r->arm_values, what, sizeof what))
+  if (arm->n_sets > 0 && cs_cohort_invalid_values(c, arm, r->arm_values, what, sizeof what))
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "with this arm's parameters, %s", what);
   return CS_OK;
 }
@@ -1521,7 +1431,8 @@ static cs_status read_sweep(cs_reader *r, const yaml_node_t *root)
   for (int a = c->sweep.first_arm; a < c->n_arms; a++) {
     char what[512];
     arm_values(r, &c->arm[a], r->arm_values);
-    if (c->arm[a].n_sets > 0 && invalid_values(c, &c->arm[a], r->arm_values, what, sizeof what))
+    if (c->arm[a].n_sets > 0 &&
+        cs_cohort_invalid_values(c, &c->arm[a], r->arm_values, what, sizeof what))
       return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
                            "with the parameters of the generated arm %s, %s", c->arm[a].name, what);
   }
@@ -1550,7 +1461,7 @@ static cs_status check_trait(cs_reader *r, const yaml_node_t *node, const cs_tra
     const cs_arm *arm = a < 0 ? &none : &c->arm[a];
     for (int s = 0; s < arm->n_sets; s++)
       values[arm->set[s].param] = arm->set[s].value;
-    if (!invalid_values(c, arm, values, what, sizeof what))
+    if (!cs_cohort_invalid_values(c, arm, values, what, sizeof what))
       continue;
     if (a < 0)
       return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "with this trait's parameters, %s", what);
