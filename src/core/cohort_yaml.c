@@ -8,7 +8,9 @@
  * evaluated with the parameters' typical values (a fixed value, or a distribution's
  * median), and again with each arm's and each trait's settings, so a rate that would be
  * negative for every patient is reported at its place in the file, not in the middle of
- * a run. The distributions' arithmetic (quantiles, truncation) is dist.c's.
+ * a run. The distributions' arithmetic (quantiles, truncation) is dist.c's; the rules
+ * a value must satisfy, and the check of the whole cohort with one arm's values, are
+ * cohort_check.c's; the factor kinds' syntax is factor.c's table.
  */
 #include "cohortsim/cohort.h"
 
