@@ -20,10 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_linalg.h>
-#include <gsl/gsl_matrix.h>
-
 #include "cohortsim/factor.h"
 #include "cohortsim/outcome.h"
 #include "cohortsim/sweep.h"
@@ -31,6 +27,7 @@
 
 #include "cohort_check.h"
 #include "cohort_expr.h"
+#include "cohort_resolve.h"
 #include "cohort_yaml.h"
 
 /* Integer stoichiometries are stored as doubles; beyond 2^53 they would be inexact. */
@@ -823,15 +820,6 @@ static cs_status check_param_sets(cs_reader *r, int n_sets, const char *const *s
 
 /* ---- correlations -------------------------------------------------------------------- */
 
-/* Index of parameter `param` among the sampled ones, or -1 if it is fixed. */
-static int sampled_index(const cs_cohort *c, int param)
-{
-  for (int k = 0; k < c->n_sampled; k++)
-    if (c->sampled[k] == param)
-      return k;
-  return -1;
-}
-
 /* One item [P1, P2, rho]. Sets both of corr->param to -1 when the item is dropped: a
  * parameter that a --set fixed for every patient has no variation left to correlate. */
 static cs_status read_correlation(cs_reader *r, const yaml_node_t *item, cs_correlation *corr)
@@ -881,50 +869,17 @@ static cs_status read_correlation(cs_reader *r, const yaml_node_t *item, cs_corr
   return CS_OK;
 }
 
-/* Factors the correlation matrix of the sampled parameters' normals (the identity but
- * for the given pairs) once, L L^T = R, so that sampling is a triangular product. A
- * matrix that is not positive definite is no correlation matrix at all: the pairwise
- * values contradict each other. */
+/* The Cholesky factor is derived by the resolver (cohort_resolve.c), which also finds a
+ * matrix that is not positive definite; the reader says where the correlations are. */
 static cs_status factor_correlations(cs_reader *r, const yaml_node_t *section)
 {
-  cs_cohort *c = r->cohort;
-  const size_t n = (size_t)c->n_sampled;
-  gsl_matrix *m = gsl_matrix_alloc(n, n);
-  if (m == NULL)
+  cs_error problem = {0};
+  const cs_status status = cs_cohort_factor_correlations(r->cohort, &problem);
+  if (status == CS_ERR_NOMEM)
     return nomem(r);
-  gsl_matrix_set_identity(m);
-  for (int i = 0; i < c->n_correlations; i++) {
-    const size_t a = (size_t)sampled_index(c, c->correlation[i].param[0]);
-    const size_t b = (size_t)sampled_index(c, c->correlation[i].param[1]);
-    gsl_matrix_set(m, a, b, c->correlation[i].rho);
-    gsl_matrix_set(m, b, a, c->correlation[i].rho);
-  }
-  /* GSL reports a matrix that is not positive definite through its error handler, which
-   * aborts by default; the handler is switched off for this call so that a bad file is
-   * an error message whoever calls the core, and restored after. */
-  gsl_error_handler_t *previous = gsl_set_error_handler_off();
-  const int rc = gsl_linalg_cholesky_decomp1(m);
-  gsl_set_error_handler(previous);
-  cs_status status = CS_OK;
-  if (rc != GSL_SUCCESS) {
-    status = cs_ytree_fail(&r->tree, section, CS_ERR_COHORT,
-                           "the correlation matrix of the sampled parameters is not positive "
-                           "definite: these correlations cannot all hold at once (e.g. a and b "
-                           "both strongly correlated with c but not with each other); weaken "
-                           "some of them");
-    goto cleanup;
-  }
-  status =
-      alloc_array(r, (void **)&c->correlation_factor, (int)(n * n), sizeof *c->correlation_factor);
   if (status != CS_OK)
-    goto cleanup;
-  for (size_t i = 0; i < n; i++)
-    for (size_t j = 0; j <= i; j++)
-      c->correlation_factor[i * n + j] = gsl_matrix_get(m, i, j);
-
-cleanup:
-  gsl_matrix_free(m);
-  return status;
+    return cs_ytree_fail(&r->tree, section, status, "%s", problem.message);
+  return CS_OK;
 }
 
 static cs_status read_correlations(cs_reader *r, const yaml_node_t *root)
