@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cohortsim/dist.h"
 #include "cohortsim/status.h"
 
 #define CS_NAME_MAX 64      /* longest name of a parameter, species, drug, reaction, arm */
@@ -40,31 +41,6 @@ typedef struct cs_expr {
 
 /* Evaluates an expression against a patient's parameter values (indexed as cohort->param). */
 double cs_expr_eval(const cs_expr *expr, const double *param_values);
-
-/* How a value varies over patients: a parameter, or a timing quantity (start delay,
- * dose jitter). Every kind but FIXED is sampled by inverse transform from one standard
- * normal deviate (see population.h), so the same code serves the Gaussian copula of the
- * parameters and the timing draws. */
-typedef enum {
-  CS_DIST_FIXED,     /* the same value for every patient */
-  CS_DIST_NORMAL,    /* mean, sd; truncated to [lower, upper] (either may be infinite) */
-  CS_DIST_LOGNORMAL, /* log of the value ~ normal(mu, sigma) */
-  CS_DIST_UNIFORM,   /* uniform on [lower, upper] */
-  CS_DIST_BETA       /* lower + (upper - lower) * Beta(a, b) */
-} cs_dist_kind;
-
-typedef struct cs_dist {
-  cs_dist_kind kind;
-  /* FIXED: the value. Otherwise the distribution's median: the typical patient, with
-   * whom the model's expressions are checked when the file is read, and the value
-   * `cohortsim check` shows. */
-  double value;
-  double mean, sd;  /* NORMAL: of the normal before truncation; sd >= 0 */
-  double mu, sigma; /* LOGNORMAL: of the logarithm; sigma >= 0 */
-  double a, b;      /* BETA: shapes, > 0 */
-  /* UNIFORM, BETA: the range; NORMAL: the truncation (-HUGE_VAL, HUGE_VAL: none). */
-  double lower, upper;
-} cs_dist;
 
 typedef struct cs_param {
   char name[CS_NAME_MAX];

@@ -1,6 +1,6 @@
-/* The output file's schema (docs/output-format.md): dimensions, variables with CF-style
- * units and long_name, global attributes, and the writes of per-patient records and
- * cohort statistics.
+/* The output file's schema (docs/user-guide.md, "The output file"): dimensions, variables with
+ * CF-style units and long_name, global attributes, and the writes of per-patient records and cohort
+ * statistics.
  *
  * These functions take a NetCDF id that the caller opened: the driver opens it in
  * parallel (src/driver/ncout_par.c), tests and tools serially. Nothing here knows MPI.

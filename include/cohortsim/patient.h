@@ -4,7 +4,7 @@
  * on the patient's dynamics stream (the same in every arm: common random numbers, so
  * arm differences are not sampling noise). Time 0 is enrolment.
  *
- * This is the data flow of docs/architecture: a patient's record is a pure function of
+ * This is the data flow of docs/architecture.md: a patient's record is a pure function of
  * (cohort, seed, patient index), whoever computes it.
  */
 #ifndef COHORTSIM_PATIENT_H

@@ -16,12 +16,10 @@
  * never on the correlations or on the values drawn, so adding a correlation changes the
  * correlated parameters and nothing else.
  *
- * The inverse CDFs are GSL's, but for the beta, inverted here by a bisection of at most
- * 62 steps on GSL's CDF. GSL may report a failure through its error handler, which
- * callers switch off (main does, once), and a non-finite result is then CS_ERR_NUMERIC.
- * The cohort reader refuses what would fail: beta shapes outside [CS_BETA_SHAPE_MIN,
- * CS_BETA_SHAPE_MAX], where GSL's beta CDF is not reliable, and any distribution whose
- * quantiles at z = -CS_DIST_CHECK_Z, 0 and CS_DIST_CHECK_Z are not finite.
+ * The quantiles are dist.h's; a non-finite one is CS_ERR_NUMERIC. The cohort reader
+ * refuses what would fail: beta shapes outside [CS_BETA_SHAPE_MIN, CS_BETA_SHAPE_MAX],
+ * where GSL's beta CDF is not reliable, and any distribution whose quantiles at
+ * z = -CS_DIST_CHECK_Z, 0 and CS_DIST_CHECK_Z are not finite.
  */
 #ifndef COHORTSIM_POPULATION_H
 #define COHORTSIM_POPULATION_H
@@ -30,29 +28,6 @@
 
 #include "cohortsim/cohort.h"
 #include "cohortsim/status.h"
-
-/* The beta shapes whose quantiles are computed reliably (GSL's CDF fails beyond). */
-#define CS_BETA_SHAPE_MIN 1e-3
-#define CS_BETA_SHAPE_MAX 1e5
-/* The normal deviate (in sd) out to which a distribution's quantiles must be finite:
- * a patient lies beyond with probability 1.2e-15. */
-#define CS_DIST_CHECK_Z 8.0
-
-/* For a NORMAL distribution: the probability that the untruncated normal falls in
- * [lower, upper], taken from the tails so that a range far out keeps its precision
- * (0 when it underflows: the range lies more than about 37 sd from the mean). */
-double cs_dist_normal_mass(const cs_dist *dist);
-
-/* The quantile of `dist` at lower-tail probability p, given also the upper-tail
- * probability q = 1 - p (computed separately by the caller, so that p near 1 loses no
- * precision): below the median it inverts the lower tail, above it the upper tail.
- * A truncated normal is inverted on its range. FIXED returns its value. */
-double cs_dist_quantile(const cs_dist *dist, double p, double q);
-
-/* The value of `dist` for a standard normal deviate z: its quantile at Phi(z). This is
- * how every sampled value is made, so the same z gives the same value in any marginal's
- * own units (e.g. z = 0 gives the median). */
-double cs_dist_from_normal(const cs_dist *dist, double z);
 
 /* Draws one patient's parameter values (indexed as cohort->param) and traits (1 = the
  * patient has trait t, indexed as cohort->trait; may be NULL when not wanted) from

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cohortsim/factor.h"
 #include "cohortsim/poisson.h"
 #include "cohortsim/rng.h"
 
@@ -110,8 +111,7 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
     w->full_effect[d] = 1;
   for (int r = 0; r < c->n_reactions; r++) {
     for (int f = 0; f < c->reaction[r].n_factors; f++)
-      if (c->reaction[r].factor[f].kind == CS_FACTOR_EFFECT ||
-          c->reaction[r].factor[f].kind == CS_FACTOR_INHIBIT) {
+      if (cs_factor_reads_drug(&c->reaction[r].factor[f])) {
         w->n_drug_factors[r]++;
         w->drug_factor[r] = f;
       }
@@ -173,10 +173,8 @@ static double drug_factors(const cs_leap *w, int r, const double *effect)
   double product = 1.0;
   for (int f = 0; f < reaction->n_factors; f++) {
     const cs_factor *factor = &reaction->factor[f];
-    if (factor->kind == CS_FACTOR_EFFECT)
-      product *= effect[factor->target];
-    else if (factor->kind == CS_FACTOR_INHIBIT)
-      product *= 1.0 - effect[factor->target];
+    if (cs_factor_reads_drug(factor))
+      product *= cs_factor_of_effect(factor, effect[factor->target]);
   }
   return product;
 }
@@ -198,7 +196,8 @@ static bool is_critical(const cs_leap *w, int r, const int64_t *counts)
 
 /* Adds |d ln a / d ln x_s| of one factor to g[s] for every species s it reads: the order
  * of the reaction in s for mass action, generalised to the other rate laws (the g_i of
- * Cao, Gillespie and Petzold). Only the species a factor reads are visited. */
+ * Cao, Gillespie and Petzold). Only the species a factor reads are visited. A switch on
+ * the kind, like cs_model_propensity's, as it runs for every reaction at every step. */
 static void add_factor_sensitivity(const cs_factor *factor, double scale, const int64_t *counts,
                                    double *g)
 {

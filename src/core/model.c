@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cohortsim/factor.h"
+
 struct cs_model {
   const cs_cohort *cohort;
   bool *uses_drugs; /* [reaction] */
@@ -11,29 +13,10 @@ struct cs_model {
   int *dependents_start; /* [reaction + 1]: reaction r's list is [start[r], start[r+1]) */
 };
 
-static bool factor_reads_species(const cs_factor *factor, int species)
-{
-  switch (factor->kind) {
-  case CS_FACTOR_SPECIES:
-  case CS_FACTOR_HILL:
-    return factor->target == species;
-  case CS_FACTOR_LOGISTIC:
-  case CS_FACTOR_SATURATE:
-    for (int i = 0; i < factor->n_sum; i++)
-      if (factor->sum[i] == species)
-        return true;
-    return false;
-  case CS_FACTOR_EFFECT:
-  case CS_FACTOR_INHIBIT:
-    return false;
-  }
-  return false;
-}
-
 static bool reaction_reads_species(const cs_reaction *reaction, int species)
 {
   for (int f = 0; f < reaction->n_factors; f++)
-    if (factor_reads_species(&reaction->factor[f], species))
+    if (cs_factor_reads_species(&reaction->factor[f], species))
       return true;
   return false;
 }
@@ -113,8 +96,7 @@ cs_status cs_model_create(const cs_cohort *cohort, cs_model **model, cs_error *e
   for (int r = 0; r < cohort->n_reactions; r++) {
     const cs_reaction *reaction = &cohort->reaction[r];
     for (int f = 0; f < reaction->n_factors; f++)
-      if (reaction->factor[f].kind == CS_FACTOR_EFFECT ||
-          reaction->factor[f].kind == CS_FACTOR_INHIBIT)
+      if (cs_factor_reads_drug(&reaction->factor[f]))
         m->uses_drugs[r] = true;
     if (creates_tumour_from_nothing(cohort, reaction))
       m->clearance_absorbing = false;
@@ -211,8 +193,7 @@ static cs_status bind_reaction(const cs_reaction *reaction, const double *param_
            *rate);
   for (int f = 0; f < reaction->n_factors; f++) {
     const cs_factor *factor = &reaction->factor[f];
-    if (factor->kind != CS_FACTOR_LOGISTIC && factor->kind != CS_FACTOR_HILL &&
-        factor->kind != CS_FACTOR_SATURATE)
+    if (cs_factor_info_of(factor)->scale_key == NULL)
       continue;
     scale[f] = cs_expr_eval(&factor->scale, param_values);
     CS_CHECK(isfinite(scale[f]) && scale[f] > 0, err, CS_ERR_COHORT,
@@ -282,6 +263,8 @@ double cs_model_propensity(const cs_model *model, const cs_kinetics *kinetics, i
   const cs_reaction *reaction = &model->cohort->reaction[r];
   const double *scale = &kinetics->scale[r * CS_FACTOR_MAX];
   double a = kinetics->rate[r];
+  /* The exact engine's inner loop: a switch the compiler inlines, not factor.h's table
+   * of function pointers, which would cost an indirect call per factor per event. */
   for (int f = 0; f < reaction->n_factors && a > 0; f++) {
     const cs_factor *factor = &reaction->factor[f];
     switch (factor->kind) {

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "cohortsim/population.h"
+#include "cohortsim/dist.h"
 #include "cohortsim/rng.h"
 
 static size_t doses_in_plan(const cs_dose_plan *plan)
@@ -54,7 +54,7 @@ static int compare_doses(const void *a, const void *b)
 
 /* One draw of a timing quantity: a fixed value draws nothing, any other draws one
  * standard normal and maps it through the distribution's quantile, as the parameters
- * are sampled (population.h). */
+ * are sampled (dist.h). */
 static double draw_timing(const cs_dist *dist, gsl_rng *rng)
 {
   if (dist->kind == CS_DIST_FIXED)

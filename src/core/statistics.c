@@ -146,7 +146,7 @@ cs_status cs_statistics_compute(const cs_cohort *cohort, const cs_outcome_column
     status = arm_statistics(columns, arm, grid, s, err);
   /* Note: arms share their patients (common random numbers), so the log-rank test's
    * independence assumption does not hold; the p-value is reported as the conventional
-   * descriptive comparison (docs/output-format.md). */
+   * descriptive comparison (docs/user-guide.md, "The output file"). */
   for (int a = 0; a < n_arms && status == CS_OK; a++) {
     s->logrank_p[a * n_arms + a] = 1.0;
     for (int b = a + 1; b < n_arms && status == CS_OK; b++) {

@@ -9,7 +9,7 @@ static const char *const sweep_keys[] = {"base", "axes", NULL};
 
 /* The dose plan keys an axis can vary, indexed by cs_sweep_field: the key, its short
  * label in a generated arm's name, and the plan's own rule for the value (the same as
- * cohort.c's read_dose_plan, so a swept value is held to what the file could say). */
+ * cohort_yaml.c's read_dose_plan, so a swept value is held to what the file could say). */
 typedef struct dose_field {
   const char *key;
   const char *label;

@@ -1,5 +1,5 @@
 /* libFuzzer harness of the rate-expression parser ("kH*b", "2*amount/kd", a number).
- * The parser is internal to cohort.c and reached only through a cohort, so the input is
+ * The parser is internal to cohort_yaml.c and reached only through a cohort, so the input is
  * put where the reader parses expressions: once as a reaction's rate in a fixed cohort
  * (escaped as a YAML double-quoted string, so every byte reaches the parser), and once
  * as the value of a --set override of a dose amount (as on the command line). The

@@ -1,0 +1,88 @@
+/* The validity rules of a cohort's values (cohort_check.h). */
+#include "cohort_check.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#include "cohortsim/factor.h"
+
+#include "cohort_expr.h"
+
+const char *cs_rule_violation(cs_rule rule, double value)
+{
+  switch (rule) {
+  case CS_RULE_RATE:
+    return isfinite(value) && value >= 0 ? NULL : ">= 0";
+  case CS_RULE_POSITIVE:
+    return isfinite(value) && value > 0 ? NULL : "> 0";
+  case CS_RULE_COUNT:
+    return isfinite(value) && round(value) >= 0 && round(value) <= (double)CS_COUNT_MAX
+               ? NULL
+               : ">= 0 and at most 2^53 (about 9.0e15), the most copies the engines count "
+                 "exactly";
+  }
+  return NULL;
+}
+
+static int invalid_expr(const cs_cohort *c, const cs_expr *e, cs_rule rule, const double *values,
+                        const char *where, char *what, size_t size)
+{
+  const double value = cs_expr_eval(e, values);
+  const char *need = cs_rule_violation(rule, value);
+  if (need == NULL)
+    return 0;
+  char text[128];
+  cs_expr_format(text, sizeof text, e, c);
+  snprintf(what, size, "%s ('%s') evaluates to %g, expected a finite value %s", where, text, value,
+           need);
+  return 1;
+}
+
+static int invalid_reaction(const cs_cohort *c, const cs_reaction *rx, const double *values,
+                            char *what, size_t size)
+{
+  char where[3 * CS_NAME_MAX];
+  snprintf(where, sizeof where, "reactions.%s.rate", rx->name);
+  if (invalid_expr(c, &rx->rate, CS_RULE_RATE, values, where, what, size))
+    return 1;
+  for (int f = 0; f < rx->n_factors; f++) {
+    snprintf(where, sizeof where, "reactions.%s.factors[%d]", rx->name, f);
+    if (cs_factor_info_of(&rx->factor[f])->scale_key != NULL &&
+        invalid_expr(c, &rx->factor[f].scale, CS_RULE_POSITIVE, values, where, what, size))
+      return 1;
+  }
+  for (int k = 0; k < rx->n_changes; k++) {
+    snprintf(where, sizeof where, "reactions.%s.change.%s", rx->name,
+             c->species[rx->change_species[k]].name);
+    if (rx->change[k].n_terms > 0 &&
+        invalid_expr(c, &rx->change[k], CS_RULE_COUNT, values, where, what, size))
+      return 1;
+  }
+  return 0;
+}
+
+int cs_cohort_invalid_values(const cs_cohort *c, const cs_arm *arm, const double *values,
+                             char *what, size_t size)
+{
+  char where[3 * CS_NAME_MAX];
+  for (int s = 0; s < c->n_species; s++) {
+    snprintf(where, sizeof where, "species.%s.initial", c->species[s].name);
+    if (invalid_expr(c, &c->species[s].initial, CS_RULE_COUNT, values, where, what, size))
+      return 1;
+  }
+  for (int d = 0; d < c->n_drugs; d++) {
+    snprintf(where, sizeof where, "the elimination rate of %s", c->drug[d].name);
+    if (invalid_expr(c, &c->drug[d].elimination_per_day, CS_RULE_POSITIVE, values, where, what,
+                     size))
+      return 1;
+  }
+  for (int i = 0; i < c->n_reactions; i++)
+    if (invalid_reaction(c, &c->reaction[i], values, what, size))
+      return 1;
+  for (int i = 0; i < arm->n_doses; i++) {
+    snprintf(where, sizeof where, "the dose amount of %s", c->drug[arm->dose[i].drug].name);
+    if (invalid_expr(c, &arm->dose[i].amount, CS_RULE_RATE, values, where, what, size))
+      return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,15 @@
+/* Private to the cohort modules: the YAML reader, behind cohort.h's load functions. */
+#ifndef COHORTSIM_COHORT_YAML_H
+#define COHORTSIM_COHORT_YAML_H
+
+#include <stddef.h>
+
+#include "cohortsim/cohort.h"
+
+/* Reads and validates a cohort from YAML `text` of `length` bytes, applying the --set
+ * overrides `sets` first; `origin` names the text in messages. As cs_cohort_load_string
+ * (cohort.h): on failure *cohort is NULL and err says what is wrong. */
+cs_status cs_cohort_read_yaml(const char *text, size_t length, const char *origin, int n_sets,
+                              const char *const *sets, cs_cohort **cohort, cs_error *err);
+
+#endif
