@@ -249,7 +249,10 @@ cs_status cs_ncschema_check(int ncid, const char *path, const cs_cohort *cohort,
   if (status == CS_OK)
     status = check_global_attributes(ncid, want, path, err);
   cs_ncout_destroy(&schema);
-  nc_close(want);
+  /* Abort, not close: the schema is never kept, and a close of a file whose definition
+   * failed half-way tries to leave define mode, fails, and leaves it open (HDF5 then
+   * crashed closing it at exit). */
+  nc_abort(want);
   return status;
 }
 

@@ -241,7 +241,7 @@ cs_status cs_verify_file(const char *path, size_t sample, FILE *report, cs_error
   free(v.scratch_vars);
   cs_ncout_destroy(&v.out);
   if (v.scratch >= 0)
-    nc_close(v.scratch);
+    nc_abort(v.scratch); /* in memory: nothing to keep, and a close would first leave define mode */
   cs_ncfile_close(&file);
   return status;
 }

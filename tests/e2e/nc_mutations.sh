@@ -4,7 +4,7 @@
 # other lengths, variables deleted, renamed, retyped or permuted, attributes deleted,
 # retyped or contradicting the run, an invalid or changed embedded cohort, tampered
 # records, statistics and coordinates, partial files, changed provenance), and `summary`,
-# `verify`, `merge` and `run --resume` read each. None may crash (signal, sanitizer
+# `verify`, `merge`, `analyze` and `run --resume` read each. None may crash (signal, sanitizer
 # report, timeout) and each answers as the mutant's kind says (see nc_mutate.py):
 # malformed files are refused with exit 4 (--resume: 2 or 4) and a message naming what
 # is wrong; partial files are refused by summary, verify and merge with exit 4 saying how
@@ -79,6 +79,13 @@ check_mutant() {
   case $kind in
   malformed | incomplete) expect_refusal "merge of $name" 4 "$names" ;;
   *) expect_accepted "merge of $name" ;;
+  esac
+  # analyze reads through the same checked reader; it recomputes nothing it could compare,
+  # so only malformed and incomplete files are refused.
+  cohortsim analyze "$file"
+  case $kind in
+  malformed | incomplete) expect_refusal "analyze of $name" 4 "$names" ;;
+  *) expect_accepted "analyze of $name" ;;
   esac
   [ "$try_resume" = resume ] || { ok "$name ($kind): summary $summary_rc, verify: ${verify_line:-exit 0}"; return 0; }
   resume "$file"

@@ -1,5 +1,5 @@
 /* libFuzzer harness of the output-file readers: what `cohortsim summary`, `verify
- * --sample 1`, `merge` (as a single shard) and `run --resume` read.
+ * --sample 1`, `merge` (as a single shard), `analyze` and `run --resume` read.
  *
  * The input is not the file's bytes but a list of edits to a real output (one of
  * tests/fuzz/seeds), made through the NetCDF API: resized dimensions, variables
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cohortsim/analysis.h"
 #include "cohortsim/cohort.h"
 #include "cohortsim/merge.h"
 #include "cohortsim/ncout.h"
@@ -342,6 +343,9 @@ static void run_readers(size_t s)
   const char *shards[] = {input_path};
   cs_merge_shards(1, shards, merged_path, &err);
   unlink(merged_path);
+  err = (cs_error){0};
+  const cs_analysis_request analysis = {.path = input_path};
+  cs_analysis_run(&analysis, fuzz_sink(), &err);
   if (seeds[s].shard_count == 1)
     resume(&seeds[s], seed_cohort[s]);
 }
