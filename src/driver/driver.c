@@ -171,26 +171,66 @@ static cs_status sync_file(const char *path, cs_error *err)
   return CS_OK;
 }
 
-/* Creates OUT.nc.partial with its whole schema, atomically: it is made as
- * OUT.nc.partial.creating and renamed only once closed, so a kill at any instant leaves
- * either no partial file or a complete, resumable one. (The output's lock makes a fixed
- * temporary name safe; a leftover of a killed creation is replaced by the next run.)
- * Collective. */
-static cs_status create_partial(const cs_cohort *cohort, const run_context *run, cs_error *err)
+/* A failure (`status`, NetCDF's `rc`) to create or write the partial file's schema, as a
+ * full disk if it is one; otherwise err's message stands, or says `what` failed. */
+static cs_status explain_create_failure(const run_context *run, cs_status status, const char *what,
+                                        int rc, cs_error *err)
+{
+  const int cause = errno;
+  if (cs_output_disk_full(run->partial_path, cause)) {
+    cs_error_clear(err);
+    return cs_error_set(err, CS_ERR_IO, "no space left on device creating '%s'", run->partial_path);
+  }
+  if (err->message[0] != '\0')
+    return status;
+  return cs_error_set(err, status, "%s '%s': %s", what, run->creating_path, nc_strerror(rc));
+}
+
+/* Makes OUT.nc.partial.creating, schema and all, on this rank alone: the schema is built
+ * in memory (NC_DISKLESS) and written to the disk once, when the file is closed
+ * (NC_PERSIST). A disk that fills then fails the close of a serial file that nothing
+ * else holds, and nc_abort releases it: a half-created parallel HDF5 file, in contrast,
+ * could be neither closed nor aborted, and HDF5 crashed closing it inside MPI_Finalize. */
+static cs_status create_schema(const cs_cohort *cohort, const run_context *run, cs_error *err)
 {
   int ncid;
   cs_ncout *out = NULL;
-  cs_status status = cs_driver_agree(cs_ncout_par_create(run->creating_path, &ncid, err), err);
-  if (status != CS_OK)
-    return status;
-  status = cs_driver_agree(cs_ncout_define(ncid, cohort, &run->info, &out, err), err);
+  errno = 0;
+  int rc = nc_create(run->creating_path, NC_NETCDF4 | NC_CLOBBER | NC_DISKLESS | NC_PERSIST, &ncid);
+  if (rc != NC_NOERR)
+    return explain_create_failure(run, CS_ERR_IO, "cannot create", rc, err);
+  errno = 0;
+  cs_status status = cs_ncout_define(ncid, cohort, &run->info, &out, err);
   cs_ncout_destroy(&out);
-  const int rc = close_output(ncid);
-  if (status == CS_OK && rc != NC_NOERR)
-    status =
-        cs_error_set(err, CS_ERR_NETCDF, "closing '%s': %s", run->creating_path, nc_strerror(rc));
-  status = cs_driver_agree(status, err);
+  if (status != CS_OK) {
+    const int cause = errno; /* leaving define mode flushes the schema to the disk */
+    nc_abort(ncid);
+    errno = cause;
+    return status == CS_ERR_NETCDF
+               ? explain_create_failure(run, status, "defining", NC_EHDFERR, err)
+               : status;
+  }
+  errno = 0;
+  rc = nc_close(ncid);
+  if (rc != NC_NOERR) {
+    const int cause = errno;
+    nc_abort(ncid); /* a failed close leaves the file open: release it */
+    errno = cause;
+    return explain_create_failure(run, CS_ERR_NETCDF, "writing", rc, err);
+  }
+  return CS_OK;
+}
+
+/* Creates OUT.nc.partial with its whole schema, atomically: it is made as
+ * OUT.nc.partial.creating and renamed only once complete and flushed, so a kill at any
+ * instant leaves either no partial file or a complete, resumable one. (The output's lock
+ * makes a fixed temporary name safe; a leftover of a killed creation is replaced by the
+ * next run.) Rank 0 makes it alone (create_schema); the others wait. Collective. */
+static cs_status create_partial(const cs_cohort *cohort, const run_context *run, cs_error *err)
+{
+  cs_status status = CS_OK;
   if (world_rank() == 0) {
+    status = create_schema(cohort, run, err);
     if (status == CS_OK)
       status = sync_file(run->creating_path, err);
     if (status == CS_OK && rename(run->creating_path, run->partial_path) != 0)
@@ -323,10 +363,10 @@ static cs_status run_block(cs_patient_sim *sim, const cs_ncout *out, const cs_ru
 }
 
 /* Refuses a run whose records cannot fit in the free space of the output's file system
- * (and warns when they may not), before the partial file is made or reopened: a disk
- * that fills while HDF5 writes the file's metadata leaves HDF5 in a state that crashes
- * MPI_Finalize. A resumed run needs only what its partial file does not hold yet; the
- * margin is for the file's metadata. Collective. */
+ * (and warns when they may not), before the partial file is made or reopened, so that
+ * a run that cannot fit fails at once rather than when the disk is full. A resumed run
+ * needs only what its partial file does not hold yet; the margin is for the file's
+ * metadata. Collective. */
 static cs_status check_space(const cs_cohort *cohort, const cs_run_options *options,
                              const run_context *run, cs_error *err)
 {

@@ -43,9 +43,6 @@ cs_status cs_driver_run(const cs_run_options *options, cs_error *err);
  * copied into every rank's err. Collective. */
 cs_status cs_driver_agree(cs_status status, cs_error *err);
 
-/* Creates a NetCDF-4 file for parallel writes by every rank (ncout_par.c). */
-cs_status cs_ncout_par_create(const char *path, int *ncid, cs_error *err);
-
 /* Opens an existing file for parallel writes by every rank (ncout_par.c). */
 cs_status cs_ncout_par_open(const char *path, int *ncid, cs_error *err);
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Disk space: no fill values are written before the first record; a run that cannot fit
 # in the free space is refused before anything is created; a disk that fills during the
-# run gives "no space left on device", exit 4, no crash, and keeps the chunks written,
-# which --resume completes (bit for bit the data of an uninterrupted run). The small file
-# systems are tmpfs mounts (root only): without them those checks are skipped.
+# run, or while the schema is written, gives "no space left on device", exit 4, no
+# crash, and keeps the chunks written, which --resume completes (bit for bit the data of
+# an uninterrupted run). The small file systems are tmpfs mounts (root only): without
+# them those checks are skipped.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 source "$src/tests/support/output_data.bash"
@@ -28,6 +29,35 @@ wait "$runner" 2>/dev/null || true
   fail "the 5-million-patient run: no chunk done within 120 s"
 [ "$allocated" -lt 100000 ] || fail "no fill values: the partial file of 5 million patients takes ${allocated} kB"
 ok "no fill values: with its first chunks done, the partial file of 5 million patients takes ${allocated} kB on disk"
+
+# --- The disk fills while the schema is written, after the space check passed (any
+# moment of it: budgets from nothing to part of the file): a shim (LD_PRELOAD,
+# tests/support/enospc_shim.c) makes writes to OUT.nc.partial.creating fail with ENOSPC
+# after that many bytes. Exit 4 with one message saying so, no crash (a half-created
+# parallel HDF5 file used to crash MPI_Finalize), nothing left behind, and the same
+# command then runs.
+shim="$tmp/enospc_shim.so"
+cc -shared -fPIC -o "$shim" "$src/tests/support/enospc_shim.c" -ldl ||
+  fail "cannot build tests/support/enospc_shim.c"
+for ranks in 1 3; do
+  for budget in 0 512 4096; do
+    what="a disk that fills creating the schema ($ranks rank(s), $budget bytes)"
+    out="$tmp/schema_${ranks}_$budget.nc"
+    capture mpirun -n "$ranks" --oversubscribe -x LD_PRELOAD="$shim" \
+      -x ENOSPC_SHIM_SUFFIX=.partial.creating -x ENOSPC_SHIM_BYTES="$budget" \
+      "$bin" run "$cohort" -o "$out" -n 100 --quiet
+    expect_rc 4 "$what"
+    expect_one_error "$what"
+    expect_stderr "no space left on device creating '$out.partial'" "$what"
+    ! grep -q -i -E "segmentation|signal" "$tmp/stderr" || fail "$what: crashed"
+    for left in "$out" "$out.partial" "$out.partial.creating"; do
+      [ ! -e "$left" ] || fail "$what: left $left"
+    done
+    ok "$what: exit 4, $(error_lines), nothing left"
+  done
+  cohortsim_mpi "$ranks" run "$cohort" -o "$out" -n 100 --quiet
+  expect_rc 0 "the same run with space ($ranks rank(s))"
+done
 
 small="$tmp/small"
 mkdir "$small"
