@@ -387,6 +387,19 @@ static void remove_files(void)
   rmdir(work_dir);
 }
 
+/* The last exit handler to be registered, so the first to run when libFuzzer ends a
+ * session normally (exit(0); its findings end the process with _Exit, which runs no
+ * handler): it removes the work files and ends the process before HDF5's own exit
+ * handler. That handler (H5_term_library, Debian 12's HDF5 1.10.8) crashed in
+ * H5F__close_cb at the end of some fuzzing sessions of minutes although no input had
+ * left an HDF5 file open (H5Fget_obj_count before and after every input showed none):
+ * docs/reliability.md lists it among the findings not yet understood. */
+static void end_session(void)
+{
+  remove_files();
+  _exit(0);
+}
+
 static void load_seeds(void)
 {
   for (size_t s = 0; s < N_SEEDS; s++) {
@@ -416,7 +429,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (mkdtemp(work_dir) == NULL)
       fail_setup("mkdtemp", work_dir);
   }
-  atexit(remove_files);
   snprintf(merged_path, sizeof merged_path, "%s/merged.nc", work_dir);
   load_seeds();
   /* Once on an unedited seed, so that what the libraries open for good on first use
@@ -425,5 +437,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
   if (!write_edited_seed(&first_seed, 1))
     fail_setup("cannot write", input_path);
   run_readers(0);
+  atexit(end_session); /* after HDF5 registered its handler on first use */
   return 0;
 }
