@@ -39,11 +39,15 @@ ok "no fill values: with its first chunks done, the partial file of 5 million pa
 shim="$tmp/enospc_shim.so"
 cc -shared -fPIC -o "$shim" "$src/tests/support/enospc_shim.c" -ldl ||
   fail "cannot build tests/support/enospc_shim.c"
+# Under the sanitizer build, ASan's runtime must come first among the preloaded libraries.
+preload=$shim
+asan_runtime=$(ldd "$bin" | awk '/libasan/ { print $3 }')
+[ -z "$asan_runtime" ] || preload="$asan_runtime:$shim"
 for ranks in 1 3; do
   for budget in 0 512 4096; do
     what="a disk that fills creating the schema ($ranks rank(s), $budget bytes)"
     out="$tmp/schema_${ranks}_$budget.nc"
-    capture mpirun -n "$ranks" --oversubscribe -x LD_PRELOAD="$shim" \
+    capture mpirun -n "$ranks" --oversubscribe -x LD_PRELOAD="$preload" \
       -x ENOSPC_SHIM_SUFFIX=.partial.creating -x ENOSPC_SHIM_BYTES="$budget" \
       "$bin" run "$cohort" -o "$out" -n 100 --quiet
     expect_rc 4 "$what"
