@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -112,4 +113,32 @@ void cs_test_assert_proportion(const char *what, size_t successes, size_t n, dou
 {
   cs_test_assert_within_sigma(what, (double)successes / (double)n, p, sqrt(p * (1 - p) / (double)n),
                               limit_sigma);
+}
+
+/* "FILE:LINE:COLUMN:" of the first occurrence of `marker` in `text`; a '^' in the
+ * marker (not part of the searched text) marks the position meant, e.g. "days: ^0}". */
+void cs_test_location_of(const char *file, const char *text, const char *marker, char *location,
+                         size_t size)
+{
+  char needle[128];
+  size_t offset = 0;
+  size_t n = 0;
+  for (const char *m = marker; *m != '\0' && n + 1 < sizeof needle; m++) {
+    if (*m == '^')
+      offset = n;
+    else
+      needle[n++] = *m;
+  }
+  needle[n] = '\0';
+  const char *found = strstr(text, needle);
+  assert_non_null(found);
+  const char *at = found + offset;
+  int line = 1;
+  const char *line_start = text;
+  for (const char *p = text; p < at; p++)
+    if (*p == '\n') {
+      line++;
+      line_start = p + 1;
+    }
+  snprintf(location, size, "%s:%d:%d:", file, line, (int)(at - line_start) + 1);
 }

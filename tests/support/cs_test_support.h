@@ -51,4 +51,10 @@ void cs_test_assert_moments(const char *what, const double *values, size_t n, do
 void cs_test_assert_proportion(const char *what, size_t successes, size_t n, double p,
                                double limit_sigma);
 
+/* "FILE:LINE:COLUMN:" (as error messages give it) of the first occurrence of `marker` in
+ * `text`; a '^' in the marker (not part of the searched text) marks the position meant,
+ * e.g. "days: ^0}". Fails the test if the marker is not in the text. */
+void cs_test_location_of(const char *file, const char *text, const char *marker, char *location,
+                         size_t size);
+
 #endif

@@ -174,33 +174,6 @@ static char *variant(const char *old, const char *new)
   return text;
 }
 
-/* "tiny.yaml:LINE:COLUMN" of the first occurrence of `marker` in `text`; a '^' in the
- * marker (not part of the searched text) marks the position meant, e.g. "days: ^0}". */
-static void location_of(const char *text, const char *marker, char *location, size_t size)
-{
-  char needle[128];
-  size_t offset = 0;
-  size_t n = 0;
-  for (const char *m = marker; *m != '\0' && n + 1 < sizeof needle; m++) {
-    if (*m == '^')
-      offset = n;
-    else
-      needle[n++] = *m;
-  }
-  needle[n] = '\0';
-  const char *found = strstr(text, needle);
-  assert_non_null(found);
-  const char *at = found + offset;
-  int line = 1;
-  const char *line_start = text;
-  for (const char *p = text; p < at; p++)
-    if (*p == '\n') {
-      line++;
-      line_start = p + 1;
-    }
-  snprintf(location, size, "tiny.yaml:%d:%d:", line, (int)(at - line_start) + 1);
-}
-
 static void assert_contains_at(const char *message, const char *part, const char *file, int line)
 {
   if (strstr(message, part) == NULL) {
@@ -237,7 +210,7 @@ static void expect_cohort_error_at(const char *old, const char *new, const char 
   char *text = variant(old, new);
   char location[64];
   char head[256];
-  location_of(text, marker, location, sizeof location);
+  cs_test_location_of("tiny.yaml", text, marker, location, sizeof location);
   if (path[0] == '\0')
     snprintf(head, sizeof head, "%s ", location);
   else
@@ -861,7 +834,7 @@ static void test_override_errors(void **state)
   /* A value an override makes invalid elsewhere is reported where it is used. */
   const char *negative_rate[] = {"parameters.d=-0.5"};
   char location[64];
-  location_of(tiny_cohort, "d, factors", location, sizeof location);
+  cs_test_location_of("tiny.yaml", tiny_cohort, "d, factors", location, sizeof location);
   expect_failure(tiny_cohort, 1, negative_rate, CS_ERR_COHORT, location, &err);
   assert_contains(err.message, "reactions.death.rate: negative or non-finite rate");
 }
@@ -886,7 +859,7 @@ static void test_yaml_errors(void **state)
 
   text = variant("  tumour: [A]\n", "  tumour: [A]\n---\nname: second\n");
   char location[64];
-  location_of(text, "---", location, sizeof location);
+  cs_test_location_of("tiny.yaml", text, "---", location, sizeof location);
   expect_failure(text, 0, NULL, CS_ERR_COHORT, location, &err);
   assert_contains(err.message, "a second YAML document");
   free(text);

@@ -19,6 +19,7 @@
 
 #include "cohortsim/cohort.h"
 #include "cohortsim/sweep.h"
+#include "cs_test_support.h"
 
 /* Everything but the sweep section, which each test appends. */
 static const char head[] = "name: tiny\n"
@@ -82,21 +83,6 @@ static const cs_dose_plan *plan(const cs_cohort *c, int arm, const char *drug)
   return NULL;
 }
 
-/* "tiny.yaml:LINE:COLUMN:" of the first occurrence of `marker` in `text`. */
-static void location_of(const char *text, const char *marker, char *location, size_t size)
-{
-  const char *at = strstr(text, marker);
-  assert_non_null(at);
-  int line = 1;
-  const char *line_start = text;
-  for (const char *p = text; p < at; p++)
-    if (*p == '\n') {
-      line++;
-      line_start = p + 1;
-    }
-  snprintf(location, size, "tiny.yaml:%d:%d:", line, (int)(at - line_start) + 1);
-}
-
 /* The cohort with `sweep` must fail with CS_ERR_COHORT at the first `marker` in the
  * sweep, naming `path` and saying `what`. */
 static void expect_sweep_error_at(const char *sweep, const char *marker, const char *path,
@@ -104,7 +90,7 @@ static void expect_sweep_error_at(const char *sweep, const char *marker, const c
 {
   char *text = with_sweep(sweep);
   char location[64], where[256];
-  location_of(text + strlen(head), marker, location, sizeof location);
+  cs_test_location_of("tiny.yaml", text + strlen(head), marker, location, sizeof location);
   /* The marker was searched in the sweep alone; shift its line past the head's. */
   int sweep_line = 0, column = 0, head_lines = 0;
   sscanf(location, "tiny.yaml:%d:%d:", &sweep_line, &column);
