@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "cohortsim/dist.h"
+#include "cohortsim/formula.h"
 #include "cohortsim/status.h"
 
 #define CS_NAME_MAX 64      /* longest name of a parameter, species, drug, reaction, arm */
@@ -71,14 +72,19 @@ typedef struct cs_drug {
   cs_expr elimination_per_day;
 } cs_drug;
 
-/* The rate-law vocabulary. A reaction's propensity is rate * product of its factors. */
+/* The rate-law vocabulary. A reaction's propensity is rate * product of its factors.
+ * The last two kinds are not written as factors in a file: the reader makes them from
+ * stoichiometric mass action (`reactants` with `mass_action`) and from a general rate
+ * law (`rate` reading species or drugs). */
 typedef enum {
   CS_FACTOR_SPECIES,  /* X (mass action), written {species: X} */
   CS_FACTOR_LOGISTIC, /* max(0, 1 - sum/capacity), written {logistic: [A, M], capacity: K} */
   CS_FACTOR_EFFECT,   /* C/(1+C) of a drug, written {effect: hma} */
   CS_FACTOR_INHIBIT,  /* 1 - C/(1+C) = 1/(1+C), written {inhibit: casp} */
   CS_FACTOR_HILL,     /* X^n/(half^n + X^n), written {hill: D, half: KD, n: 1} (n defaults to 1) */
-  CS_FACTOR_SATURATE  /* 1/(1 + sum/half), written {saturate: [A, M], half: kmax/kill} */
+  CS_FACTOR_SATURATE, /* 1/(1 + sum/half), written {saturate: [A, M], half: kmax/kill} */
+  CS_FACTOR_BINOMIAL, /* C(X, order) = X(X-1)...(X-order+1)/order!, order >= 2 */
+  CS_FACTOR_FORMULA   /* a compiled formula of parameters, species and drugs, >= 0 */
 } cs_factor_kind;
 
 typedef struct cs_factor {
@@ -88,6 +94,8 @@ typedef struct cs_factor {
   int sum[CS_SUM_MAX];
   cs_expr scale; /* LOGISTIC: capacity; HILL and SATURATE: half-saturation */
   double hill_n; /* HILL: exponent (> 0) */
+  int order;     /* BINOMIAL: the number of molecules of target taken (>= 2) */
+  cs_formula *formula; /* FORMULA: owned by the cohort; never reads the time */
 } cs_factor;
 
 typedef struct cs_reaction {
@@ -97,10 +105,18 @@ typedef struct cs_reaction {
   cs_factor factor[CS_FACTOR_MAX];
   int n_changes;
   int change_species[CS_CHANGE_MAX];
-  /* Amount added per firing, evaluated per patient and rounded. A consumption is always
-   * exactly -1 of a species that is also a mass-action factor, so no count can go
-   * negative; validation enforces this. */
+  /* Amount added per firing, evaluated per patient and rounded: the net change
+   * (products - reactants). A consumption is an integer literal. */
   cs_expr change[CS_CHANGE_MAX];
+  /* What one firing consumes: the reactants (with `reactants`), or the species with a
+   * negative change (with `change`), each with the number of copies taken. The
+   * negativity rule (model.h) holds the propensity at 0 while a count is below its
+   * consumption, so no count goes negative. */
+  int n_consumed;
+  int consumed_species[CS_CHANGE_MAX];
+  int consumed[CS_CHANGE_MAX];
+  /* Written with reactants/products (printed as such); else with `change`. */
+  int stoichiometric;
 } cs_reaction;
 
 /* One drug's regimen in an arm: `count` doses `every_days` apart starting at

@@ -20,11 +20,14 @@
 typedef enum {
   CS_FACTOR_READS_SPECIES, /* target is a species */
   CS_FACTOR_READS_SUM,     /* sum[0 .. n_sum) are species */
-  CS_FACTOR_READS_DRUG     /* target is a drug; the factor is a function of its effect */
+  CS_FACTOR_READS_DRUG,    /* target is a drug; the factor is a function of its effect */
+  CS_FACTOR_READS_FORMULA  /* whatever the formula names (cs_formula_reads) */
 } cs_factor_input;
 
 typedef struct cs_factor_info {
-  const char *key;            /* the key naming the kind: {hill: D, half: KD} */
+  /* The key naming the kind: {hill: D, half: KD}; NULL for the kinds a file does not
+   * write as factors (the reader makes them from reactants and rate laws). */
+  const char *key;
   const char *const *allowed; /* every key a factor of this kind may have */
   cs_factor_input input;      /* what the key's value refers to */
   const char *scale_key;      /* the key of cs_factor.scale (capacity, half); NULL: none */
@@ -35,7 +38,7 @@ typedef struct cs_factor_info {
 } cs_factor_info;
 
 /* The number of kinds, and every kind's row, indexed by cs_factor_kind. */
-#define CS_FACTOR_KINDS 6
+#define CS_FACTOR_KINDS 8
 extern const cs_factor_info cs_factor_table[CS_FACTOR_KINDS];
 
 /* The row of a factor's kind. */
@@ -44,7 +47,9 @@ const cs_factor_info *cs_factor_info_of(const cs_factor *factor);
 /* True if the factor's value depends on the count of `species`. */
 bool cs_factor_reads_species(const cs_factor *factor, int species);
 
-/* True if the factor depends on a drug's effect. Inline: the hybrid engine asks per leap. */
+/* True if the factor is a function of a drug's effect (an effect or inhibition factor;
+ * a general rate law that reads a drug is not: cs_model_drug_formula). Inline: the
+ * hybrid engine asks per leap. */
 static inline bool cs_factor_reads_drug(const cs_factor *factor)
 {
   return cs_factor_table[factor->kind].input == CS_FACTOR_READS_DRUG;

@@ -19,6 +19,7 @@ typedef struct cs_model cs_model;
 
 /* A patient's evaluated numbers; allocate with cs_kinetics_create. */
 typedef struct cs_kinetics {
+  double *param;          /* [param] the patient's values, which general rate laws read */
   double *rate;           /* [reaction] */
   double *scale;          /* [reaction * CS_FACTOR_MAX + factor]: capacity or half-saturation */
   int64_t *change;        /* [reaction * CS_CHANGE_MAX + change] */
@@ -36,7 +37,8 @@ void cs_model_destroy(cs_model **model);
 
 const cs_cohort *cs_model_cohort(const cs_model *model);
 
-/* True if reaction r's propensity has a drug factor (it changes between events). */
+/* True if reaction r's propensity reads a drug (an effect or inhibition factor, or a
+ * general rate law naming a drug): it changes between events. */
 bool cs_model_uses_drugs(const cs_model *model, int r);
 
 /* True if reaching zero tumour cells is final: no reaction can create a tumour cell
@@ -61,13 +63,28 @@ void cs_kinetics_destroy(cs_kinetics **kinetics);
 cs_status cs_model_bind(const cs_model *model, const double *param_values, cs_kinetics *kinetics,
                         cs_error *err);
 
-/* Propensity of reaction r given species counts and drug effects f = C/(1+C).
- * Drug factors are monotone in f, so passing the largest effect over an interval as
- * effect_max and the smallest as effect_min gives an upper bound of the propensity over
- * that interval; passing the same array twice gives the propensity itself. */
+/* The drugs as a propensity reads them over a stretch of time: each drug's effect
+ * f = C/(1+C) (for the effect and inhibition factors) and its concentration C (for
+ * general rate laws) lie between a least and a greatest value. Passing the same arrays
+ * as least and greatest gives the drugs at one time. */
+typedef struct cs_drug_span {
+  const double *effect_min, *effect_max; /* [drug] */
+  const double *conc_min, *conc_max;     /* [drug] */
+} cs_drug_span;
+
+/* Propensity of reaction r given species counts and the drugs (NULL for a reaction
+ * that reads none). Over a span, the result is an upper bound of the propensity at every
+ * state in it: drug factors are monotone in f, and a general rate law is bounded by
+ * interval arithmetic (cs_formula_bound); at one time it is the propensity itself.
+ * The negativity rule: 0 while a consumed species has fewer copies than one firing
+ * takes. A general rate law that is negative at the state gives NaN, so that the
+ * engines' checks (cs_ssa_check) report it as a propensity that is not a valid number. */
 double cs_model_propensity(const cs_model *model, const cs_kinetics *kinetics, int r,
-                           const int64_t *counts, const double *effect_max,
-                           const double *effect_min);
+                           const int64_t *counts, const cs_drug_span *drugs);
+
+/* True if reaction r has a general rate law that reads a drug: its propensity is not
+ * a product of a species part and drug factors (the hybrid engine integrates it whole). */
+bool cs_model_drug_formula(const cs_model *model, int r);
 
 /* Applies one firing of reaction r to the counts. */
 void cs_model_fire(const cs_model *model, const cs_kinetics *kinetics, int r, int64_t *counts);

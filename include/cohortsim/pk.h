@@ -30,6 +30,10 @@ void cs_pk_concentration(const cs_pk *pk, double t, double *conc);
 /* Effects f = C/(1+C) at time t >= t_ref. */
 void cs_pk_effect(const cs_pk *pk, double t, double *effect);
 
+/* Concentrations and effects f = C/(1+C) at time t >= t_ref (as cs_pk_concentration
+ * and cs_pk_effect, bit for bit). */
+void cs_pk_drugs(const cs_pk *pk, double t, double *conc, double *effect);
+
 /* Gives `amount` EC50 units of `drug` at time t >= t_ref. */
 void cs_pk_dose(cs_pk *pk, double t, int drug, double amount);
 

@@ -45,15 +45,17 @@ static int invalid_reaction(const cs_cohort *c, const cs_reaction *rx, const dou
   snprintf(where, sizeof where, "reactions.%s.rate", rx->name);
   if (invalid_expr(c, &rx->rate, CS_RULE_RATE, values, where, what, size))
     return 1;
-  for (int f = 0; f < rx->n_factors; f++) {
-    snprintf(where, sizeof where, "reactions.%s.factors[%d]", rx->name, f);
+  /* A general rate law is factor 0, before the factors the file lists. */
+  const int first = rx->n_factors > 0 && rx->factor[0].kind == CS_FACTOR_FORMULA;
+  for (int f = first; f < rx->n_factors; f++) {
+    snprintf(where, sizeof where, "reactions.%s.factors[%d]", rx->name, f - first);
     if (cs_factor_info_of(&rx->factor[f])->scale_key != NULL &&
         invalid_expr(c, &rx->factor[f].scale, CS_RULE_POSITIVE, values, where, what, size))
       return 1;
   }
   for (int k = 0; k < rx->n_changes; k++) {
-    snprintf(where, sizeof where, "reactions.%s.change.%s", rx->name,
-             c->species[rx->change_species[k]].name);
+    snprintf(where, sizeof where, "reactions.%s.%s.%s", rx->name,
+             rx->stoichiometric ? "products" : "change", c->species[rx->change_species[k]].name);
     if (rx->change[k].n_terms > 0 &&
         invalid_expr(c, &rx->change[k], CS_RULE_COUNT, values, where, what, size))
       return 1;

@@ -84,6 +84,69 @@ static void print_equation(FILE *out, const cs_reaction *rx, const cs_cohort *c)
     fprintf(out, "0");
 }
 
+/* A reaction written with reactants and products: as written, the reactants on the left
+ * and reactants plus the net change on the right. */
+static void print_stoichiometric(FILE *out, const cs_reaction *rx, const cs_cohort *c)
+{
+  int first = 1;
+  char amount[160];
+  for (int i = 0; i < rx->n_consumed; i++) {
+    amount[0] = '\0';
+    if (rx->consumed[i] > 1)
+      snprintf(amount, sizeof amount, "%d", rx->consumed[i]);
+    print_side_term(out, &first, amount, c->species[rx->consumed_species[i]].name);
+  }
+  fprintf(out, "%s -> ", first ? "0" : "");
+  first = 1;
+  for (int i = 0; i < rx->n_consumed; i++) {
+    int k = 0;
+    while (k < rx->n_changes && rx->change_species[k] != rx->consumed_species[i])
+      k++;
+    const double total = rx->consumed[i] + (k < rx->n_changes ? rx->change[k].coef : 0);
+    if (total > 0) {
+      amount[0] = '\0';
+      if (total != 1)
+        snprintf(amount, sizeof amount, "%.15g", total);
+      print_side_term(out, &first, amount, c->species[rx->consumed_species[i]].name);
+    }
+  }
+  for (int k = 0; k < rx->n_changes; k++) {
+    int consumed = 0;
+    for (int i = 0; i < rx->n_consumed; i++)
+      consumed |= rx->consumed_species[i] == rx->change_species[k];
+    if (consumed)
+      continue;
+    amount[0] = '\0';
+    if (rx->change[k].n_terms > 0)
+      cs_expr_format_operand(amount, sizeof amount, &rx->change[k], c);
+    else if (rx->change[k].coef != 1)
+      snprintf(amount, sizeof amount, "%.15g", rx->change[k].coef);
+    print_side_term(out, &first, amount, c->species[rx->change_species[k]].name);
+  }
+  if (first)
+    fprintf(out, "0");
+}
+
+/* The propensity as a formula: rate * factors, a general rate law as written (its rate
+ * is 1), C(X, k) as X*(X-1)*.../k!. */
+static void print_propensity(FILE *out, const cs_reaction *rx, const cs_cohort *c)
+{
+  char rate[128];
+  cs_expr_format(rate, sizeof rate, &rx->rate, c);
+  int f = 0;
+  if (rx->n_factors > 0 && rx->factor[0].kind == CS_FACTOR_FORMULA && rx->rate.n_terms == 0 &&
+      rx->rate.coef == 1) {
+    fprintf(out, "%s", cs_formula_text(rx->factor[0].formula));
+    f = 1;
+  } else {
+    fprintf(out, "%s", rate);
+  }
+  for (; f < rx->n_factors; f++) {
+    fprintf(out, " * ");
+    cs_factor_print(out, &rx->factor[f], c);
+  }
+}
+
 static void print_dose_plan(FILE *out, const cs_dose_plan *d, const cs_cohort *c)
 {
   char amount[128];
@@ -242,15 +305,13 @@ static void print_model(FILE *out, const cs_cohort *c)
   fprintf(out, "\nreactions (%d):\n", c->n_reactions);
   for (int i = 0; i < c->n_reactions; i++) {
     const cs_reaction *rx = &c->reaction[i];
-    char rate[128];
-    cs_expr_format(rate, sizeof rate, &rx->rate, c);
     fprintf(out, "  %s: ", rx->name);
-    print_equation(out, rx, c);
-    fprintf(out, "   propensity = %s", rate);
-    for (int f = 0; f < rx->n_factors; f++) {
-      fprintf(out, " * ");
-      cs_factor_print(out, &rx->factor[f], c);
-    }
+    if (rx->stoichiometric)
+      print_stoichiometric(out, rx, c);
+    else
+      print_equation(out, rx, c);
+    fprintf(out, "   propensity = ");
+    print_propensity(out, rx, c);
     fprintf(out, "\n");
   }
 }

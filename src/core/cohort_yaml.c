@@ -32,6 +32,8 @@
 
 /* Integer stoichiometries are stored as doubles; beyond 2^53 they would be inexact. */
 #define CS_CHANGE_LIMIT 0x1.0p53
+/* The most copies one firing takes of a reactant (C(X, k) is a product of k terms). */
+#define CS_COUNT_MAX_STOICHIOMETRY 1000
 
 /* ---- names --------------------------------------------------------------------------- */
 
@@ -1010,7 +1012,8 @@ static cs_status read_drugs(cs_reader *r, const yaml_node_t *root)
 
 /* ---- reactions ----------------------------------------------------------------------- */
 
-static const char *const reaction_keys[] = {"change", "rate", "factors", NULL};
+static const char *const reaction_keys[] = {"change",      "reactants", "products", "rate",
+                                            "mass_action", "factors",   NULL};
 
 /* Every key of every factor kind (factor.h), checked before the kind is known, so a typo
  * gets a suggestion among all of them. */
@@ -1023,7 +1026,7 @@ static cs_status factor_kind(cs_reader *r, const yaml_node_t *node, cs_factor_ki
   const cs_factor_info *found = NULL;
   for (int k = 0; k < CS_FACTOR_KINDS; k++) {
     const cs_factor_info *info = &cs_factor_table[k];
-    if (cs_ytree_lookup(&r->tree, node, info->key) == NULL)
+    if (info->key == NULL || cs_ytree_lookup(&r->tree, node, info->key) == NULL)
       continue;
     if (found != NULL)
       return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
@@ -1067,6 +1070,7 @@ static cs_status read_factor(cs_reader *r, const yaml_node_t *node, cs_factor *f
   return CS_OK;
 }
 
+/* Appends the `factors` list after the factors the rate made (a general rate law). */
 static cs_status read_factors(cs_reader *r, const yaml_node_t *reaction, cs_reaction *rx)
 {
   const yaml_node_t *node = cs_ytree_lookup(&r->tree, reaction, "factors");
@@ -1075,47 +1079,132 @@ static cs_status read_factors(cs_reader *r, const yaml_node_t *reaction, cs_reac
   const size_t mark = cs_ytree_enter(&r->tree, "factors");
   int n = 0;
   CS_CALL(cs_ytree_sequence(&r->tree, node, &n));
-  if (n > CS_FACTOR_MAX)
+  if (rx->n_factors + n > CS_FACTOR_MAX)
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "more than %d factors", CS_FACTOR_MAX);
+  const int first = rx->n_factors;
   for (int f = 0; f < n; f++) {
     const size_t inner = cs_ytree_enter_index(&r->tree, f);
-    CS_CALL(read_factor(r, cs_ytree_item(&r->tree, node, f), &rx->factor[f]));
-    rx->n_factors = f + 1;
+    CS_CALL(read_factor(r, cs_ytree_item(&r->tree, node, f), &rx->factor[first + f]));
+    rx->n_factors = first + f + 1;
     cs_ytree_leave(&r->tree, inner);
   }
   cs_ytree_leave(&r->tree, mark);
   return CS_OK;
 }
 
-static int has_mass_action(const cs_reaction *rx, int species)
+/* ---- rate laws ----------------------------------------------------------------------- */
+
+/* The names a rate may read: parameters and drugs, and species where allowed (a
+ * `mass_action` coefficient reads none: the reactants' counts are its factors). The
+ * time is left to the formula module, which reads `t` as the time; the reader then
+ * refuses it. */
+typedef struct cs_rate_names {
+  const cs_cohort *cohort;
+  int species_allowed;
+  int unknown; /* a name was asked that is none of these (nor t) */
+} cs_rate_names;
+
+static bool resolve_rate_name(void *context, const char *name, cs_symbol *symbol)
 {
-  for (int f = 0; f < rx->n_factors; f++)
-    if (rx->factor[f].kind == CS_FACTOR_SPECIES && rx->factor[f].target == species)
-      return 1;
-  return 0;
+  cs_rate_names *names = context;
+  const cs_name_kind kinds[] = {CS_NAME_PARAM, CS_NAME_SPECIES, CS_NAME_DRUG};
+  const cs_symbol_kind symbols[] = {CS_SYMBOL_PARAM, CS_SYMBOL_SPECIES, CS_SYMBOL_DRUG};
+  for (int k = 0; k < 3; k++) {
+    if (kinds[k] == CS_NAME_SPECIES && !names->species_allowed)
+      continue;
+    const int index = find_name(names->cohort, kinds[k], name);
+    if (index >= 0) {
+      *symbol = (cs_symbol){.kind = symbols[k], .index = index};
+      return true;
+    }
+  }
+  if (strcmp(name, "t") != 0 && strcmp(name, "time") != 0)
+    names->unknown = 1;
+  return false;
 }
 
-/* A count never goes negative only if each consumption removes one item of a species
- * whose count multiplies the propensity: the reaction cannot fire when none is left. */
-static cs_status consumption_error(cs_reader *r, const yaml_node_t *node, const char *amount,
-                                   const char *species)
+static bool reads_state(const cs_formula *formula)
 {
-  return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
-                       "%s could drive %s negative: a reaction consumes at most one %s (-1), "
-                       "and {species: %s} must then be one of its factors",
-                       amount, species, species, species);
+  return cs_formula_reads(formula, CS_SYMBOL_SPECIES, -1) ||
+         cs_formula_reads(formula, CS_SYMBOL_DRUG, -1) ||
+         cs_formula_reads(formula, CS_SYMBOL_TIME, -1);
 }
 
-/* One species' change: an integer literal, or a positive expression such as "+qN". */
-static cs_status read_change(cs_reader *r, const yaml_node_t *node, const cs_reaction *rx,
-                             int species, cs_expr *change)
+/* Reads mapping[key], a reaction's rate. A formula of parameters alone is a cs_expr,
+ * today's fast and printable form, read and checked as every parameter expression is.
+ * A general rate law (it reads species or drugs) becomes the reaction's first factor,
+ * a CS_FACTOR_FORMULA, and the rate 1. */
+static cs_status read_rate(cs_reader *r, const yaml_node_t *mapping, const char *key,
+                           int species_allowed, cs_reaction *rx)
 {
-  const char *name = r->cohort->species[species].name;
+  yaml_node_t *node = NULL;
+  CS_CALL(cs_ytree_require(&r->tree, mapping, key, &node));
+  const char *text = cs_ytree_scalar(node);
+  double number = 0;
+  const bool is_formula = text != NULL && text[0] != '\0' && !cs_ytree_parse_number(text, &number);
+  cs_formula *formula = NULL;
+  cs_status status = CS_ERR_COHORT;
+  if (is_formula) {
+    cs_rate_names names = {r->cohort, species_allowed, 0};
+    int column = 0;
+    cs_error problem = {0};
+    status = cs_formula_compile(text, resolve_rate_name, &names, &formula, &column, &problem);
+    if (status == CS_ERR_NOMEM)
+      return nomem(r);
+    if (status != CS_OK && !names.unknown) {
+      cs_ytree_enter(&r->tree, key);
+      return cs_ytree_fail_within(&r->tree, node, column, CS_ERR_COHORT, "%s",
+                                  problem.message);
+    }
+  }
+  if (status != CS_OK || !reads_state(formula)) {
+    /* A number, a formula of parameters, or a name that is nothing of the model's:
+     * the parameter expressions' reader, its checks and its messages ("unknown
+     * parameter 'dd' (parameters are: ...)"). */
+    cs_formula_destroy(&formula);
+    return read_checked_expr(r, mapping, key, CS_RULE_RATE, "negative or non-finite rate",
+                             &rx->rate);
+  }
+  const size_t mark = cs_ytree_enter(&r->tree, key);
+  if (cs_formula_reads(formula, CS_SYMBOL_TIME, -1)) {
+    cs_formula_destroy(&formula);
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "time in a rate law is not supported");
+  }
+  rx->factor[rx->n_factors++] = (cs_factor){.kind = CS_FACTOR_FORMULA, .target = -1,
+                                            .formula = formula};
+  rx->rate = (cs_expr){.coef = 1.0};
+  cs_ytree_leave(&r->tree, mark);
+  return CS_OK;
+}
+
+/* ---- stoichiometry ------------------------------------------------------------------- */
+
+/* The changes of a reaction as they are read, before they are stored. */
+static cs_status add_consumption(cs_reader *r, const yaml_node_t *node, cs_reaction *rx,
+                                 int species, long amount)
+{
+  if (rx->n_consumed == CS_CHANGE_MAX)
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "more than %d species consumed",
+                         CS_CHANGE_MAX);
+  rx->consumed_species[rx->n_consumed] = species;
+  rx->consumed[rx->n_consumed++] = (int)amount;
+  return CS_OK;
+}
+
+/* One species' change: an integer literal, or a positive expression such as "+qN".
+ * Any consumption (a negative literal) is allowed: the negativity rule (model.h) keeps
+ * the count from going negative. */
+static cs_status read_change(cs_reader *r, const yaml_node_t *node, cs_reaction *rx, int species,
+                             cs_expr *change)
+{
   const char *text = cs_ytree_scalar(node);
   double v = 0;
   if (text == NULL || !cs_ytree_parse_number(text, &v)) {
     if (text != NULL && text[0] == '-')
-      return consumption_error(r, node, text, name);
+      return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                           "a consumption is an integer such as -1, got '%s' (an amount "
+                           "computed from parameters can only be produced)",
+                           text);
     CS_CALL(read_expr(r, node, change));
     return check_value(r, node, change, CS_RULE_COUNT, "invalid amount");
   }
@@ -1125,10 +1214,10 @@ static cs_status read_change(cs_reader *r, const yaml_node_t *node, const cs_rea
                          "expected an integer or an expression such as +qN, got '%s'", text);
   if (v == 0)
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "a change of 0 does nothing");
-  if (v >= CS_CHANGE_LIMIT)
+  if (fabs(v) >= CS_CHANGE_LIMIT || v < INT_MIN)
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "%s is too large a change", text);
-  if (v < 0 && (v != -1 || !has_mass_action(rx, species)))
-    return consumption_error(r, node, text, name);
+  if (v < 0)
+    CS_CALL(add_consumption(r, node, rx, species, (long)-v));
   *change = (cs_expr){.coef = v};
   return CS_OK;
 }
@@ -1158,13 +1247,144 @@ static cs_status read_changes(cs_reader *r, const yaml_node_t *reaction, cs_reac
   return CS_OK;
 }
 
+/* The position of `species` in the reaction's change list, appended if new. */
+static int change_slot(cs_reaction *rx, int species)
+{
+  for (int i = 0; i < rx->n_changes; i++)
+    if (rx->change_species[i] == species)
+      return i;
+  rx->change_species[rx->n_changes] = species;
+  rx->change[rx->n_changes] = (cs_expr){.coef = 0};
+  return rx->n_changes++;
+}
+
+/* `reactants` (positive integers) or `products` (positive integers, or amounts computed
+ * from parameters such as "+qN"), added to the net change. */
+static cs_status read_side(cs_reader *r, const yaml_node_t *reaction, const char *key,
+                           cs_reaction *rx)
+{
+  const yaml_node_t *node = cs_ytree_lookup(&r->tree, reaction, key);
+  if (node == NULL)
+    return CS_OK;
+  const int reactants = strcmp(key, "reactants") == 0;
+  const size_t mark = cs_ytree_enter(&r->tree, key);
+  int n = 0;
+  CS_CALL(cs_ytree_mapping(&r->tree, node, NULL, &n));
+  for (int i = 0; i < n; i++) {
+    const char *name = cs_ytree_key(&r->tree, node, i);
+    const size_t inner = cs_ytree_enter(&r->tree, name);
+    const yaml_node_t *value = cs_ytree_value(&r->tree, node, i);
+    const int species = find_name(r->cohort, CS_NAME_SPECIES, name);
+    if (species < 0)
+      return unknown_name(r, cs_ytree_key_node(&r->tree, node, i), CS_NAME_SPECIES, name);
+    const char *text = cs_ytree_scalar(value);
+    double v = 0;
+    cs_expr amount = {.coef = 0};
+    if (!reactants && (text == NULL || !cs_ytree_parse_number(text, &v))) {
+      CS_CALL(read_expr(r, value, &amount));
+      CS_CALL(check_value(r, value, &amount, CS_RULE_COUNT, "invalid amount"));
+    } else {
+      long k = 0;
+      CS_CALL(cs_ytree_integer(&r->tree, value, 1, CS_COUNT_MAX_STOICHIOMETRY, &k));
+      amount.coef = reactants ? (double)-k : (double)k;
+      if (reactants)
+        CS_CALL(add_consumption(r, value, rx, species, k));
+    }
+    int slot = -1;
+    for (int j = 0; j < rx->n_changes; j++)
+      if (rx->change_species[j] == species)
+        slot = j;
+    if (slot < 0 && rx->n_changes == CS_CHANGE_MAX)
+      return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "more than %d species changed",
+                           CS_CHANGE_MAX);
+    slot = change_slot(rx, species);
+    if (amount.n_terms > 0 && rx->change[slot].coef != 0)
+      return cs_ytree_fail(&r->tree, value, CS_ERR_COHORT,
+                           "%s is also a reactant: an amount computed from parameters can only "
+                           "be produced, not netted against a consumption",
+                           name);
+    if (amount.n_terms > 0)
+      rx->change[slot] = amount;
+    else
+      rx->change[slot].coef += amount.coef;
+    cs_ytree_leave(&r->tree, inner);
+  }
+  cs_ytree_leave(&r->tree, mark);
+  return CS_OK;
+}
+
+/* Drops the species whose net change is 0 (a catalyst: a reactant and a product). */
+static void drop_unchanged(cs_reaction *rx)
+{
+  int kept = 0;
+  for (int i = 0; i < rx->n_changes; i++)
+    if (rx->change[i].n_terms > 0 || rx->change[i].coef != 0) {
+      rx->change_species[kept] = rx->change_species[i];
+      rx->change[kept++] = rx->change[i];
+    }
+  rx->n_changes = kept;
+}
+
+/* Stoichiometric mass action: c * prod over reactants of C(X, k), one factor each. */
+static cs_status add_mass_action_factors(cs_reader *r, const yaml_node_t *node, cs_reaction *rx)
+{
+  if (rx->n_consumed == 0)
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         "mass_action needs reactants (for a constant propensity, write rate)");
+  if (rx->n_factors + rx->n_consumed > CS_FACTOR_MAX)
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "more than %d factors", CS_FACTOR_MAX);
+  for (int i = 0; i < rx->n_consumed; i++) {
+    const int k = rx->consumed[i];
+    rx->factor[rx->n_factors++] = (cs_factor){
+        .kind = k == 1 ? CS_FACTOR_SPECIES : CS_FACTOR_BINOMIAL,
+        .target = rx->consumed_species[i],
+        .order = k,
+    };
+  }
+  return CS_OK;
+}
+
+static cs_status read_stoichiometric(cs_reader *r, const yaml_node_t *node, cs_reaction *rx)
+{
+  rx->stoichiometric = 1;
+  CS_CALL(read_side(r, node, "reactants", rx));
+  CS_CALL(read_side(r, node, "products", rx));
+  drop_unchanged(rx);
+  if (rx->n_changes == 0)
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         "the reaction changes nothing (its products equal its reactants)");
+  if (cs_ytree_lookup(&r->tree, node, "mass_action") == NULL) {
+    CS_CALL(read_rate(r, node, "rate", 1, rx));
+    return read_factors(r, node, rx);
+  }
+  if (cs_ytree_lookup(&r->tree, node, "factors") != NULL)
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         "factors go with rate, not with mass_action (whose factors are the "
+                         "reactants' counts)");
+  CS_CALL(read_rate(r, node, "mass_action", 0, rx));
+  return add_mass_action_factors(r, node, rx);
+}
+
 static cs_status read_reaction(cs_reader *r, const yaml_node_t *node, cs_reaction *rx)
 {
   int n_keys = 0;
   CS_CALL(cs_ytree_mapping(&r->tree, node, reaction_keys, &n_keys));
-  CS_CALL(
-      read_checked_expr(r, node, "rate", CS_RULE_RATE, "negative or non-finite rate", &rx->rate));
-  /* Factors before changes: a consumption is checked against the factors. */
+  const int has_change = cs_ytree_lookup(&r->tree, node, "change") != NULL;
+  const int has_sides = cs_ytree_lookup(&r->tree, node, "reactants") != NULL ||
+                        cs_ytree_lookup(&r->tree, node, "products") != NULL;
+  const int has_mass_action = cs_ytree_lookup(&r->tree, node, "mass_action") != NULL;
+  if (has_change && has_sides)
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         "give either change or reactants/products, not both");
+  if (has_mass_action && cs_ytree_lookup(&r->tree, node, "rate") != NULL)
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         "give either rate or mass_action, not both");
+  if (has_sides)
+    return read_stoichiometric(r, node, rx);
+  if (has_mass_action)
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         "mass_action needs reactants (and products), not change");
+  CS_CALL(read_rate(r, node, "rate", 1, rx));
   CS_CALL(read_factors(r, node, rx));
   return read_changes(r, node, rx);
 }
@@ -1185,8 +1405,9 @@ static cs_status read_reactions(cs_reader *r, const yaml_node_t *root)
     const size_t inner = cs_ytree_enter(&r->tree, name);
     CS_CALL(check_name(r, cs_ytree_key_node(&r->tree, section, i), name));
     snprintf(c->reaction[i].name, sizeof c->reaction[i].name, "%s", name);
-    CS_CALL(read_reaction(r, cs_ytree_value(&r->tree, section, i), &c->reaction[i]));
+    /* Counted before it is read, so that a failure frees its formula. */
     c->n_reactions = i + 1;
+    CS_CALL(read_reaction(r, cs_ytree_value(&r->tree, section, i), &c->reaction[i]));
     cs_ytree_leave(&r->tree, inner);
   }
   cs_ytree_leave(&r->tree, mark);

@@ -13,7 +13,7 @@ static const char *const hill_keys[] = {"hill", "half", "n", NULL};
 static const char *const saturate_keys[] = {"saturate", "half", NULL};
 
 /* A kind added to cohort.h without its row here would read a zeroed row. */
-_Static_assert(CS_FACTOR_SATURATE + 1 == CS_FACTOR_KINDS, "one row per cs_factor_kind");
+_Static_assert(CS_FACTOR_FORMULA + 1 == CS_FACTOR_KINDS, "one row per cs_factor_kind");
 
 const cs_factor_info cs_factor_table[CS_FACTOR_KINDS] = {
     [CS_FACTOR_SPECIES] = {"species", species_keys, CS_FACTOR_READS_SPECIES, NULL, NULL, 0},
@@ -22,6 +22,8 @@ const cs_factor_info cs_factor_table[CS_FACTOR_KINDS] = {
     [CS_FACTOR_INHIBIT] = {"inhibit", inhibit_keys, CS_FACTOR_READS_DRUG, NULL, NULL, -1},
     [CS_FACTOR_HILL] = {"hill", hill_keys, CS_FACTOR_READS_SPECIES, "half", "n", 0},
     [CS_FACTOR_SATURATE] = {"saturate", saturate_keys, CS_FACTOR_READS_SUM, "half", NULL, 0},
+    [CS_FACTOR_BINOMIAL] = {NULL, NULL, CS_FACTOR_READS_SPECIES, NULL, NULL, 0},
+    [CS_FACTOR_FORMULA] = {NULL, NULL, CS_FACTOR_READS_FORMULA, NULL, NULL, 0},
 };
 
 const cs_factor_info *cs_factor_info_of(const cs_factor *factor)
@@ -41,6 +43,8 @@ bool cs_factor_reads_species(const cs_factor *factor, int species)
     return false;
   case CS_FACTOR_READS_DRUG:
     return false;
+  case CS_FACTOR_READS_FORMULA:
+    return cs_formula_reads(factor->formula, CS_SYMBOL_SPECIES, species);
   }
   return false;
 }
@@ -54,6 +58,14 @@ static void format_sum(char *buffer, size_t size, const cs_factor *f, const cs_c
                              c->species[f->sum[i]].name);
   if (f->n_sum > 1 && used < size)
     snprintf(buffer + used, size - used, ")");
+}
+
+static double factorial(int k)
+{
+  double product = 1;
+  for (int j = 2; j <= k; j++)
+    product *= j;
+  return product;
 }
 
 void cs_factor_print(FILE *out, const cs_factor *f, const cs_cohort *c)
@@ -84,6 +96,15 @@ void cs_factor_print(FILE *out, const cs_factor *f, const cs_cohort *c)
     break;
   case CS_FACTOR_SATURATE:
     fprintf(out, "1/(1 + %s/%s)", sum, scale);
+    break;
+  case CS_FACTOR_BINOMIAL: /* C(X, k) = X*(X-1)*...*(X-k+1)/k! */
+    fprintf(out, "%s", c->species[f->target].name);
+    for (int j = 1; j < f->order; j++)
+      fprintf(out, "*(%s-%d)", c->species[f->target].name, j);
+    fprintf(out, "/%.0f", factorial(f->order));
+    break;
+  case CS_FACTOR_FORMULA:
+    fprintf(out, "(%s)", cs_formula_text(f->formula));
     break;
   }
 }

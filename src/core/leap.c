@@ -29,6 +29,7 @@ typedef struct drug_interval {
   double t0, t1;
   double *effect_integral; /* [drug] */
   double *node_effect;     /* [node * n_drugs + drug] */
+  double *node_conc;       /* [node * n_drugs + drug] */
 } drug_interval;
 
 struct cs_leap {
@@ -49,12 +50,16 @@ struct cs_leap {
   double *drift, *spread, *sensitivity; /* [species] CGP sums */
   double *reaction_sensitivity;         /* [species] one reaction's g, zero between uses */
   bool *read;                           /* [species] read by a non-critical reaction */
-  double *effect, *effect_end;          /* [drug] */
+  double *effect, *effect_end;          /* [drug] at the start of the step and the leap's end */
   double *conc;                         /* [drug] concentrations at the start of the step */
+  double *conc_end;                     /* [drug] concentrations at the leap's end */
+  double *effect_at, *conc_at;          /* [drug] at a critical firing's candidate time */
+  int64_t *probe;                       /* [species] counts moved by one, for sensitivities */
   double *no_effect, *full_effect;      /* [drug] all 0 and all 1: drug factors become 1 */
   int *n_drug_factors;                  /* [reaction] */
   int *drug_factor;         /* [reaction] the drug factor of reactions with exactly one */
   bool has_drug_products;   /* some reaction has two or more drug factors */
+  bool has_drug_formulas;   /* some reaction has a general rate law reading a drug */
   drug_interval half, full; /* the first half of the current leap, and all of it */
 };
 
@@ -88,6 +93,12 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
   w->effect = calloc(n_d, sizeof *w->effect);
   w->effect_end = calloc(n_d, sizeof *w->effect_end);
   w->conc = calloc(n_d, sizeof *w->conc);
+  w->conc_end = calloc(n_d, sizeof *w->conc_end);
+  w->effect_at = calloc(n_d, sizeof *w->effect_at);
+  w->conc_at = calloc(n_d, sizeof *w->conc_at);
+  w->probe = calloc(n_s, sizeof *w->probe);
+  w->half.node_conc = calloc(n_d * CS_GL_POINTS, sizeof(double));
+  w->full.node_conc = calloc(n_d * CS_GL_POINTS, sizeof(double));
   w->no_effect = calloc(n_d, sizeof *w->no_effect);
   w->n_drug_factors = calloc(n_r, sizeof *w->n_drug_factors);
   w->drug_factor = calloc(n_r, sizeof *w->drug_factor);
@@ -103,13 +114,21 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
       w->full.node_effect == NULL || w->critical == NULL || w->bound == NULL ||
       w->firings == NULL || w->new_counts == NULL || w->drift == NULL || w->spread == NULL ||
       w->sensitivity == NULL || w->reaction_sensitivity == NULL || w->read == NULL ||
-      w->effect == NULL || w->effect_end == NULL || w->conc == NULL) {
+      w->effect == NULL || w->effect_end == NULL || w->conc == NULL || w->conc_end == NULL ||
+      w->effect_at == NULL || w->conc_at == NULL || w->probe == NULL ||
+      w->half.node_conc == NULL || w->full.node_conc == NULL) {
     cs_leap_destroy(&w);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating the hybrid workspace");
   }
   for (int d = 0; d < c->n_drugs; d++)
     w->full_effect[d] = 1;
   for (int r = 0; r < c->n_reactions; r++) {
+    /* A general rate law reading a drug is integrated whole (formula_integral): its
+     * drug factors, if any, are part of it. */
+    if (cs_model_drug_formula(model, r)) {
+      w->has_drug_formulas = true;
+      continue;
+    }
     for (int f = 0; f < c->reaction[r].n_factors; f++)
       if (cs_factor_reads_drug(&c->reaction[r].factor[f])) {
         w->n_drug_factors[r]++;
@@ -150,17 +169,30 @@ void cs_leap_destroy(cs_leap **leap)
   free(w->effect);
   free(w->effect_end);
   free(w->conc);
+  free(w->conc_end);
+  free(w->effect_at);
+  free(w->conc_at);
+  free(w->probe);
+  free(w->half.node_conc);
+  free(w->full.node_conc);
   free(w);
   *leap = NULL;
 }
 
 /* An effect of 1 (for effect factors) and 0 (for inhibition factors) turns every drug
  * factor into 1: what is left is the part of the propensity that depends on the counts,
- * constant while the counts are. */
+ * constant while the counts are. A general rate law reading a drug does not split so:
+ * its "species part" is its whole propensity at the step's start (and its drug factors
+ * are 1, drug_factors). */
 static double species_part(const cs_leap *w, const cs_kinetics *kinetics, int r,
                            const int64_t *counts)
 {
-  return cs_model_propensity(w->model, kinetics, r, counts, w->full_effect, w->no_effect);
+  if (cs_model_drug_formula(w->model, r)) {
+    const cs_drug_span start = {w->effect, w->effect, w->conc, w->conc};
+    return cs_model_propensity(w->model, kinetics, r, counts, &start);
+  }
+  const cs_drug_span factors_off = {w->no_effect, w->full_effect, w->conc, w->conc};
+  return cs_model_propensity(w->model, kinetics, r, counts, &factors_off);
 }
 
 /* The product of reaction r's drug factors at the given effects: the propensity is its
@@ -180,12 +212,17 @@ static double drug_factors(const cs_leap *w, int r, const double *effect)
 }
 
 /* A reaction is critical when it changes a species, or multiplies by a species, that is
- * down to a few copies: such reactions decide extinction and must fire exactly. */
+ * down to a few copies, or when fewer than `critical` firings could exhaust a reactant
+ * (x / stoichiometry < critical: Cao, Gillespie and Petzold 2006): such reactions decide
+ * extinction and must fire exactly. */
 static bool is_critical(const cs_leap *w, int r, const int64_t *counts)
 {
   const cs_reaction *reaction = &w->cohort->reaction[r];
   for (int c = 0; c < reaction->n_changes; c++)
     if (counts[reaction->change_species[c]] < w->critical_count)
+      return true;
+  for (int i = 0; i < reaction->n_consumed; i++)
+    if (counts[reaction->consumed_species[i]] < w->critical_count * reaction->consumed[i])
       return true;
   for (int f = 0; f < reaction->n_factors; f++)
     if (reaction->factor[f].kind == CS_FACTOR_SPECIES &&
@@ -194,16 +231,54 @@ static bool is_critical(const cs_leap *w, int r, const int64_t *counts)
   return false;
 }
 
+/* A general rate law's |d ln a / d ln x_s| for each species s it reads, by a forward
+ * difference of one copy: x_s |a(x_s + 1) - a(x_s)| / a(x_s). It is exact for mass
+ * action (1 for X, 2 + 1/X for X^2: a step of one copy is the smallest the counts take)
+ * and needs no derivative of the formula. Drugs at the step's start. */
+static void add_formula_sensitivity(cs_leap *w, const cs_kinetics *kinetics,
+                                    const cs_formula *formula, const int64_t *counts, double *g)
+{
+  const int n_species = w->cohort->n_species;
+  memcpy(w->probe, counts, (size_t)n_species * sizeof *counts);
+  cs_formula_state state = {.param = kinetics->param, .count = w->probe, .drug = w->conc};
+  const double a = cs_formula_eval(formula, &state);
+  if (!(a > 0))
+    return;
+  for (int s = 0; s < n_species; s++) {
+    if (!cs_formula_reads(formula, CS_SYMBOL_SPECIES, s))
+      continue;
+    w->probe[s]++;
+    const double moved = cs_formula_eval(formula, &state);
+    w->probe[s]--;
+    g[s] += (double)counts[s] * fabs(moved - a) / a;
+  }
+}
+
 /* Adds |d ln a / d ln x_s| of one factor to g[s] for every species s it reads: the order
  * of the reaction in s for mass action, generalised to the other rate laws (the g_i of
  * Cao, Gillespie and Petzold). Only the species a factor reads are visited. A switch on
  * the kind, like cs_model_propensity's, as it runs for every reaction at every step. */
-static void add_factor_sensitivity(const cs_factor *factor, double scale, const int64_t *counts,
+static void add_factor_sensitivity(cs_leap *w, const cs_kinetics *kinetics,
+                                   const cs_factor *factor, double scale, const int64_t *counts,
                                    double *g)
 {
   switch (factor->kind) {
   case CS_FACTOR_SPECIES:
     g[factor->target] += 1.0;
+    return;
+  case CS_FACTOR_BINOMIAL: {
+    /* C(x, k) = x(x-1)...(x-k+1)/k!: d ln C / d ln x = sum_j x/(x - j) = k + sum_j
+     * j/(x - j), j < k, which is CGP's g for k molecules of one species (2 + 1/(x-1) for
+     * two, 3 + 1/(x-1) + 2/(x-2) for three). The propensity is positive, so x >= k. */
+    const double x = (double)counts[factor->target];
+    double sum = factor->order;
+    for (int j = 1; j < factor->order; j++)
+      sum += j / (x - j);
+    g[factor->target] += sum;
+    return;
+  }
+  case CS_FACTOR_FORMULA:
+    add_formula_sensitivity(w, kinetics, factor->formula, counts, g);
     return;
   case CS_FACTOR_HILL:
     g[factor->target] += factor->hill_n;
@@ -252,7 +327,8 @@ static double cgp_tau(cs_leap *w, const cs_kinetics *kinetics, const int64_t *co
       w->spread[s] += v * v * w->propensity[r];
     }
     for (int f = 0; f < reaction->n_factors; f++)
-      add_factor_sensitivity(&reaction->factor[f], scale[f], counts, w->reaction_sensitivity);
+      add_factor_sensitivity(w, kinetics, &reaction->factor[f], scale[f], counts,
+                             w->reaction_sensitivity);
     for (int s = 0; s < c->n_species; s++) {
       const double g = w->reaction_sensitivity[s];
       w->reaction_sensitivity[s] = 0;
@@ -319,15 +395,17 @@ static void prepare_intervals(cs_leap *w, const cs_pk *pk, double t0, double t1)
     const double c0 = w->conc[d];
     if (c0 <= 0) {
       w->half.effect_integral[d] = w->full.effect_integral[d] = 0;
-      for (int k = 0; k < CS_GL_POINTS; k++)
+      for (int k = 0; k < CS_GL_POINTS; k++) {
         w->half.node_effect[k * n_drugs + d] = w->full.node_effect[k * n_drugs + d] = 0;
+        w->half.node_conc[k * n_drugs + d] = w->full.node_conc[k * n_drugs + d] = 0;
+      }
       continue;
     }
     const double rate = pk->elimination[d];
     const double decay_half = exp(-rate * 0.5 * length), decay_full = decay_half * decay_half;
     w->half.effect_integral[d] = cs_pk_effect_integral(c0, rate, decay_half);
     w->full.effect_integral[d] = cs_pk_effect_integral(c0, rate, decay_full);
-    if (!w->has_drug_products)
+    if (!w->has_drug_products && !w->has_drug_formulas)
       continue;
     for (int k = 0; k < CS_GL_POINTS / 2; k++) {
       const double decay = exp(-rate * 0.5 * length * gl_fraction[k]), decay2 = decay * decay;
@@ -340,6 +418,10 @@ static void prepare_intervals(cs_leap *w, const cs_pk *pk, double t0, double t1)
       w->half.node_effect[high] = cs_pk_effect_of(c_half_high);
       w->full.node_effect[low] = cs_pk_effect_of(c_full_low);
       w->full.node_effect[high] = cs_pk_effect_of(c_full_high);
+      w->half.node_conc[low] = c_half_low;
+      w->half.node_conc[high] = c_half_high;
+      w->full.node_conc[low] = c_full_low;
+      w->full.node_conc[high] = c_full_high;
     }
   }
 }
@@ -362,6 +444,34 @@ static double drug_integral(const cs_leap *w, int r, const drug_interval *interv
   return 0.5 * length * sum;
 }
 
+/* Integral over the interval of the whole propensity of a general rate law reading a
+ * drug, at fixed counts, by the same Gauss-Legendre rule (exact for polynomials of
+ * degree 7 in time; the concentrations are smooth exponentials between doses). */
+static double formula_integral(const cs_leap *w, const cs_kinetics *kinetics, int r,
+                               const int64_t *counts, const drug_interval *interval)
+{
+  const int n_drugs = w->cohort->n_drugs;
+  double sum = 0;
+  for (int k = 0; k < CS_GL_POINTS; k++) {
+    const double *effect = &interval->node_effect[k * n_drugs];
+    const double *conc = &interval->node_conc[k * n_drugs];
+    const cs_drug_span node = {effect, effect, conc, conc};
+    sum += gl_weight[k] * cs_model_propensity(w->model, kinetics, r, counts, &node);
+  }
+  return 0.5 * (interval->t1 - interval->t0) * sum;
+}
+
+/* The expected number of firings of reaction r over the interval at fixed counts, from
+ * its species part at those counts. */
+static double expected_firings(const cs_leap *w, const cs_kinetics *kinetics, int r,
+                               const int64_t *counts, double part,
+                               const drug_interval *interval)
+{
+  if (cs_model_drug_formula(w->model, r))
+    return formula_integral(w, kinetics, r, counts, interval);
+  return part * drug_integral(w, r, interval);
+}
+
 /* The first firing of a critical reaction within (t, t_limit], by thinning against the
  * critical propensities' bound over the interval (as in ssa.c); -1 if none. */
 static int next_critical(cs_leap *w, const cs_trajectory *tr, gsl_rng *rng, double t_limit,
@@ -371,13 +481,14 @@ static int next_critical(cs_leap *w, const cs_trajectory *tr, gsl_rng *rng, doub
   const cs_kinetics *kinetics = tr->kinetics;
   if (w->n_critical == 0)
     return -1;
-  cs_pk_effect(tr->pk, tr->t, w->effect);
-  cs_pk_effect(tr->pk, t_limit, w->effect_end);
+  /* The drugs at the step's start are w->conc and w->effect (step). */
+  cs_pk_drugs(tr->pk, t_limit, w->conc_end, w->effect_end);
+  const cs_drug_span interval = {w->effect_end, w->effect, w->conc_end, w->conc};
+  const cs_drug_span candidate = {w->effect_at, w->effect_at, w->conc_at, w->conc_at};
   double total = 0;
   for (int r = 0; r < c->n_reactions; r++) {
-    w->bound[r] = w->critical[r] ? cs_model_propensity(w->model, kinetics, r, tr->counts, w->effect,
-                                                       w->effect_end)
-                                 : 0.0;
+    w->bound[r] =
+        w->critical[r] ? cs_model_propensity(w->model, kinetics, r, tr->counts, &interval) : 0.0;
     total += w->bound[r];
   }
   double t = tr->t;
@@ -385,12 +496,12 @@ static int next_critical(cs_leap *w, const cs_trajectory *tr, gsl_rng *rng, doub
     t += cs_rng_exponential(rng) / total;
     if (!(t < t_limit))
       return -1;
-    cs_pk_effect(tr->pk, t, w->effect);
+    cs_pk_drugs(tr->pk, t, w->conc_at, w->effect_at);
     double target = cs_rng_uniform(rng) * total;
     for (int r = 0; r < c->n_reactions; r++) {
       if (!w->critical[r])
         continue;
-      target -= cs_model_propensity(w->model, kinetics, r, tr->counts, w->effect, w->effect);
+      target -= cs_model_propensity(w->model, kinetics, r, tr->counts, &candidate);
       if (target < 0) {
         *t_fire = t;
         return r;
@@ -422,7 +533,8 @@ static void predict_midpoint(cs_leap *w, const cs_trajectory *tr)
   for (int r = 0; r < c->n_reactions; r++) {
     if (w->critical[r] || w->propensity[r] <= 0)
       continue;
-    const double firings = w->species_part[r] * drug_integral(w, r, &w->half);
+    const double firings =
+        expected_firings(w, kinetics, r, tr->counts, w->species_part[r], &w->half);
     const cs_reaction *reaction = &c->reaction[r];
     for (int i = 0; i < reaction->n_changes; i++)
       w->midpoint[reaction->change_species[i]] +=
@@ -452,8 +564,10 @@ static bool try_leap(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double tau)
     w->firings[r] = 0;
     if (w->critical[r] || w->propensity[r] <= 0)
       continue;
-    w->firings[r] = cs_poisson_draw(local.s, species_part(w, kinetics, r, w->midpoint_counts) *
-                                                 drug_integral(w, r, &w->full));
+    const int64_t *counts = w->midpoint_counts;
+    w->firings[r] = cs_poisson_draw(
+        local.s, expected_firings(w, kinetics, r, counts, species_part(w, kinetics, r, counts),
+                                  &w->full));
   }
   cs_rng_local_return(rng, &local);
   if (fired_critical >= 0)

@@ -49,6 +49,13 @@ void cs_pk_effect(const cs_pk *pk, double t, double *effect)
     effect[d] = cs_pk_effect_of(effect[d]);
 }
 
+void cs_pk_drugs(const cs_pk *pk, double t, double *conc, double *effect)
+{
+  cs_pk_concentration(pk, t, conc);
+  for (int d = 0; d < pk->n_drugs; d++)
+    effect[d] = cs_pk_effect_of(conc[d]);
+}
+
 void cs_pk_dose(cs_pk *pk, double t, int drug, double amount)
 {
   cs_pk_concentration(pk, t, pk->conc);

@@ -27,6 +27,7 @@ struct cs_ssa {
   double *effect_now;       /* [drug] at the start of the look-ahead window */
   double *effect_horizon;   /* [drug] at the end of the look-ahead window */
   double *effect_candidate; /* [drug] at a thinning candidate's time */
+  double *conc_now, *conc_horizon, *conc_candidate; /* [drug] the same as concentrations */
   /* The patient's reactions that can fire (rate > 0), without and with drug factors. */
   int n_static, n_varying;
   int *static_reaction;
@@ -77,6 +78,9 @@ cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
   w->effect_now = calloc(n_drugs, sizeof *w->effect_now);
   w->effect_horizon = calloc(n_drugs, sizeof *w->effect_horizon);
   w->effect_candidate = calloc(n_drugs, sizeof *w->effect_candidate);
+  w->conc_now = calloc(n_drugs, sizeof *w->conc_now);
+  w->conc_horizon = calloc(n_drugs, sizeof *w->conc_horizon);
+  w->conc_candidate = calloc(n_drugs, sizeof *w->conc_candidate);
   w->static_reaction = calloc(n_reactions, sizeof *w->static_reaction);
   w->varying_reaction = calloc(n_reactions, sizeof *w->varying_reaction);
   w->is_static = calloc(n_reactions, sizeof *w->is_static);
@@ -93,7 +97,8 @@ cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
   if (w->dense_propensity == NULL || w->dense_cumulative == NULL || w->dense_species == NULL ||
       w->dense_rate == NULL || w->dense_dependents == NULL || w->dense_dependents_start == NULL ||
       w->dense_change == NULL || w->propensity == NULL || w->effect_now == NULL ||
-      w->effect_horizon == NULL || w->effect_candidate == NULL || w->static_reaction == NULL ||
+      w->effect_horizon == NULL || w->effect_candidate == NULL || w->conc_now == NULL ||
+      w->conc_horizon == NULL || w->conc_candidate == NULL || w->static_reaction == NULL ||
       w->varying_reaction == NULL || w->is_static == NULL || w->mass_action_species == NULL ||
       w->dependents == NULL || w->n_dependents == NULL) {
     cs_ssa_destroy(&w);
@@ -118,6 +123,9 @@ void cs_ssa_destroy(cs_ssa **ssa)
   free(w->effect_now);
   free(w->effect_horizon);
   free(w->effect_candidate);
+  free(w->conc_now);
+  free(w->conc_horizon);
+  free(w->conc_candidate);
   free(w->static_reaction);
   free(w->varying_reaction);
   free(w->is_static);
@@ -200,17 +208,17 @@ static inline double static_propensity(const cs_ssa *w, const cs_kinetics *kinet
   const int s = w->mass_action_species[r];
   if (s >= 0)
     return kinetics->rate[r] * (double)counts[s];
-  return cs_model_propensity(w->model, kinetics, r, counts, NULL, NULL);
+  return cs_model_propensity(w->model, kinetics, r, counts, NULL);
 }
 
 /* Sum of the propensities of the varying reactions, each stored in w->propensity. */
 static double evaluate_varying(cs_ssa *w, const cs_kinetics *kinetics, const int64_t *counts,
-                               const double *effect_max, const double *effect_min)
+                               const cs_drug_span *drugs)
 {
   double total = 0;
   for (int i = 0; i < w->n_varying; i++) {
     const int r = w->varying_reaction[i];
-    w->propensity[r] = cs_model_propensity(w->model, kinetics, r, counts, effect_max, effect_min);
+    w->propensity[r] = cs_model_propensity(w->model, kinetics, r, counts, drugs);
     total += w->propensity[r];
   }
   return total;
@@ -476,7 +484,7 @@ static int64_t advance_static(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
     for (int k = dependents_start[chosen]; k < dependents_start[chosen + 1]; k++) {
       const int j = dependents[k];
       a[j] = species[j] >= 0 ? rate[j] * (double)counts[species[j]]
-                             : cs_model_propensity(w->model, kinetics, list[j], counts, NULL, NULL);
+                             : cs_model_propensity(w->model, kinetics, list[j], counts, NULL);
     }
     fired++;
     if (burden_change[r] != 0)
@@ -504,19 +512,28 @@ static int64_t advance_varying(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, doubl
   double t = tr->t;
   /* Drug effects only fall between doses (and every dose is a stop, so none falls inside
    * this call), so an effect factor is largest at the start of a window and an
-   * inhibition factor (1 - f) at its end: evaluated there, the propensities bound the
-   * true ones over the whole window, for any counts. So the drug effects are evaluated
-   * once per window, not at every event; only the propensities follow the counts. */
+   * inhibition factor (1 - f) at its end, and each concentration lies between its values
+   * at the window's ends: evaluated there (a general rate law by interval arithmetic),
+   * the propensities bound the true ones over the whole window, for any counts. So the
+   * drugs are evaluated once per window, not at every event; only the propensities
+   * follow the counts. */
+  const cs_drug_span window = {.effect_min = w->effect_horizon,
+                               .effect_max = w->effect_now,
+                               .conc_min = w->conc_horizon,
+                               .conc_max = w->conc_now};
+  const cs_drug_span candidate = {.effect_min = w->effect_candidate,
+                                  .effect_max = w->effect_candidate,
+                                  .conc_min = w->conc_candidate,
+                                  .conc_max = w->conc_candidate};
   double t_horizon = *t_horizon_kept;
   while (!tr->final && t < t_until && fired < max_events) {
     if (t >= t_horizon) {
       const double decay = cs_pk_fastest_decay(tr->pk);
       t_horizon = decay > 0 ? fmin(t_until, t + CS_BOUND_WINDOW / decay) : t_until;
-      cs_pk_effect(tr->pk, t, w->effect_now);
-      cs_pk_effect(tr->pk, t_horizon, w->effect_horizon);
+      cs_pk_drugs(tr->pk, t, w->conc_now, w->effect_now);
+      cs_pk_drugs(tr->pk, t_horizon, w->conc_horizon, w->effect_horizon);
     }
-    const double varying_bound =
-        evaluate_varying(w, kinetics, tr->counts, w->effect_now, w->effect_horizon);
+    const double varying_bound = evaluate_varying(w, kinetics, tr->counts, &window);
     const double static_total = sum_propensities(w, w->static_reaction, w->n_static);
     const double bound = static_total + varying_bound;
     /* An infinite or undefined bound would never let time advance: the caller's check
@@ -539,8 +556,8 @@ static int64_t advance_varying(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, doubl
       r = select_reaction(w, w->static_reaction, w->n_static, target, false);
     } else {
       /* Thinning: the candidate is kept with probability (true propensity)/(bound). */
-      cs_pk_effect(tr->pk, t, w->effect_candidate);
-      evaluate_varying(w, kinetics, tr->counts, w->effect_candidate, w->effect_candidate);
+      cs_pk_drugs(tr->pk, t, w->conc_candidate, w->effect_candidate);
+      evaluate_varying(w, kinetics, tr->counts, &candidate);
       r = select_reaction(w, w->varying_reaction, w->n_varying, target - static_total, true);
     }
     if (r < 0)
@@ -579,15 +596,16 @@ void cs_ssa_set_stop_flag(cs_ssa *w, const volatile sig_atomic_t *stop)
 
 /* The error for a total propensity that is not finite: the first reaction whose own
  * propensity is not, or else the sum's overflow. */
-static cs_status propensity_error(const cs_ssa *w, const cs_trajectory *tr, const double *effect,
-                                  double total, cs_error *err)
+static cs_status propensity_error(const cs_ssa *w, const cs_trajectory *tr,
+                                  const cs_drug_span *drugs, double total, cs_error *err)
 {
   for (int r = 0; r < w->cohort->n_reactions; r++) {
-    const double a = cs_model_propensity(w->model, tr->kinetics, r, tr->counts, effect, effect);
+    const double a = cs_model_propensity(w->model, tr->kinetics, r, tr->counts, drugs);
     CS_CHECK(isfinite(a), err, CS_ERR_NUMERIC,
              "day %g: the propensity of reaction '%s' is %g (rate %g per day): it must be "
-             "finite",
-             tr->t, w->cohort->reaction[r].name, a, tr->kinetics->rate[r]);
+             "finite%s",
+             tr->t, w->cohort->reaction[r].name, a, tr->kinetics->rate[r],
+             isnan(a) ? " and >= 0 (a rate law below 0 is not a number)" : "");
   }
   return cs_error_set(err, CS_ERR_NUMERIC,
                       "day %g: the sum of the propensities is %g: it must be finite", tr->t, total);
@@ -604,13 +622,16 @@ cs_status cs_ssa_check(cs_ssa *w, const cs_trajectory *tr, double t_from, double
              "day %g: species '%s' has %" PRId64 " copies, beyond %" PRId64
              ", the most the engines count exactly",
              tr->t, cohort->species[s].name, tr->counts[s], CS_COUNT_MAX);
-  double *effect = w->effect_candidate;
-  cs_pk_effect(tr->pk, tr->t, effect);
+  cs_pk_drugs(tr->pk, tr->t, w->conc_candidate, w->effect_candidate);
+  const cs_drug_span now = {.effect_min = w->effect_candidate,
+                            .effect_max = w->effect_candidate,
+                            .conc_min = w->conc_candidate,
+                            .conc_max = w->conc_candidate};
   double total = 0;
   for (int r = 0; r < cohort->n_reactions; r++)
-    total += cs_model_propensity(w->model, tr->kinetics, r, tr->counts, effect, effect);
+    total += cs_model_propensity(w->model, tr->kinetics, r, tr->counts, &now);
   if (!isfinite(total))
-    return propensity_error(w, tr, effect, total, err);
+    return propensity_error(w, tr, &now, total, err);
   if (work <= 0 || tr->final || tr->t == tr->t_end)
     return CS_OK;
   /* At the pace of the last `work` events or steps, the rest of follow-up needs this

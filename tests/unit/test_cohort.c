@@ -1064,18 +1064,105 @@ static void test_reference_errors(void **state)
 static void test_stoichiometry_errors(void **state)
 {
   (void)state;
-  expect_cohort_error("{A: -1}", "{A: -2}", "-2", "reactions.death.change.A",
-                      "-2 could drive A negative");
-  expect_cohort_error("{A: -1}, rate: d, factors: [{species: A}]", "{A: -1}, rate: d", "-1",
-                      "reactions.death.change.A", "-1 could drive A negative");
+  /* Any literal consumption is allowed (the negativity rule keeps counts >= 0), but
+   * not one computed from parameters. */
   expect_cohort_error("{A: -1}", "{A: -b}", "-b", "reactions.death.change.A",
-                      "-b could drive A negative");
+                      "a consumption is an integer such as -1, got '-b'");
+  expect_cohort_error("{A: -1}", "{A: -1e12}", "-1e12", "reactions.death.change.A",
+                      "-1e12 is too large a change");
   expect_cohort_error("{A: -1}", "{A: 0}", "{A: ^0}", "reactions.death.change.A",
                       "a change of 0 does nothing");
   expect_cohort_error("{A: -1}", "{A: 1.5}", "1.5", "reactions.death.change.A",
                       "expected an integer or an expression such as +qN, got '1.5'");
   expect_cohort_error("{A: -1}", "{}", "{}", "reactions.death.change",
                       "expected 1 to 8 species with their changes, got 0");
+}
+
+/* Reactions written with reactants and products: stoichiometric mass action (C(X, k)
+ * factors), a catalyst dropped from the net change, what is consumed, and how `check`
+ * prints them. */
+static void test_stoichiometric_reactions(void **state)
+{
+  (void)state;
+  char *text = variant("  death: {change: {A: -1}, rate: d, factors: [{species: A}]}\n",
+                       "  dimer: {reactants: {A: 2}, products: {B: 1}, mass_action: d}\n"
+                       "  split: {reactants: {B: 1}, products: {A: 2}, mass_action: \"2*b\"}\n"
+                       "  catalysed: {reactants: {A: 1, B: 1}, products: {B: 1, C: 1}, "
+                       "mass_action: b}\n"
+                       "  any: {change: {A: -3, C: +1}, rate: d}\n");
+  char *full = NULL;
+  const char *species_old = "  A: {initial: 10}\n";
+  const size_t length = strlen(text) + 64;
+  full = calloc(length, 1);
+  assert_non_null(full);
+  const char *at = strstr(text, species_old);
+  assert_non_null(at);
+  snprintf(full, length, "%.*s%s  B: {initial: 0}\n  C: {initial: 0}\n%s", (int)(at - text),
+           text, species_old, at + strlen(species_old));
+  cs_cohort *c = load_ok(full, 0, NULL);
+  const int A = cs_cohort_find_species(c, "A"), B = cs_cohort_find_species(c, "B");
+  const cs_reaction *dimer = &c->reaction[cs_cohort_find_reaction(c, "dimer")];
+  assert_int_equal(dimer->n_factors, 1);
+  assert_int_equal(dimer->factor[0].kind, CS_FACTOR_BINOMIAL);
+  assert_int_equal(dimer->factor[0].target, A);
+  assert_int_equal(dimer->factor[0].order, 2);
+  assert_int_equal(dimer->n_changes, 2);
+  assert_close(dimer->change[0].coef, -2);
+  assert_close(dimer->change[1].coef, 1);
+  assert_int_equal(dimer->n_consumed, 1);
+  assert_int_equal(dimer->consumed[0], 2);
+  /* One molecule: an ordinary mass-action factor, the engines' fast path. */
+  const cs_reaction *split = &c->reaction[cs_cohort_find_reaction(c, "split")];
+  assert_int_equal(split->factor[0].kind, CS_FACTOR_SPECIES);
+  assert_int_equal(split->factor[0].target, B);
+  assert_close(split->rate.coef, 2);
+  /* B is a catalyst: consumed and produced, so not changed. */
+  const cs_reaction *catalysed = &c->reaction[cs_cohort_find_reaction(c, "catalysed")];
+  assert_int_equal(catalysed->n_factors, 2);
+  assert_int_equal(catalysed->n_changes, 2);
+  assert_int_equal(catalysed->n_consumed, 2);
+  const cs_reaction *any = &c->reaction[cs_cohort_find_reaction(c, "any")];
+  assert_int_equal(any->n_consumed, 1);
+  assert_int_equal(any->consumed[0], 3);
+
+  char *printed = print_to_string(c);
+  assert_contains(printed, "dimer: 2A -> B   propensity = d * A*(A-1)/2\n");
+  assert_contains(printed, "split: B -> 2A   propensity = 2*b * B\n");
+  assert_contains(printed, "catalysed: A + B -> B + C   propensity = b * A * B\n");
+  assert_contains(printed, "any: 0 -> C   propensity = d\n");
+  free(printed);
+  cs_cohort_destroy(&c);
+  free(full);
+  free(text);
+}
+
+static void test_reaction_form_errors(void **state)
+{
+  (void)state;
+  const char *death = "{change: {A: -1}, rate: d, factors: [{species: A}]}";
+  expect_cohort_error(death, "{change: {A: -1}, reactants: {A: 1}, rate: d}", "{change: {A: -1}, r",
+                      "reactions.death", "give either change or reactants/products, not both");
+  expect_cohort_error(death, "{reactants: {A: 1}, rate: d, mass_action: d}", "{reactants",
+                      "reactions.death", "give either rate or mass_action, not both");
+  expect_cohort_error(death, "{change: {A: -1}, mass_action: d}", "{change: {A: -1}, m",
+                      "reactions.death",
+                      "mass_action needs reactants (and products), not change");
+  expect_cohort_error(death, "{products: {A: 1}, mass_action: d}", "{products",
+                      "reactions.death", "mass_action needs reactants");
+  expect_cohort_error(death, "{reactants: {A: 0}, mass_action: d}", "0}, m",
+                      "reactions.death.reactants.A", "expected an integer");
+  expect_cohort_error(death, "{reactants: {A: -b}, mass_action: d}", "-b}, m",
+                      "reactions.death.reactants.A", "expected a number, got '-b'");
+  expect_cohort_error(death, "{reactants: {Z: 1}, mass_action: d}", "Z:",
+                      "reactions.death.reactants.Z", "unknown species 'Z' (species are: A)");
+  expect_cohort_error(death, "{reactants: {A: 1}, products: {A: 1}, mass_action: d}",
+                      "{reactants: {A: 1}, p", "reactions.death", "the reaction changes nothing");
+  expect_cohort_error(death, "{reactants: {A: 1}, mass_action: d, factors: [{species: A}]}",
+                      "{reactants", "reactions.death", "factors go with rate, not with mass_action");
+  expect_cohort_error(death, "{reactants: {A: 1}, mass_action: d, products: {A: b}}", "b}}",
+                      "reactions.death.products.A", "also a reactant");
+  expect_cohort_error(death, "{reactants: {A: 1}, products: {A: 2}}", "{reactants: {A: 1}, p",
+                      "reactions.death.rate", "required key is missing");
 }
 
 static void test_arm_errors(void **state)
@@ -1377,6 +1464,8 @@ int main(void)
       cmocka_unit_test(test_expression_errors),
       cmocka_unit_test(test_reference_errors),
       cmocka_unit_test(test_stoichiometry_errors),
+      cmocka_unit_test(test_stoichiometric_reactions),
+      cmocka_unit_test(test_reaction_form_errors),
       cmocka_unit_test(test_arm_errors),
       cmocka_unit_test(test_distribution_errors),
       cmocka_unit_test(test_correlation_errors),

@@ -111,7 +111,7 @@ static int teardown(void **state)
 
 static double propensity(const fixture *f, int r, const int64_t *counts, const double *effect)
 {
-  return cs_model_propensity(f->model, f->kinetics, r, counts, effect, effect);
+  return cs_model_propensity(f->model, f->kinetics, r, counts, &(cs_drug_span){effect, effect, NULL, NULL});
 }
 
 static void test_structure(void **state)
@@ -203,7 +203,7 @@ static void test_bound_dominates(void **state)
   const int64_t counts[N_SPECIES] = {100, 20, 30, 5};
   const double effect_max[2] = {0.5, 0.6}, effect_min[2] = {0.25, 0.2};
   const double bound =
-      cs_model_propensity(f->model, f->kinetics, R_SWITCH, counts, effect_max, effect_min);
+      cs_model_propensity(f->model, f->kinetics, R_SWITCH, counts, &(cs_drug_span){effect_min, effect_max, NULL, NULL});
   assert_relative(bound, 2 * 100 * 0.5 * (1 - 0.2), REL); /* 80 */
   for (int i = 0; i <= 4; i++)
     for (int j = 0; j <= 4; j++) {
@@ -215,7 +215,7 @@ static void test_bound_dominates(void **state)
     }
   /* Reactions without drug factors ignore the effects. */
   assert_relative(
-      cs_model_propensity(f->model, f->kinetics, R_GROW, counts, effect_max, effect_min), 44.0,
+      cs_model_propensity(f->model, f->kinetics, R_GROW, counts, &(cs_drug_span){effect_min, effect_max, NULL, NULL}), 44.0,
       REL);
 }
 
