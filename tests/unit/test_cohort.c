@@ -1027,12 +1027,17 @@ static void test_expression_errors(void **state)
   (void)state;
   expect_cohort_error("rate: d,", "rate: dd,", "dd,", "reactions.death.rate",
                       "unknown parameter 'dd' (parameters are: b, d)");
-  expect_cohort_error("rate: d,", "rate: A*d,", "A*d", "reactions.death.rate",
-                      "'A' is a species, not a parameter");
+  /* A rate reading a species is a general rate law (test_rate_laws); not the time. */
+  expect_cohort_error("rate: d,", "rate: t*d,", "t*d", "reactions.death.rate",
+                      "time in a rate law is not supported");
   expect_cohort_error("rate: d,", "rate: b+d,", "b+d", "reactions.death.rate",
                       "cannot read 'b+d': expected '*' or '/' at '+d'");
-  expect_cohort_error("rate: d,", "rate: d*,", "d*", "reactions.death.rate",
-                      "expected a number or a parameter name at the end");
+  /* A formula's syntax error points at the character inside the expression (here its
+   * end, just after "d*"). */
+  expect_cohort_error("rate: d,", "rate: d*,", ", factors: [{species: A}]}\narms",
+                      "reactions.death.rate", "expected a number, a name or '(', got the end");
+  expect_cohort_error("rate: d,", "rate: \"A*(d + \",", "\", factors: [{species: A}]}\narms",
+                      "reactions.death.rate", "got the end");
   expect_cohort_error("rate: d,", "rate: \"\",", "\"\"", "reactions.death.rate",
                       "expected a number or an expression such as kH*b, got nothing");
   expect_cohort_error("rate: d,", "rate: d/0,", "d/0", "reactions.death.rate",
