@@ -1,0 +1,219 @@
+/* Statistical oracle tests of the model language's reactions (issue 9) in both engines:
+ *
+ * - Dimerisation 2P <-> P2 with stoichiometric mass action (propensity k1 C(P, 2)), the
+ *   SBML stochastic test suite's case 00030 (DSMTS-003-01), whose exact means and
+ *   standard deviations (shared/sbml-test-suite-stochastic/00030) are the oracle at a
+ *   few times, exact and hybrid methods.
+ * - The birth-death validation cohort with its rates written as general rate laws
+ *   ("b*N"): the same seed gives the same path as the factor form, event for event.
+ * - Kendall's time-varying birth-death with the drug written inside a rate law
+ *   ("kd*effect(C)*N"): the exact engine's thinning bound then comes from the formula's
+ *   interval arithmetic over each window, and the extinction probability and moments
+ *   must still match Kendall's formula.
+ *
+ * Fixed seeds, limits of 4 standard errors. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cohortsim/records.h"
+#include "cs_oracle.h"
+#include "cs_test_support.h"
+
+#define LIMIT_SIGMA 4.0
+
+static cs_cohort *load_text(const char *text, int n_sets, const char *const *sets)
+{
+  cs_cohort *cohort = NULL;
+  cs_error err = {0};
+  if (cs_cohort_load_string(text, "rate_laws", n_sets, sets, &cohort, &err) != CS_OK)
+    fail_msg("loading: %s", err.message);
+  return cohort;
+}
+
+/* ---- dimerisation (SBML test suite case 00030) --------------------------------------- */
+
+static const char dimerisation_yaml[] =
+    "name: dsmts_dimerisation\n"
+    "followup_days: 50\n"
+    "report_every_days: 1\n"
+    "parameters: {k1: 0.001, k2: 0.01}\n"
+    "species:\n"
+    "  P: {initial: 100}\n"
+    "  P2: {initial: 0}\n"
+    "reactions:\n"
+    "  dimerisation: {reactants: {P: 2}, products: {P2: 1}, mass_action: k1}\n"
+    "  dissociation: {reactants: {P2: 1}, products: {P: 2}, mass_action: k2}\n"
+    "arms:\n"
+    "  untreated: {}\n"
+    "outcomes: {tumour: [P]}\n";
+
+/* The suite's exact P-mean and P-sd (00030-results.csv) at these days. */
+static const struct {
+  int day;
+  double mean, sd;
+} dimer_oracle[] = {
+    {1, 91.031766, 3.862504},
+    {5, 67.583559, 5.592782},
+    {20, 38.315665, 5.085969},
+    {50, 28.542298, 4.789331},
+};
+
+static void check_dimerisation(const char *method, uint64_t seed)
+{
+  char set[32];
+  snprintf(set, sizeof set, "method=%s", method);
+  const char *sets[] = {set};
+  cs_cohort *cohort = load_text(dimerisation_yaml, 1, sets);
+  const size_t n = 4000;
+  cs_records *r = cs_test_simulate(cohort, n, seed);
+  double *values = calloc(n, sizeof *values);
+  assert_non_null(values);
+  for (size_t k = 0; k < sizeof dimer_oracle / sizeof dimer_oracle[0]; k++) {
+    for (size_t i = 0; i < n; i++)
+      values[i] = cs_records_row(r, 0, i).burden[dimer_oracle[k].day];
+    char what[96];
+    snprintf(what, sizeof what, "%s: P(%d), 2P <-> P2", method, dimer_oracle[k].day);
+    cs_test_assert_moments(what, values, n, dimer_oracle[k].mean,
+                           dimer_oracle[k].sd * dimer_oracle[k].sd, LIMIT_SIGMA);
+  }
+  free(values);
+  cs_records_destroy(&r);
+  cs_cohort_destroy(&cohort);
+}
+
+static void test_dimerisation_exact(void **state)
+{
+  (void)state;
+  check_dimerisation("exact", 301);
+}
+
+static void test_dimerisation_hybrid(void **state)
+{
+  (void)state;
+  check_dimerisation("hybrid", 302);
+}
+
+/* ---- the birth-death cohort with rates as formulas ----------------------------------- */
+
+/* birth_death.yaml with each `old` replaced by its `new` (malloc'ed). */
+static char *birth_death_variant(int n, const char *const *old, const char *const *replacement)
+{
+  char *text = NULL;
+  size_t length = 0;
+  cs_error err = {0};
+  if (cs_cohort_read_text(cs_test_source_path("cohorts/validation/birth_death.yaml"), &text,
+                          &length, &err) != CS_OK)
+    fail_msg("%s", err.message);
+  for (int i = 0; i < n; i++) {
+    const char *at = strstr(text, old[i]);
+    if (at == NULL)
+      fail_msg("'%s' is not in birth_death.yaml", old[i]);
+    const size_t size = strlen(text) + strlen(replacement[i]) + 1;
+    char *changed = malloc(size);
+    assert_non_null(changed);
+    snprintf(changed, size, "%.*s%s%s", (int)(at - text), text, replacement[i],
+             at + strlen(old[i]));
+    free(text);
+    text = changed;
+  }
+  return text;
+}
+
+static const char *const factor_birth = "{change: {N: +1}, rate: b, factors: [{species: N}]}";
+static const char *const factor_death = "{change: {N: -1}, rate: d, factors: [{species: N}]}";
+static const char *const factor_drug =
+    "{change: {N: -1}, rate: kd, factors: [{species: N}, {effect: C}]}";
+
+/* The same seed, the same path: a rate law "b*N" is the product b*N the factor form
+ * computes, and the engines draw the same random numbers for both. */
+static void test_formula_birth_death_same_path(void **state)
+{
+  (void)state;
+  const char *old[] = {factor_birth, factor_death};
+  const char *formulas[] = {"{change: {N: +1}, rate: \"b*N\"}", "{change: {N: -1}, rate: \"d*N\"}"};
+  char *text = birth_death_variant(2, old, formulas);
+  const char *sets[] = {"parameters.n0=50", "parameters.d=1.05"};
+  cs_cohort *formula_cohort = load_text(text, 2, sets);
+  cs_cohort *factor_cohort = cs_test_load_cohort("cohorts/validation/birth_death.yaml", 2, sets);
+  const size_t n = 300;
+  cs_records *a = cs_test_simulate(factor_cohort, n, 303);
+  cs_records *b = cs_test_simulate(formula_cohort, n, 303);
+  for (size_t i = 0; i < n; i++) {
+    assert_int_equal(a->events[i], b->events[i]);
+    assert_true(a->final_burden[i] == b->final_burden[i]);
+    assert_true(a->clearance_time[i] == b->clearance_time[i] ||
+                (isnan(a->clearance_time[i]) && isnan(b->clearance_time[i])));
+  }
+  cs_records_destroy(&a);
+  cs_records_destroy(&b);
+  cs_cohort_destroy(&formula_cohort);
+  cs_cohort_destroy(&factor_cohort);
+  free(text);
+}
+
+/* ---- Kendall's oracle with the drug inside a rate law -------------------------------- */
+
+static cs_records *simulate_drug_formula(const birth_death *p, size_t n_patients, uint64_t seed)
+{
+  const char *old[] = {factor_drug};
+  const char *formula[] = {"{change: {N: -1}, rate: \"kd*effect(C)*N\"}"};
+  char *text = birth_death_variant(1, old, formula);
+  char sets[7][64];
+  snprintf(sets[0], sizeof sets[0], "parameters.b=%.17g", p->b);
+  snprintf(sets[1], sizeof sets[1], "parameters.d=%.17g", p->d);
+  snprintf(sets[2], sizeof sets[2], "parameters.kd=%.17g", p->kd);
+  snprintf(sets[3], sizeof sets[3], "parameters.C0=%.17g", p->c0);
+  snprintf(sets[4], sizeof sets[4], "parameters.ke=%.17g", p->ke);
+  snprintf(sets[5], sizeof sets[5], "parameters.n0=%.17g", p->n0);
+  snprintf(sets[6], sizeof sets[6], "followup_days=%.17g", p->t_end);
+  const char *set_list[7];
+  for (int i = 0; i < 7; i++)
+    set_list[i] = sets[i];
+  cs_cohort *cohort = load_text(text, 7, set_list);
+  cs_records *records = cs_test_simulate(cohort, n_patients, seed);
+  cs_cohort_destroy(&cohort);
+  free(text);
+  return records;
+}
+
+static void test_kendall_formula_extinction(void **state)
+{
+  (void)state;
+  const birth_death p = {.b = 1, .d = 0.5, .kd = 1, .c0 = 2, .ke = 0.7, .n0 = 2, .t_end = 10};
+  const double p0 = cs_oracle_extinction_probability(&p);
+  assert_true(p0 > 0.2 && p0 < 0.8);
+  cs_records *r = simulate_drug_formula(&p, 100000, 304);
+  cs_test_assert_proportion("Kendall P0(10), drug in a rate law, n0=2",
+                            cs_oracle_count_cleared(r), r->n_patients, p0, LIMIT_SIGMA);
+  cs_records_destroy(&r);
+}
+
+static void test_kendall_formula_moments(void **state)
+{
+  (void)state;
+  const birth_death p = {.b = 1, .d = 0.5, .kd = 1, .c0 = 2, .ke = 0.7, .n0 = 1000, .t_end = 3};
+  cs_records *r = simulate_drug_formula(&p, 4000, 305);
+  cs_test_assert_moments("N(3), drug in a rate law, n0=1000", r->final_burden, r->n_patients,
+                         cs_oracle_mean_count(&p), cs_oracle_variance_count(&p), LIMIT_SIGMA);
+  cs_records_destroy(&r);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_dimerisation_exact),
+      cmocka_unit_test(test_dimerisation_hybrid),
+      cmocka_unit_test(test_formula_birth_death_same_path),
+      cmocka_unit_test(test_kendall_formula_extinction),
+      cmocka_unit_test(test_kendall_formula_moments),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
