@@ -104,6 +104,39 @@ static void test_count_beyond_2_53_is_an_error(void **state)
   }
 }
 
+/* A general rate law that turns negative as the state moves (here when N passes 150) is
+ * an error naming the reaction, whether it reads no drug (a static propensity) or one
+ * (bounded over windows), in both engines. */
+static void test_negative_rate_law_is_an_error(void **state)
+{
+  (void)state;
+  static const char *const laws[] = {"\"0.1*(150 - N)\"", "\"0.1*(150 - N)*effect(C)\""};
+  static const char *const phrases[] = {"patient 0", "reaction 'decline'", ">= 0", NULL};
+  for (size_t law = 0; law < 2; law++)
+    for (size_t m = 0; m < 2; m++) {
+      char text[1024];
+      snprintf(text, sizeof text,
+               "name: negative\n"
+               "followup_days: 20\n"
+               "method: %s\n"
+               "parameters: {b: 1}\n"
+               "species: {N: {initial: 100}, M: {initial: 0}}\n"
+               "drugs: {C: {half_life_days: 100}}\n"
+               "reactions:\n"
+               "  birth: {change: {N: +1}, rate: b, factors: [{species: N}]}\n"
+               "  decline: {products: {M: 1}, rate: %s}\n"
+               "arms: {treated: {doses: {C: {amount: 1, count: 1}}}}\n"
+               "outcomes: {tumour: [N]}\n",
+               methods[m] + strlen("method="), laws[law]);
+      cs_cohort *cohort = NULL;
+      cs_error err = {0};
+      if (cs_cohort_load_string(text, "negative", 0, NULL, &cohort, &err) != CS_OK)
+        fail_msg("%s", err.message);
+      expect_failure_of(cohort, CS_ERR_NUMERIC, phrases);
+      cs_cohort_destroy(&cohort);
+    }
+}
+
 /* The flag raised (as a signal handler would) stops the patient; lowered, it changes
  * nothing. */
 static void test_stop_flag_interrupts_a_patient(void **state)
@@ -128,6 +161,7 @@ int main(void)
       cmocka_unit_test(test_infinite_propensity_is_an_error),
       cmocka_unit_test(test_time_that_cannot_advance_is_an_error),
       cmocka_unit_test(test_count_beyond_2_53_is_an_error),
+      cmocka_unit_test(test_negative_rate_law_is_an_error),
       cmocka_unit_test(test_stop_flag_interrupts_a_patient),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
