@@ -161,12 +161,13 @@ static void test_formula_birth_death_same_path(void **state)
 
 /* ---- Kendall's oracle with the drug inside a rate law -------------------------------- */
 
-static cs_records *simulate_drug_formula(const birth_death *p, size_t n_patients, uint64_t seed)
+static cs_records *simulate_drug_formula(const birth_death *p, const char *method,
+                                         size_t n_patients, uint64_t seed)
 {
   const char *old[] = {factor_drug};
   const char *formula[] = {"{change: {N: -1}, rate: \"kd*effect(C)*N\"}"};
   char *text = birth_death_variant(1, old, formula);
-  char sets[7][64];
+  char sets[8][64];
   snprintf(sets[0], sizeof sets[0], "parameters.b=%.17g", p->b);
   snprintf(sets[1], sizeof sets[1], "parameters.d=%.17g", p->d);
   snprintf(sets[2], sizeof sets[2], "parameters.kd=%.17g", p->kd);
@@ -174,10 +175,11 @@ static cs_records *simulate_drug_formula(const birth_death *p, size_t n_patients
   snprintf(sets[4], sizeof sets[4], "parameters.ke=%.17g", p->ke);
   snprintf(sets[5], sizeof sets[5], "parameters.n0=%.17g", p->n0);
   snprintf(sets[6], sizeof sets[6], "followup_days=%.17g", p->t_end);
-  const char *set_list[7];
-  for (int i = 0; i < 7; i++)
+  snprintf(sets[7], sizeof sets[7], "method=%s", method);
+  const char *set_list[8];
+  for (int i = 0; i < 8; i++)
     set_list[i] = sets[i];
-  cs_cohort *cohort = load_text(text, 7, set_list);
+  cs_cohort *cohort = load_text(text, 8, set_list);
   cs_records *records = cs_test_simulate(cohort, n_patients, seed);
   cs_cohort_destroy(&cohort);
   free(text);
@@ -190,7 +192,7 @@ static void test_kendall_formula_extinction(void **state)
   const birth_death p = {.b = 1, .d = 0.5, .kd = 1, .c0 = 2, .ke = 0.7, .n0 = 2, .t_end = 10};
   const double p0 = cs_oracle_extinction_probability(&p);
   assert_true(p0 > 0.2 && p0 < 0.8);
-  cs_records *r = simulate_drug_formula(&p, 100000, 304);
+  cs_records *r = simulate_drug_formula(&p, "exact", 100000, 304);
   cs_test_assert_proportion("Kendall P0(10), drug in a rate law, n0=2",
                             cs_oracle_count_cleared(r), r->n_patients, p0, LIMIT_SIGMA);
   cs_records_destroy(&r);
@@ -200,10 +202,75 @@ static void test_kendall_formula_moments(void **state)
 {
   (void)state;
   const birth_death p = {.b = 1, .d = 0.5, .kd = 1, .c0 = 2, .ke = 0.7, .n0 = 1000, .t_end = 3};
-  cs_records *r = simulate_drug_formula(&p, 4000, 305);
+  cs_records *r = simulate_drug_formula(&p, "exact", 4000, 305);
   cs_test_assert_moments("N(3), drug in a rate law, n0=1000", r->final_burden, r->n_patients,
                          cs_oracle_mean_count(&p), cs_oracle_variance_count(&p), LIMIT_SIGMA);
   cs_records_destroy(&r);
+}
+
+/* The hybrid engine integrates a rate law reading a drug over each leap (Gauss-Legendre
+ * on the whole propensity): Kendall's extinction probability from a million cells, as
+ * test_hybrid checks it for the factor form. */
+static void test_kendall_formula_hybrid_million_cells(void **state)
+{
+  (void)state;
+  const birth_death p = {.b = 1, .d = 0.5, .kd = 2.07, .c0 = 20, .ke = 0.3, .n0 = 1e6, .t_end = 20};
+  const double p0 = cs_oracle_extinction_probability(&p);
+  assert_true(p0 > 0.2 && p0 < 0.8);
+  cs_records *r = simulate_drug_formula(&p, "hybrid", 10000, 306);
+  cs_test_assert_proportion("hybrid Kendall P0(20), drug in a rate law, n0=1e6",
+                            cs_oracle_count_cleared(r), r->n_patients, p0, LIMIT_SIGMA);
+  cs_records_destroy(&r);
+}
+
+/* Dimerisation at 100 times the suite's counts (P0 = 10^4, k1 = 10^-5), where the hybrid
+ * engine leaps with CGP's g = 2 + 1/(P - 1) for the second-order reaction: its moments of
+ * P against the exact engine's (two samples), and far fewer steps than events. */
+static void test_dimerisation_hybrid_leaps(void **state)
+{
+  (void)state;
+  const char *exact_sets[] = {"method=exact", "species.P.initial=10000", "parameters.k1=1e-5"};
+  const char *hybrid_sets[] = {"method=hybrid", "species.P.initial=10000", "parameters.k1=1e-5"};
+  cs_cohort *exact = load_text(dimerisation_yaml, 3, exact_sets);
+  cs_cohort *hybrid = load_text(dimerisation_yaml, 3, hybrid_sets);
+  const size_t n = 2000;
+  cs_records *a = cs_test_simulate(exact, n, 307);
+  cs_records *b = cs_test_simulate(hybrid, n, 308);
+  double *x = calloc(n, sizeof *x), *y = calloc(n, sizeof *y);
+  assert_non_null(x);
+  assert_non_null(y);
+  static const int days[] = {1, 5, 20, 50};
+  for (size_t k = 0; k < sizeof days / sizeof days[0]; k++) {
+    for (size_t i = 0; i < n; i++) {
+      x[i] = cs_records_row(a, 0, i).burden[days[k]];
+      y[i] = cs_records_row(b, 0, i).burden[days[k]];
+    }
+    double mean_x, var_x, mean_y, var_y, m4;
+    cs_test_moments(x, n, &mean_x, &var_x, &m4);
+    cs_test_moments(y, n, &mean_y, &var_y, &m4);
+    char what[96];
+    snprintf(what, sizeof what, "hybrid - exact mean P(%d), P0 = 10^4", days[k]);
+    cs_test_assert_within_sigma(what, mean_y - mean_x, 0, sqrt((var_x + var_y) / (double)n),
+                                LIMIT_SIGMA);
+    /* Sample variances of normal-like counts have relative SE sqrt(2/(n-1)) each, so
+     * their ratio has SE about 2/sqrt(n-1). */
+    snprintf(what, sizeof what, "hybrid / exact variance P(%d), P0 = 10^4", days[k]);
+    cs_test_assert_within_sigma(what, var_y / var_x, 1, 2 / sqrt((double)(n - 1)), LIMIT_SIGMA);
+  }
+  double events_exact = 0, steps_hybrid = 0;
+  for (size_t i = 0; i < n; i++) {
+    events_exact += (double)a->events[i];
+    steps_hybrid += (double)b->events[i];
+  }
+  print_message("  events per patient: exact %.0f, hybrid steps %.0f\n",
+                events_exact / (double)n, steps_hybrid / (double)n);
+  assert_true(steps_hybrid < 0.2 * events_exact);
+  free(x);
+  free(y);
+  cs_records_destroy(&a);
+  cs_records_destroy(&b);
+  cs_cohort_destroy(&exact);
+  cs_cohort_destroy(&hybrid);
 }
 
 int main(void)
@@ -214,6 +281,8 @@ int main(void)
       cmocka_unit_test(test_formula_birth_death_same_path),
       cmocka_unit_test(test_kendall_formula_extinction),
       cmocka_unit_test(test_kendall_formula_moments),
+      cmocka_unit_test(test_kendall_formula_hybrid_million_cells),
+      cmocka_unit_test(test_dimerisation_hybrid_leaps),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
