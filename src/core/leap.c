@@ -57,11 +57,27 @@ struct cs_leap {
   int64_t *probe;                       /* [species] counts moved by one, for sensitivities */
   double *no_effect, *full_effect;      /* [drug] all 0 and all 1: drug factors become 1 */
   int *n_drug_factors;                  /* [reaction] */
+  bool *drug_formula;                   /* [reaction] cs_model_drug_formula */
+  /* [reaction] a consumption the change rule of is_critical does not already watch: more
+   * than one copy, or a catalyst (consumed and made again). None in a `change` file. */
+  bool *watch_consumption;
   int *drug_factor;         /* [reaction] the drug factor of reactions with exactly one */
   bool has_drug_products;   /* some reaction has two or more drug factors */
   bool has_drug_formulas;   /* some reaction has a general rate law reading a drug */
   drug_interval half, full; /* the first half of the current leap, and all of it */
 };
+
+static bool watches_consumption(const cs_reaction *reaction)
+{
+  for (int i = 0; i < reaction->n_consumed; i++) {
+    bool changed = false;
+    for (int c = 0; c < reaction->n_changes; c++)
+      changed = changed || reaction->change_species[c] == reaction->consumed_species[i];
+    if (reaction->consumed[i] > 1 || !changed)
+      return true;
+  }
+  return false;
+}
 
 cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_error *err)
 {
@@ -101,6 +117,8 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
   w->full.node_conc = calloc(n_d * CS_GL_POINTS, sizeof(double));
   w->no_effect = calloc(n_d, sizeof *w->no_effect);
   w->n_drug_factors = calloc(n_r, sizeof *w->n_drug_factors);
+  w->drug_formula = calloc(n_r, sizeof *w->drug_formula);
+  w->watch_consumption = calloc(n_r, sizeof *w->watch_consumption);
   w->drug_factor = calloc(n_r, sizeof *w->drug_factor);
   w->half.effect_integral = calloc(n_d, sizeof(double));
   w->full.effect_integral = calloc(n_d, sizeof(double));
@@ -109,7 +127,7 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
   w->full_effect = calloc(n_d, sizeof *w->full_effect);
   if (w->propensity == NULL || w->species_part == NULL || w->midpoint == NULL ||
       w->midpoint_counts == NULL || w->no_effect == NULL || w->full_effect == NULL ||
-      w->n_drug_factors == NULL || w->drug_factor == NULL || w->half.effect_integral == NULL ||
+      w->n_drug_factors == NULL || w->drug_formula == NULL || w->watch_consumption == NULL || w->drug_factor == NULL || w->half.effect_integral == NULL ||
       w->full.effect_integral == NULL || w->half.node_effect == NULL ||
       w->full.node_effect == NULL || w->critical == NULL || w->bound == NULL ||
       w->firings == NULL || w->new_counts == NULL || w->drift == NULL || w->spread == NULL ||
@@ -123,9 +141,11 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
   for (int d = 0; d < c->n_drugs; d++)
     w->full_effect[d] = 1;
   for (int r = 0; r < c->n_reactions; r++) {
+    w->watch_consumption[r] = watches_consumption(&c->reaction[r]);
     /* A general rate law reading a drug is integrated whole (formula_integral): its
      * drug factors, if any, are part of it. */
-    if (cs_model_drug_formula(model, r)) {
+    w->drug_formula[r] = cs_model_drug_formula(model, r);
+    if (w->drug_formula[r]) {
       w->has_drug_formulas = true;
       continue;
     }
@@ -151,6 +171,8 @@ void cs_leap_destroy(cs_leap **leap)
   free(w->midpoint_counts);
   free(w->no_effect);
   free(w->n_drug_factors);
+  free(w->drug_formula);
+  free(w->watch_consumption);
   free(w->drug_factor);
   free(w->half.effect_integral);
   free(w->full.effect_integral);
@@ -187,7 +209,7 @@ void cs_leap_destroy(cs_leap **leap)
 static double species_part(const cs_leap *w, const cs_kinetics *kinetics, int r,
                            const int64_t *counts)
 {
-  if (cs_model_drug_formula(w->model, r)) {
+  if (w->drug_formula[r]) {
     const cs_drug_span start = {w->effect, w->effect, w->conc, w->conc};
     return cs_model_propensity(w->model, kinetics, r, counts, &start);
   }
@@ -221,7 +243,7 @@ static bool is_critical(const cs_leap *w, int r, const int64_t *counts)
   for (int c = 0; c < reaction->n_changes; c++)
     if (counts[reaction->change_species[c]] < w->critical_count)
       return true;
-  for (int i = 0; i < reaction->n_consumed; i++)
+  for (int i = 0; w->watch_consumption[r] && i < reaction->n_consumed; i++)
     if (counts[reaction->consumed_species[i]] < w->critical_count * reaction->consumed[i])
       return true;
   for (int f = 0; f < reaction->n_factors; f++)
@@ -467,7 +489,7 @@ static double expected_firings(const cs_leap *w, const cs_kinetics *kinetics, in
                                const int64_t *counts, double part,
                                const drug_interval *interval)
 {
-  if (cs_model_drug_formula(w->model, r))
+  if (w->drug_formula[r])
     return formula_integral(w, kinetics, r, counts, interval);
   return part * drug_integral(w, r, interval);
 }

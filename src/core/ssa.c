@@ -280,8 +280,7 @@ static inline void fire(cs_ssa *restrict w, cs_trajectory *restrict tr, int r, d
 
 /* The time of the next event at total propensity `total`, from the current Exp(1) draw
  * (a new one if the last was used): false, with t moved to t_until and the unused part
- * of the draw kept in *residual, if it falls at or after t_until; false with nothing
- * moved if the total is not a number. */
+ * of the draw kept in *residual, if it falls at or after t_until. */
 static inline bool next_event(cs_rng_local *random, double total, double t_until, double *residual,
                               double *t)
 {
@@ -289,10 +288,6 @@ static inline bool next_event(cs_rng_local *random, double total, double t_until
     *residual = cs_ziggurat_exponential(random->s, random->tables);
   const double t_next = total > 0 ? *t + *residual / total : INFINITY;
   if (!(t_next < t_until)) {
-    /* A rate law gone negative (NaN, model.h): stop where it happened, for the check
-     * (cs_ssa_check) to report it at that time. */
-    if (isnan(total))
-      return false;
     *residual = fmax(0.0, *residual - total * (t_until - *t));
     *t = t_until;
     return false;
@@ -459,8 +454,14 @@ static int64_t advance_static(cs_ssa *restrict w, cs_trajectory *restrict tr, gs
       total += a[i];
       cumulative[i] = total;
     }
-    if (!next_event(&random, total, t_until, &residual, &t))
+    const double t_from = t;
+    if (!next_event(&random, total, t_until, &residual, &t)) {
+      /* A rate law gone negative (NaN, model.h): back to where it happened, for the check
+       * (cs_ssa_check) to report it at that time. */
+      if (isnan(total))
+        t = t_from;
       break;
+    }
 
     /* The first position whose cumulative propensity exceeds the target is the number of
      * cumulative sums at or below it: counted without branches, because which reaction
