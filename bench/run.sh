@@ -4,7 +4,10 @@
 #      direct-method reference (../shared/bench/direct_ref.c), same work, one run each,
 #      side by side (n0 = 10000, b = 1, d = 1.1, 10 days, 1000 patients);
 #   2. hybrid patients/s per core at mouse scale (the default cohort) and human scale;
-#   3. strong scaling of `cohortsim run` from 1 to 2 ranks on a fixed cohort.
+#   3. strong scaling of `cohortsim run` from 1 to 2 ranks on a fixed cohort;
+#   4. exact engine events/s on general rate laws: Michaelis-Menten (bench/michaelis_menten.yaml)
+#      as the full mechanism by stoichiometric mass action, as the reduced rate law
+#      kcat*E0*S/(Km + S), and both at once.
 # Usage: bench/run.sh [--quick]      (--quick: smaller cohorts, for a smoke test)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,8 +19,10 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 
 quick=false
 [ "${1:-}" = "--quick" ] && quick=true
-exact_patients=1000 mouse_patients=200 human_patients=50 scaling_patients=1000
-if $quick; then exact_patients=50 mouse_patients=10 human_patients=4 scaling_patients=20; fi
+exact_patients=1000 mouse_patients=200 human_patients=50 scaling_patients=1000 mm_patients=200
+if $quick; then
+  exact_patients=50 mouse_patients=10 human_patients=4 scaling_patients=20 mm_patients=10
+fi
 
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$build" --parallel "$(nproc)" --target cohortsim cohortsim-bench-engine >/dev/null
@@ -108,3 +113,23 @@ printf '   the machine: half the cohort alone %.2f s CPU; two halves at once %.2
   "$alone" "$pair_a" "$pair_b"
 printf '   (two busy cores each run at %.0f%% of one busy core: the ceiling of any 2-rank efficiency)\n' \
   "$(calc "200 * $alone / ($pair_a + $pair_b)")"
+echo
+
+echo "4. exact engine on general rate laws, Michaelis-Menten, $mm_patients patients, 10 days"
+echo "   (bench/engine.c, CPU time; three runs of each, medians)"
+mm() { # label, --set overrides...
+  local label=$1 runs=() line=""
+  shift
+  for repeat in 1 2 3; do
+    line=$("$build/cohortsim-bench-engine" "$here/bench/michaelis_menten.yaml" "$mm_patients" 1 "$@")
+    runs+=("$(echo "$line" | sed 's/.*ns_per_event=\([0-9.]*\).*/\1/')")
+  done
+  local ns events
+  ns=$(printf '%s\n' "${runs[@]}" | median)
+  events=$(echo "$line" | sed 's/.*events=\([0-9]*\).*/\1/')
+  printf '   %-34s %10d events  %6.1f ns/event  %5.1f M events/s   (runs: %s)\n' "$label" \
+    "$events" "$ns" "$(calc "1000 / $ns")" "${runs[*]}"
+}
+mm "full mechanism (mass action)" reactions.reduced.rate=0
+mm "reduced (rate law)" parameters.k1=0
+mm "both"
