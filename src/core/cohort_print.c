@@ -136,7 +136,9 @@ static void print_propensity(FILE *out, const cs_reaction *rx, const cs_cohort *
   int f = 0;
   if (rx->n_factors > 0 && rx->factor[0].kind == CS_FACTOR_FORMULA && rx->rate.n_terms == 0 &&
       rx->rate.coef == 1) {
-    fprintf(out, "%s", cs_formula_text(rx->factor[0].formula));
+    /* In parentheses only where other factors follow ("a + b" times X). */
+    const char *text = cs_formula_text(rx->factor[0].formula);
+    fprintf(out, rx->n_factors == 1 ? "%s" : "(%s)", text);
     f = 1;
   } else {
     fprintf(out, "%s", rate);

@@ -1094,7 +1094,11 @@ static void test_stoichiometric_reactions(void **state)
                        "  split: {reactants: {B: 1}, products: {A: 2}, mass_action: \"2*b\"}\n"
                        "  catalysed: {reactants: {A: 1, B: 1}, products: {B: 1, C: 1}, "
                        "mass_action: b}\n"
-                       "  any: {change: {A: -3, C: +1}, rate: d}\n");
+                       "  any: {change: {A: -3, C: +1}, rate: d}\n"
+                       "  law: {reactants: {A: 1}, products: {C: 1}, rate: \"b*A/(d + A)\", "
+                       "factors: [{effect: x}]}\n"
+                       "  drugged: {reactants: {A: 2}, products: {C: 1}, mass_action: "
+                       "\"b*effect(x)\"}\n");
   char *full = NULL;
   const char *species_old = "  A: {initial: 10}\n";
   const size_t length = strlen(text) + 64;
@@ -1135,6 +1139,12 @@ static void test_stoichiometric_reactions(void **state)
   assert_contains(printed, "split: B -> 2A   propensity = 2*b * B\n");
   assert_contains(printed, "catalysed: A + B -> B + C   propensity = b * A * B\n");
   assert_contains(printed, "any: 0 -> C   propensity = d\n");
+  assert_contains(printed, "law: A -> C   propensity = (b*A/(d + A)) * f_x\n");
+  assert_contains(printed, "drugged: 2A -> C   propensity = (b*effect(x)) * A*(A-1)/2\n");
+  const cs_reaction *law = &c->reaction[cs_cohort_find_reaction(c, "law")];
+  assert_int_equal(law->n_factors, 2);
+  assert_int_equal(law->factor[0].kind, CS_FACTOR_FORMULA);
+  assert_int_equal(law->factor[1].kind, CS_FACTOR_EFFECT);
   free(printed);
   cs_cohort_destroy(&c);
   free(full);
