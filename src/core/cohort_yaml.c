@@ -1179,7 +1179,7 @@ static cs_status read_rate(cs_reader *r, const yaml_node_t *mapping, const char 
 
 /* ---- stoichiometry ------------------------------------------------------------------- */
 
-/* The changes of a reaction as they are read, before they are stored. */
+/* Records that one firing takes `amount` copies of `species` (the negativity rule). */
 static cs_status add_consumption(cs_reader *r, const yaml_node_t *node, cs_reaction *rx,
                                  int species, long amount)
 {
@@ -1247,12 +1247,15 @@ static cs_status read_changes(cs_reader *r, const yaml_node_t *reaction, cs_reac
   return CS_OK;
 }
 
-/* The position of `species` in the reaction's change list, appended if new. */
+/* The position of `species` in the reaction's change list, appended if new; -1 if the
+ * list is full. */
 static int change_slot(cs_reaction *rx, int species)
 {
   for (int i = 0; i < rx->n_changes; i++)
     if (rx->change_species[i] == species)
       return i;
+  if (rx->n_changes == CS_CHANGE_MAX)
+    return -1;
   rx->change_species[rx->n_changes] = species;
   rx->change[rx->n_changes] = (cs_expr){.coef = 0};
   return rx->n_changes++;
@@ -1290,14 +1293,10 @@ static cs_status read_side(cs_reader *r, const yaml_node_t *reaction, const char
       if (reactants)
         CS_CALL(add_consumption(r, value, rx, species, k));
     }
-    int slot = -1;
-    for (int j = 0; j < rx->n_changes; j++)
-      if (rx->change_species[j] == species)
-        slot = j;
-    if (slot < 0 && rx->n_changes == CS_CHANGE_MAX)
+    const int slot = change_slot(rx, species);
+    if (slot < 0)
       return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "more than %d species changed",
                            CS_CHANGE_MAX);
-    slot = change_slot(rx, species);
     if (amount.n_terms > 0 && rx->change[slot].coef != 0)
       return cs_ytree_fail(&r->tree, value, CS_ERR_COHORT,
                            "%s is also a reactant: an amount computed from parameters can only "
