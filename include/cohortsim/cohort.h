@@ -9,10 +9,12 @@
 #ifndef COHORTSIM_COHORT_H
 #define COHORTSIM_COHORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "cohortsim/dist.h"
+#include "cohortsim/formula.h"
 #include "cohortsim/status.h"
 
 #define CS_NAME_MAX 64      /* longest name of a parameter, species, drug, reaction, arm */
@@ -31,16 +33,22 @@
 
 /* A value computed from a patient's parameters: coef * prod(param[term]^power[term]),
  * power +1 or -1. Written in a cohort file as a number, a parameter name, or a product
- * like "kH*b" or "kmax/kill" or "2*b". */
+ * like "kH*b" or "kmax/kill" or "2*b", which keep this fast form; any other formula of
+ * parameters ("N0 + 2*M0", "exp(-k)*N0") is compiled, and its value is the expression's
+ * (then coef is 1 and n_terms 0). */
 typedef struct cs_expr {
   double coef;
   int n_terms;
   int param[CS_EXPR_MAX_TERMS];
   int power[CS_EXPR_MAX_TERMS];
+  const cs_formula *formula; /* NULL for a product; owned by the cohort (cs_cohort.formula) */
 } cs_expr;
 
 /* Evaluates an expression against a patient's parameter values (indexed as cohort->param). */
 double cs_expr_eval(const cs_expr *expr, const double *param_values);
+
+/* True if the expression is a plain number (reads no parameter). */
+bool cs_expr_is_number(const cs_expr *expr);
 
 typedef struct cs_param {
   char name[CS_NAME_MAX];
@@ -233,6 +241,8 @@ typedef struct cs_cohort {
   cs_arm *arm; /* the file's arms, then the sweep's generated arms */
   cs_sweep sweep;
   cs_outcomes outcomes;
+  int n_formulas;
+  cs_formula **formula; /* the compiled formulas the cohort's expressions point to */
 } cs_cohort;
 
 /* Loads and validates a cohort file. `sets` are n_sets "KEY.PATH=VALUE" overrides

@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cohortsim/factor.h"
@@ -55,7 +56,7 @@ static void print_equation(FILE *out, const cs_reaction *rx, const cs_cohort *c)
     while (k < rx->n_changes && rx->change_species[k] != left[i])
       k++;
     double total = count[i];
-    if (k < rx->n_changes && rx->change[k].n_terms == 0)
+    if (k < rx->n_changes && cs_expr_is_number(&rx->change[k]))
       total += rx->change[k].coef;
     if (total > 0) {
       amount[0] = '\0';
@@ -68,7 +69,7 @@ static void print_equation(FILE *out, const cs_reaction *rx, const cs_cohort *c)
     int i = 0;
     while (i < n && left[i] != rx->change_species[k])
       i++;
-    const int symbolic = rx->change[k].n_terms > 0;
+    const int symbolic = !cs_expr_is_number(&rx->change[k]);
     if (i < n && !symbolic)
       continue;
     if (!symbolic && rx->change[k].coef < 0)
@@ -121,6 +122,16 @@ static void print_arm(FILE *out, const cs_arm *arm, const cs_cohort *c)
 /* The value an expression takes with the parameters' fixed values. */
 static double fixed_value(const cs_cohort *c, const cs_expr *e)
 {
+  if (e->formula != NULL) {
+    double *values = malloc(((size_t)c->n_params + 1) * sizeof *values);
+    if (values == NULL)
+      return NAN;
+    for (int p = 0; p < c->n_params; p++)
+      values[p] = c->param[p].dist.value;
+    const double value = cs_expr_eval(e, values);
+    free(values);
+    return value;
+  }
   double value = e->coef;
   for (int t = 0; t < e->n_terms; t++) {
     const double p = c->param[e->param[t]].dist.value;
@@ -135,7 +146,7 @@ static void print_expr(FILE *out, const cs_expr *e, const cs_cohort *c)
   char text[128];
   cs_expr_format(text, sizeof text, e, c);
   fprintf(out, "%s", text);
-  if (e->n_terms > 0)
+  if (!cs_expr_is_number(e))
     fprintf(out, " (= %g)", fixed_value(c, e));
 }
 
@@ -246,7 +257,9 @@ static void print_model(FILE *out, const cs_cohort *c)
     cs_expr_format(rate, sizeof rate, &rx->rate, c);
     fprintf(out, "  %s: ", rx->name);
     print_equation(out, rx, c);
-    fprintf(out, "   propensity = %s", rate);
+    /* A formula that is not a product is bracketed before factors: "(b + d) * A". */
+    const bool bracket = rx->rate.formula != NULL && rx->n_factors > 0;
+    fprintf(out, bracket ? "   propensity = (%s)" : "   propensity = %s", rate);
     for (int f = 0; f < rx->n_factors; f++) {
       fprintf(out, " * ");
       cs_factor_print(out, &rx->factor[f], c);

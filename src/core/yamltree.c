@@ -64,6 +64,25 @@ cs_status cs_ytree_fail(cs_ytree *tree, const yaml_node_t *node, cs_status statu
   return result;
 }
 
+cs_status cs_ytree_fail_in_scalar(cs_ytree *tree, const yaml_node_t *node, size_t offset,
+                                  cs_status status, const char *format, ...)
+{
+  char location[CS_YTREE_PATH_MAX + 64];
+  format_location(tree, node, location, sizeof location);
+  if (node != NULL && node->type == YAML_SCALAR_NODE && !cs_ytree_is_override(tree, node)) {
+    const yaml_scalar_style_t style = node->data.scalar.style;
+    const size_t quote =
+        style == YAML_SINGLE_QUOTED_SCALAR_STYLE || style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+    snprintf(location, sizeof location, "%s:%zu:%zu", tree->origin, node->start_mark.line + 1,
+             node->start_mark.column + 1 + quote + offset);
+  }
+  va_list args;
+  va_start(args, format);
+  const cs_status result = fail_at(tree, location, status, format, args);
+  va_end(args);
+  return result;
+}
+
 /* For problems found while scanning events, before any node exists. */
 static cs_status fail_at_mark(cs_ytree *tree, yaml_mark_t mark, cs_status status,
                               const char *format, ...) __attribute__((format(printf, 4, 5)));
