@@ -173,23 +173,33 @@ static char *dup_string(const char *text)
 }
 
 /* "unknown drug 'x' (drugs are: ...)", listing the first `n` names of the kind. */
-static cs_status unknown_name_among(cs_reader *r, const yaml_node_t *node, cs_name_kind kind,
-                                    const char *name, int n)
+static void describe_unknown(const cs_cohort *c, cs_name_kind kind, const char *name, int n,
+                             char *what, size_t size)
 {
-  const cs_cohort *c = r->cohort;
-  if (kind == CS_NAME_PARAM && find_name(c, CS_NAME_SPECIES, name) >= 0)
-    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
-                         "'%s' is a species, not a parameter: species enter a propensity "
-                         "as factors ({species: %s})",
-                         name, name);
+  if (kind == CS_NAME_PARAM && find_name(c, CS_NAME_SPECIES, name) >= 0) {
+    snprintf(what, size,
+             "'%s' is a species, not a parameter: species enter a propensity as factors "
+             "({species: %s})",
+             name, name);
+    return;
+  }
   cs_name_list list = {.n = 0};
   for (int i = 0; i < n; i++)
     name_list_add(&list, name_at(c, kind, i));
   if (list.n == 0)
-    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "unknown %s '%s' (no %s are defined)",
-                         kind_singular[kind], name, kind_plural[kind]);
-  return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "unknown %s '%s' (%s are: %s)",
-                       kind_singular[kind], name, kind_plural[kind], list.text);
+    snprintf(what, size, "unknown %s '%s' (no %s are defined)", kind_singular[kind], name,
+             kind_plural[kind]);
+  else
+    snprintf(what, size, "unknown %s '%s' (%s are: %s)", kind_singular[kind], name,
+             kind_plural[kind], list.text);
+}
+
+static cs_status unknown_name_among(cs_reader *r, const yaml_node_t *node, cs_name_kind kind,
+                                    const char *name, int n)
+{
+  char what[512];
+  describe_unknown(r->cohort, kind, name, n, what, sizeof what);
+  return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "%s", what);
 }
 
 static cs_status unknown_name(cs_reader *r, const yaml_node_t *node, cs_name_kind kind,
@@ -423,10 +433,10 @@ static cs_status parse_product(cs_reader *r, const yaml_node_t *node, const char
 }
 
 /* The names a formula in an expression's place may use: parameters only, since its value
- * is fixed per patient. The last species or drug name refused is kept for the message. */
+ * is fixed per patient. The last name refused is kept for the message. */
 typedef struct param_resolver {
   const cs_cohort *cohort;
-  const char *refused_kind; /* "species", "drug" or NULL */
+  const char *refused_kind; /* "species", "drug", or NULL for an unknown name */
   char refused[CS_NAME_MAX];
 } param_resolver;
 
@@ -478,11 +488,19 @@ static cs_status compile_expr(cs_reader *r, const yaml_node_t *node, const char 
   if (cs_formula_compile(text, resolve_param, &names, &formula, &column, &err) != CS_OK) {
     const size_t offset = (size_t)(column - 1);
     const cs_status status = err.status == CS_ERR_NOMEM ? CS_ERR_NOMEM : CS_ERR_COHORT;
-    if (names.refused_kind != NULL && name_at_text(text + offset, names.refused))
+    /* The parser stops at the first name the resolver refuses (unless it is the time). */
+    const bool refused = names.refused[0] != '\0' && name_at_text(text + offset, names.refused);
+    if (refused && names.refused_kind != NULL)
       return cs_ytree_fail_in_scalar(&r->tree, node, offset, status,
                                      "'%s' is a %s: a %s is not allowed here (an expression of "
                                      "parameters, fixed per patient)",
                                      names.refused, names.refused_kind, names.refused_kind);
+    if (refused) {
+      char what[512];
+      describe_unknown(r->cohort, CS_NAME_PARAM, names.refused, r->cohort->n_params, what,
+                       sizeof what);
+      return cs_ytree_fail_in_scalar(&r->tree, node, offset, status, "%s", what);
+    }
     return cs_ytree_fail_in_scalar(&r->tree, node, offset, status, "cannot read '%s': %s", text,
                                    err.message);
   }

@@ -192,10 +192,13 @@ static bool accept(parser *p, const char *symbol, const char *word)
 /* A description of what stands at `pos`, for "unexpected ..." messages. */
 static void describe(const parser *p, size_t pos, char *out, size_t size)
 {
-  if (p->text[pos] == '\0')
+  const unsigned char c = (unsigned char)p->text[pos];
+  if (c == '\0')
     snprintf(out, size, "the end");
+  else if (isprint(c))
+    snprintf(out, size, "'%c'", c);
   else
-    snprintf(out, size, "'%c'", p->text[pos]);
+    snprintf(out, size, "byte 0x%02x", c);
 }
 
 static cs_status grow(parser *p, int more)

@@ -1101,9 +1101,11 @@ static void test_formula_errors(void **state)
   (void)state;
   /* The column is that of the offending character inside the (quoted or plain) scalar. */
   expect_cohort_error("rate: d,", "rate: \"b + dd\",", "b + ^dd", "reactions.death.rate",
-                      "cannot read 'b + dd': unknown name 'dd'");
+                      "unknown parameter 'dd' (parameters are: b, d)");
   expect_cohort_error("rate: d,", "rate: b + dd,", "b + ^dd", "reactions.death.rate",
-                      "cannot read 'b + dd': unknown name 'dd'");
+                      "unknown parameter 'dd' (parameters are: b, d)");
+  expect_cohort_error("rate: d,", "rate: \"b + exq(d)\",", "b + ^exq", "reactions.death.rate",
+                      "cannot read 'b + exq(d)': unknown function 'exq'");
   expect_cohort_error("rate: d,", "rate: b + A,", "b + ^A,", "reactions.death.rate",
                       "'A' is a species: a species is not allowed here");
   expect_cohort_error("rate: d,", "rate: \"b + effect(x)\",", "b + effect(^x)",

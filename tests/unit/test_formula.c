@@ -283,6 +283,7 @@ static void test_errors(void **unused)
   assert_error("k != ", CS_ERR_SYNTAX, 6, "expected a number, a name or '(', got the end");
   assert_error("k # 1", CS_ERR_SYNTAX, 3, "unexpected '#'");
   assert_error("inf", CS_ERR_COHORT, 1, "unknown name 'inf'");
+  assert_error("k \x01", CS_ERR_SYNTAX, 3, "unexpected byte 0x01");
 }
 
 static void test_limits(void **unused)
