@@ -9,6 +9,7 @@
 #ifndef COHORTSIM_COHORT_H
 #define COHORTSIM_COHORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -32,16 +33,22 @@
 
 /* A value computed from a patient's parameters: coef * prod(param[term]^power[term]),
  * power +1 or -1. Written in a cohort file as a number, a parameter name, or a product
- * like "kH*b" or "kmax/kill" or "2*b". */
+ * like "kH*b" or "kmax/kill" or "2*b", which keep this fast form; any other formula of
+ * parameters ("N0 + 2*M0", "exp(-k)*N0") is compiled, and its value is the expression's
+ * (then coef is 1 and n_terms 0). */
 typedef struct cs_expr {
   double coef;
   int n_terms;
   int param[CS_EXPR_MAX_TERMS];
   int power[CS_EXPR_MAX_TERMS];
+  const cs_formula *formula; /* NULL for a product; owned by the cohort (cs_cohort.formula) */
 } cs_expr;
 
 /* Evaluates an expression against a patient's parameter values (indexed as cohort->param). */
 double cs_expr_eval(const cs_expr *expr, const double *param_values);
+
+/* True if the expression is a plain number (reads no parameter). */
+bool cs_expr_is_number(const cs_expr *expr);
 
 typedef struct cs_param {
   char name[CS_NAME_MAX];
@@ -95,7 +102,7 @@ typedef struct cs_factor {
   cs_expr scale; /* LOGISTIC: capacity; HILL and SATURATE: half-saturation */
   double hill_n; /* HILL: exponent (> 0) */
   int order;     /* BINOMIAL: the number of molecules of target taken (>= 2) */
-  cs_formula *formula; /* FORMULA: owned by the cohort; never reads the time */
+  const cs_formula *formula; /* FORMULA: one of cs_cohort.formula; never reads the time */
 } cs_factor;
 
 typedef struct cs_reaction {
@@ -249,6 +256,8 @@ typedef struct cs_cohort {
   cs_arm *arm; /* the file's arms, then the sweep's generated arms */
   cs_sweep sweep;
   cs_outcomes outcomes;
+  int n_formulas;
+  cs_formula **formula; /* the compiled formulas the cohort's expressions point to */
 } cs_cohort;
 
 /* Loads and validates a cohort file. `sets` are n_sets "KEY.PATH=VALUE" overrides

@@ -19,12 +19,17 @@
  * min(a, b, ...), max(a, b, ...), abs, floor, ceil, hill(x, K, n) = x^n/(K^n + x^n)
  * (0 at x <= 0), effect(DRUG) = C/(1+C) and inhibit(DRUG) = 1/(1+C) of a drug's
  * concentration C (EC50 units), if(cond, a, b) and piecewise(a1, c1, a2, c2, ..., [else]),
- * the value of the first true condition's branch (SBML's piecewise order). The names `t`
- * and `time` are the time in days since enrolment, unless the model defines them.
- * Every other name is resolved by the caller (a parameter, species, drug, observable).
+ * the value of the first true condition's branch (SBML's piecewise order; with no true
+ * condition and no else, NaN). The names `t` and `time` are the time in days since
+ * enrolment, unless the caller's resolver claims them. Every other name is resolved by
+ * the caller (a parameter, species, drug, observable); a drug's name alone is its
+ * concentration. The words and, or, not are operators, never names.
  *
  * Numerical rules: evaluation follows IEEE double arithmetic; a formula whose value is
  * not finite where it is used is an error of the caller's (a rate law: CS_ERR_NUMERIC).
+ *
+ * Limits: at most 10,000 operations (after observables are inlined) and 64 levels of
+ * nesting; the evaluators keep a fixed stack of 128 values.
  */
 #ifndef COHORTSIM_FORMULA_H
 #define COHORTSIM_FORMULA_H
@@ -49,7 +54,7 @@ typedef struct cs_formula cs_formula;
 
 typedef struct cs_symbol {
   cs_symbol_kind kind;
-  int index;                /* parameter, species or drug index */
+  int index;                        /* parameter, species or drug index */
   const cs_formula *inline_formula; /* CS_SYMBOL_INLINE */
 } cs_symbol;
 
@@ -61,8 +66,11 @@ typedef bool (*cs_symbol_resolver)(void *context, const char *name, cs_symbol *s
  * ("unknown name 'kk'", "expected ')'"), without a location; *error_column is the
  * 1-based column in `text` where the problem is, for the caller to add to the position
  * of the text in its file. Errors: CS_ERR_SYNTAX (malformed), CS_ERR_COHORT (unknown
- * name, wrong number of arguments, a drug where a number is expected, or vice versa),
- * CS_ERR_NOMEM. */
+ * name or function, wrong number of arguments, effect() or inhibit() of anything but a
+ * drug's name, a number too large, a formula beyond the limits), CS_ERR_NOMEM. An
+ * operation on numbers only is folded into its value when compiled (with the evaluator
+ * itself, so the value is the same to the bit); an inlined formula's code is copied, so
+ * it need not outlive this one. The formula is immutable: evaluate it from any thread. */
 cs_status cs_formula_compile(const char *text, cs_symbol_resolver resolve, void *context,
                              cs_formula **formula, int *error_column, cs_error *err);
 
@@ -80,6 +88,8 @@ typedef struct cs_formula_state {
   double time;
 } cs_formula_state;
 
+/* The value at `state` (only the arrays the formula reads are read; a constant formula
+ * accepts NULL). No allocation, no recursion: it runs per reaction firing. */
 double cs_formula_eval(const cs_formula *formula, const cs_formula_state *state);
 
 /* A closed interval [lo, hi]; lo may be -inf and hi +inf. */
@@ -98,10 +108,14 @@ typedef struct cs_formula_box {
 
 /* An interval that contains the formula's value at every state in the box (interval
  * arithmetic over the compiled code; comparisons and if() take the hull of the branches
- * that may be chosen). Sound, not tight: for thinning, use its hi as the bound. */
+ * that may be chosen). Sound, not tight: for thinning, use its hi as the bound. Where the
+ * value is NaN (0/0, log(-1)) no interval holds it; such a value is an error where it is
+ * used. Library functions' results are widened by a few units in the last place, since
+ * they need not be monotone to the last bit (formula_interval.c). */
 cs_interval cs_formula_bound(const cs_formula *formula, const cs_formula_box *box);
 
-/* True if the formula reads symbols of this kind (any index when index < 0). */
+/* True if the formula reads symbols of this kind (any index when index < 0). An inlined
+ * formula's symbols count as read; CS_SYMBOL_INLINE itself is never (its code is copied). */
 bool cs_formula_reads(const cs_formula *formula, cs_symbol_kind kind, int index);
 
 /* True if the formula is a number (no symbol, or only symbols folded away). */

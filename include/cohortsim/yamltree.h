@@ -72,11 +72,12 @@ yaml_node_t *cs_ytree_root(cs_ytree *tree);
 cs_status cs_ytree_fail(cs_ytree *tree, const yaml_node_t *node, cs_status status,
                         const char *format, ...) __attribute__((format(printf, 4, 5)));
 
-/* The same, located at the 1-based `column` of a scalar's text (a problem inside an
- * expression): the scalar's own position shifted by column - 1, past its quote if it
- * is quoted. */
-cs_status cs_ytree_fail_within(cs_ytree *tree, const yaml_node_t *node, int column,
-                               cs_status status, const char *format, ...)
+/* The same for a problem at byte `offset` of a scalar's text (an unknown name inside a
+ * formula): the column is the scalar's, plus one past an opening quote, plus the offset.
+ * Exact for a scalar on one line without escapes; an override is located by its
+ * argument as above. */
+cs_status cs_ytree_fail_in_scalar(cs_ytree *tree, const yaml_node_t *node, size_t offset,
+                                  cs_status status, const char *format, ...)
     __attribute__((format(printf, 5, 6)));
 
 /* Extends the key path by ".key" (or "key" at the top) or "[index]" and returns the

@@ -104,9 +104,9 @@ void cs_cohort_destroy(cs_cohort **cohort)
   free(c->correlation_factor);
   free(c->correlation);
   free(c->sampled);
-  for (int r = 0; r < c->n_reactions; r++)
-    for (int f = 0; f < c->reaction[r].n_factors; f++)
-      cs_formula_destroy(&c->reaction[r].factor[f].formula);
+  for (int f = 0; f < c->n_formulas; f++)
+    cs_formula_destroy(&c->formula[f]);
+  free(c->formula);
   free(c->reaction);
   free(c->drug);
   free(c->species);

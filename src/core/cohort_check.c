@@ -56,7 +56,7 @@ static int invalid_reaction(const cs_cohort *c, const cs_reaction *rx, const dou
   for (int k = 0; k < rx->n_changes; k++) {
     snprintf(where, sizeof where, "reactions.%s.%s.%s", rx->name,
              rx->stoichiometric ? "products" : "change", c->species[rx->change_species[k]].name);
-    if (rx->change[k].n_terms > 0 &&
+    if (!cs_expr_is_number(&rx->change[k]) &&
         invalid_expr(c, &rx->change[k], CS_RULE_COUNT, values, where, what, size))
       return 1;
   }

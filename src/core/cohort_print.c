@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cohortsim/factor.h"
@@ -55,7 +56,7 @@ static void print_equation(FILE *out, const cs_reaction *rx, const cs_cohort *c)
     while (k < rx->n_changes && rx->change_species[k] != left[i])
       k++;
     double total = count[i];
-    if (k < rx->n_changes && rx->change[k].n_terms == 0)
+    if (k < rx->n_changes && cs_expr_is_number(&rx->change[k]))
       total += rx->change[k].coef;
     if (total > 0) {
       amount[0] = '\0';
@@ -68,7 +69,7 @@ static void print_equation(FILE *out, const cs_reaction *rx, const cs_cohort *c)
     int i = 0;
     while (i < n && left[i] != rx->change_species[k])
       i++;
-    const int symbolic = rx->change[k].n_terms > 0;
+    const int symbolic = !cs_expr_is_number(&rx->change[k]);
     if (i < n && !symbolic)
       continue;
     if (!symbolic && rx->change[k].coef < 0)
@@ -117,7 +118,7 @@ static void print_stoichiometric(FILE *out, const cs_reaction *rx, const cs_coho
     if (consumed)
       continue;
     amount[0] = '\0';
-    if (rx->change[k].n_terms > 0)
+    if (!cs_expr_is_number(&rx->change[k]))
       cs_expr_format_operand(amount, sizeof amount, &rx->change[k], c);
     else if (rx->change[k].coef != 1)
       snprintf(amount, sizeof amount, "%.15g", rx->change[k].coef);
@@ -128,20 +129,21 @@ static void print_stoichiometric(FILE *out, const cs_reaction *rx, const cs_coho
 }
 
 /* The propensity as a formula: rate * factors, a general rate law as written (its rate
- * is 1), C(X, k) as X*(X-1)*.../k!. */
+ * is 1), C(X, k) as X*(X-1)*.../k!. A formula is bracketed where factors follow it:
+ * "(b + d) * A". */
 static void print_propensity(FILE *out, const cs_reaction *rx, const cs_cohort *c)
 {
-  char rate[128];
-  cs_expr_format(rate, sizeof rate, &rx->rate, c);
   int f = 0;
-  if (rx->n_factors > 0 && rx->factor[0].kind == CS_FACTOR_FORMULA && rx->rate.n_terms == 0 &&
-      rx->rate.coef == 1) {
-    /* In parentheses only where other factors follow ("a + b" times X). */
+  if (rx->n_factors > 0 && rx->factor[0].kind == CS_FACTOR_FORMULA &&
+      cs_expr_is_number(&rx->rate) && rx->rate.coef == 1) {
     const char *text = cs_formula_text(rx->factor[0].formula);
     fprintf(out, rx->n_factors == 1 ? "%s" : "(%s)", text);
     f = 1;
   } else {
-    fprintf(out, "%s", rate);
+    char rate[128];
+    cs_expr_format(rate, sizeof rate, &rx->rate, c);
+    const bool bracket = rx->rate.formula != NULL && rx->n_factors > 0;
+    fprintf(out, bracket ? "(%s)" : "%s", rate);
   }
   for (; f < rx->n_factors; f++) {
     fprintf(out, " * ");
@@ -186,6 +188,16 @@ static void print_arm(FILE *out, const cs_arm *arm, const cs_cohort *c)
 /* The value an expression takes with the parameters' fixed values. */
 static double fixed_value(const cs_cohort *c, const cs_expr *e)
 {
+  if (e->formula != NULL) {
+    double *values = malloc(((size_t)c->n_params + 1) * sizeof *values);
+    if (values == NULL)
+      return NAN;
+    for (int p = 0; p < c->n_params; p++)
+      values[p] = c->param[p].dist.value;
+    const double value = cs_expr_eval(e, values);
+    free(values);
+    return value;
+  }
   double value = e->coef;
   for (int t = 0; t < e->n_terms; t++) {
     const double p = c->param[e->param[t]].dist.value;
@@ -200,7 +212,7 @@ static void print_expr(FILE *out, const cs_expr *e, const cs_cohort *c)
   char text[128];
   cs_expr_format(text, sizeof text, e, c);
   fprintf(out, "%s", text);
-  if (e->n_terms > 0)
+  if (!cs_expr_is_number(e))
     fprintf(out, " (= %g)", fixed_value(c, e));
 }
 

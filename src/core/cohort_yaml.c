@@ -175,23 +175,33 @@ static char *dup_string(const char *text)
 }
 
 /* "unknown drug 'x' (drugs are: ...)", listing the first `n` names of the kind. */
-static cs_status unknown_name_among(cs_reader *r, const yaml_node_t *node, cs_name_kind kind,
-                                    const char *name, int n)
+static void describe_unknown(const cs_cohort *c, cs_name_kind kind, const char *name, int n,
+                             char *what, size_t size)
 {
-  const cs_cohort *c = r->cohort;
-  if (kind == CS_NAME_PARAM && find_name(c, CS_NAME_SPECIES, name) >= 0)
-    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
-                         "'%s' is a species, not a parameter: species enter a propensity "
-                         "as factors ({species: %s})",
-                         name, name);
+  if (kind == CS_NAME_PARAM && find_name(c, CS_NAME_SPECIES, name) >= 0) {
+    snprintf(what, size,
+             "'%s' is a species, not a parameter: species enter a propensity as factors "
+             "({species: %s})",
+             name, name);
+    return;
+  }
   cs_name_list list = {.n = 0};
   for (int i = 0; i < n; i++)
     name_list_add(&list, name_at(c, kind, i));
   if (list.n == 0)
-    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "unknown %s '%s' (no %s are defined)",
-                         kind_singular[kind], name, kind_plural[kind]);
-  return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "unknown %s '%s' (%s are: %s)",
-                       kind_singular[kind], name, kind_plural[kind], list.text);
+    snprintf(what, size, "unknown %s '%s' (no %s are defined)", kind_singular[kind], name,
+             kind_plural[kind]);
+  else
+    snprintf(what, size, "unknown %s '%s' (%s are: %s)", kind_singular[kind], name,
+             kind_plural[kind], list.text);
+}
+
+static cs_status unknown_name_among(cs_reader *r, const yaml_node_t *node, cs_name_kind kind,
+                                    const char *name, int n)
+{
+  char what[512];
+  describe_unknown(r->cohort, kind, name, n, what, sizeof what);
+  return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "%s", what);
 }
 
 static cs_status unknown_name(cs_reader *r, const yaml_node_t *node, cs_name_kind kind,
@@ -327,7 +337,7 @@ static cs_status check_value(cs_reader *r, const yaml_node_t *node, const cs_exp
   const char *requirement = cs_rule_violation(rule, value);
   if (requirement == NULL)
     return CS_OK;
-  if (e->n_terms == 0)
+  if (cs_expr_is_number(e))
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "%s %g, expected a finite value %s",
                          problem, value, requirement);
   char text[128];
@@ -337,18 +347,12 @@ static cs_status check_value(cs_reader *r, const yaml_node_t *node, const cs_exp
                        requirement);
 }
 
-static cs_status expr_syntax_error(cs_reader *r, const yaml_node_t *node, const char *text,
-                                   const char *at, const char *what)
-{
-  return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
-                       "cannot read '%s': expected %s at %s%s%s (an expression multiplies "
-                       "and divides numbers and parameter names, e.g. kH*b or kmax/kill)",
-                       text, what, *at == '\0' ? "the end" : "'", at, *at == '\0' ? "" : "'");
-}
-
-/* Adds one term ("2" or "kH") of a product; the next call starts after it. */
+/* Adds one term ("2" or "kH") of a product; the next call starts after it. Clears
+ * *product, without an error, if no term of a product starts at *p. An unknown name is
+ * skipped and kept in *unknown (the first), to be reported only if the whole text is a
+ * product: in "exp(k)" it is a function's. */
 static cs_status parse_term(cs_reader *r, const yaml_node_t *node, const char *text, const char **p,
-                            int power, cs_expr *e)
+                            int power, cs_expr *e, bool *product, char *unknown)
 {
   const char *start = *p;
   if (isdigit((unsigned char)*start) || *start == '.') {
@@ -356,16 +360,20 @@ static cs_status parse_term(cs_reader *r, const yaml_node_t *node, const char *t
      * never negative: only a literal -1 may consume a species. */
     char *end = NULL;
     const double v = strtod(start, &end);
-    if (end == start)
-      return expr_syntax_error(r, node, text, start, "a number");
+    if (end == start) {
+      *product = false;
+      return CS_OK;
+    }
     if (power < 0 && v == 0)
       return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "'%s' divides by zero", text);
     e->coef = power > 0 ? e->coef * v : e->coef / v;
     *p = end;
     return CS_OK;
   }
-  if (!isalpha((unsigned char)*start) && *start != '_')
-    return expr_syntax_error(r, node, text, start, "a number or a parameter name");
+  if ((!isalpha((unsigned char)*start) && *start != '_') || e->n_terms == CS_EXPR_MAX_TERMS) {
+    *product = false;
+    return CS_OK;
+  }
   const char *end = start;
   while (isalnum((unsigned char)*end) || *end == '_')
     end++;
@@ -374,48 +382,148 @@ static cs_status parse_term(cs_reader *r, const yaml_node_t *node, const char *t
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "a name in '%s' is too long", text);
   memcpy(name, start, (size_t)(end - start));
   name[end - start] = '\0';
+  *p = end;
   const int param = find_name(r->cohort, CS_NAME_PARAM, name);
-  if (param < 0)
-    return unknown_name(r, node, CS_NAME_PARAM, name);
-  if (e->n_terms == CS_EXPR_MAX_TERMS)
-    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "'%s' has more than %d parameters", text,
-                         CS_EXPR_MAX_TERMS);
+  if (param < 0) {
+    if (unknown[0] == '\0')
+      memcpy(unknown, name, (size_t)(end - start) + 1);
+    return CS_OK;
+  }
   e->param[e->n_terms] = param;
   e->power[e->n_terms] = power;
   e->n_terms++;
-  *p = end;
   return CS_OK;
 }
 
-/* Parses "[+] term (('*' | '/') term)*"; number terms fold into the coefficient. */
-static cs_status parse_expr(cs_reader *r, const yaml_node_t *node, const char *text, cs_expr *e)
+/* Parses "[+] term (('*' | '/') term)*" into cs_expr's fast form (number terms fold into
+ * the coefficient), as every expression was read before formulas, to the bit. Clears
+ * *product, without an error, where the text leaves that form (it is then a formula). */
+static cs_status parse_product(cs_reader *r, const yaml_node_t *node, const char *text, cs_expr *e,
+                               bool *product)
 {
   *e = (cs_expr){.coef = 1.0};
+  *product = true;
   const char *p = text;
   while (*p == ' ')
     p++;
   if (*p == '+')
     p++;
   int power = 1;
+  char unknown[CS_NAME_MAX] = "";
   for (;;) {
     while (*p == ' ')
       p++;
-    CS_CALL(parse_term(r, node, text, &p, power, e));
+    CS_CALL(parse_term(r, node, text, &p, power, e, product, unknown));
+    if (!*product)
+      return CS_OK;
     while (*p == ' ')
       p++;
     if (*p == '\0')
       break;
-    if (*p != '*' && *p != '/')
-      return expr_syntax_error(r, node, text, p, "'*' or '/'");
+    if (*p != '*' && *p != '/') {
+      *product = false;
+      return CS_OK;
+    }
     power = *p == '*' ? 1 : -1;
     p++;
   }
+  if (unknown[0] != '\0')
+    return unknown_name(r, node, CS_NAME_PARAM, unknown);
   if (!isfinite(e->coef))
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "the numbers in '%s' are not finite", text);
   return CS_OK;
 }
 
-/* An expression: a YAML number, or a string such as "kH*b". */
+/* The names a formula in an expression's place may use: parameters only, since its value
+ * is fixed per patient. The last name refused is kept for the message. */
+typedef struct param_resolver {
+  const cs_cohort *cohort;
+  const char *refused_kind; /* "species", "drug", or NULL for an unknown name */
+  char refused[CS_NAME_MAX];
+} param_resolver;
+
+static bool resolve_param(void *context, const char *name, cs_symbol *symbol)
+{
+  param_resolver *pr = context;
+  const int param = find_name(pr->cohort, CS_NAME_PARAM, name);
+  if (param >= 0) {
+    *symbol = (cs_symbol){.kind = CS_SYMBOL_PARAM, .index = param};
+    return true;
+  }
+  pr->refused_kind = find_name(pr->cohort, CS_NAME_SPECIES, name) >= 0 ? "species"
+                     : find_name(pr->cohort, CS_NAME_DRUG, name) >= 0  ? "drug"
+                                                                       : NULL;
+  snprintf(pr->refused, sizeof pr->refused, "%s", name);
+  return false;
+}
+
+/* True if the name `name` stands at `at`. */
+static bool name_at_text(const char *at, const char *name)
+{
+  const size_t n = strlen(name);
+  return strncmp(at, name, n) == 0 && !isalnum((unsigned char)at[n]) && at[n] != '_';
+}
+
+/* Keeps a compiled formula for the cohort's lifetime (cs_cohort_destroy frees it). */
+static cs_status own_formula(cs_reader *r, cs_formula *formula)
+{
+  cs_cohort *c = r->cohort;
+  cs_formula **list = realloc(c->formula, (size_t)(c->n_formulas + 1) * sizeof *list);
+  if (list == NULL) {
+    cs_formula_destroy(&formula);
+    return cs_error_set(r->tree.err, CS_ERR_NOMEM, "out of memory reading expressions");
+  }
+  c->formula = list;
+  c->formula[c->n_formulas++] = formula;
+  return CS_OK;
+}
+
+/* Compiles `text`, which is not a product, as a formula of parameters; an error names the
+ * column of the offending character inside the scalar. A formula of numbers only becomes
+ * a number. */
+static cs_status compile_expr(cs_reader *r, const yaml_node_t *node, const char *text, cs_expr *e)
+{
+  param_resolver names = {.cohort = r->cohort};
+  cs_formula *formula = NULL;
+  cs_error err = {0};
+  int column = 0;
+  if (cs_formula_compile(text, resolve_param, &names, &formula, &column, &err) != CS_OK) {
+    const size_t offset = (size_t)(column - 1);
+    const cs_status status = err.status == CS_ERR_NOMEM ? CS_ERR_NOMEM : CS_ERR_COHORT;
+    /* The parser stops at the first name the resolver refuses (unless it is the time). */
+    const bool refused = names.refused[0] != '\0' && name_at_text(text + offset, names.refused);
+    if (refused && names.refused_kind != NULL)
+      return cs_ytree_fail_in_scalar(&r->tree, node, offset, status,
+                                     "'%s' is a %s: a %s is not allowed here (an expression of "
+                                     "parameters, fixed per patient)",
+                                     names.refused, names.refused_kind, names.refused_kind);
+    if (refused) {
+      char what[512];
+      describe_unknown(r->cohort, CS_NAME_PARAM, names.refused, r->cohort->n_params, what,
+                       sizeof what);
+      return cs_ytree_fail_in_scalar(&r->tree, node, offset, status, "%s", what);
+    }
+    return cs_ytree_fail_in_scalar(&r->tree, node, offset, status, "cannot read '%s': %s", text,
+                                   err.message);
+  }
+  if (cs_formula_reads(formula, CS_SYMBOL_TIME, -1)) {
+    cs_formula_destroy(&formula);
+    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+                         "'%s' reads the time (t): an expression of parameters is fixed per "
+                         "patient",
+                         text);
+  }
+  if (cs_formula_is_constant(formula)) {
+    *e = (cs_expr){.coef = cs_formula_eval(formula, NULL)};
+    cs_formula_destroy(&formula);
+    return CS_OK;
+  }
+  *e = (cs_expr){.coef = 1.0, .formula = formula};
+  return own_formula(r, formula);
+}
+
+/* An expression: a YAML number, a product such as "kH*b", or any formula of parameters
+ * such as "N0 + 2*M0". */
 static cs_status read_expr(cs_reader *r, const yaml_node_t *node, cs_expr *e)
 {
   const char *text = cs_ytree_scalar(node);
@@ -431,7 +539,9 @@ static cs_status read_expr(cs_reader *r, const yaml_node_t *node, cs_expr *e)
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
                          "expected a number or an expression such as kH*b, got %s", got);
   }
-  return parse_expr(r, node, text, e);
+  bool product = true;
+  CS_CALL(parse_product(r, node, text, e, &product));
+  return product ? CS_OK : compile_expr(r, node, text, e);
 }
 
 /* Reads mapping[key] as an expression and checks its value by `rule`. */
@@ -978,7 +1088,18 @@ static cs_status read_drug(cs_reader *r, const yaml_node_t *node, cs_drug *drug)
   cs_expr half_life;
   CS_CALL(read_checked_expr(r, node, "half_life_days", CS_RULE_POSITIVE, "invalid half-life",
                             &half_life));
-  drug->elimination_per_day = half_life_to_elimination(&half_life);
+  if (half_life.formula == NULL) {
+    drug->elimination_per_day = half_life_to_elimination(&half_life);
+  } else {
+    const char *h = cs_formula_text(half_life.formula);
+    char *rate_text = malloc(strlen(h) + sizeof "log(2)/()");
+    if (rate_text == NULL)
+      return cs_error_set(r->tree.err, CS_ERR_NOMEM, "out of memory reading expressions");
+    sprintf(rate_text, "log(2)/(%s)", h);
+    const cs_status status = compile_expr(r, half, rate_text, &drug->elimination_per_day);
+    free(rate_text);
+    CS_CALL(status);
+  }
   /* A positive half-life can still overflow ln2/h (h = 1e-320). */
   const size_t mark = cs_ytree_enter(&r->tree, "half_life_days");
   CS_CALL(check_value(r, half, &drug->elimination_per_day, CS_RULE_POSITIVE,
@@ -1153,8 +1274,8 @@ static cs_status read_rate(cs_reader *r, const yaml_node_t *mapping, const char 
       return nomem(r);
     if (status != CS_OK && !names.unknown) {
       cs_ytree_enter(&r->tree, key);
-      return cs_ytree_fail_within(&r->tree, node, column, CS_ERR_COHORT, "%s",
-                                  problem.message);
+      return cs_ytree_fail_in_scalar(&r->tree, node, (size_t)(column - 1), CS_ERR_COHORT,
+                                     "cannot read '%s': %s", text, problem.message);
     }
   }
   if (status != CS_OK || !reads_state(formula)) {
@@ -1174,7 +1295,7 @@ static cs_status read_rate(cs_reader *r, const yaml_node_t *mapping, const char 
                                             .formula = formula};
   rx->rate = (cs_expr){.coef = 1.0};
   cs_ytree_leave(&r->tree, mark);
-  return CS_OK;
+  return own_formula(r, formula);
 }
 
 /* ---- stoichiometry ------------------------------------------------------------------- */
@@ -1297,12 +1418,13 @@ static cs_status read_side(cs_reader *r, const yaml_node_t *reaction, const char
     if (slot < 0)
       return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "more than %d species changed",
                            CS_CHANGE_MAX);
-    if (amount.n_terms > 0 && rx->change[slot].coef != 0)
+    const bool computed = !cs_expr_is_number(&amount);
+    if (computed && rx->change[slot].coef != 0)
       return cs_ytree_fail(&r->tree, value, CS_ERR_COHORT,
                            "%s is also a reactant: an amount computed from parameters can only "
                            "be produced, not netted against a consumption",
                            name);
-    if (amount.n_terms > 0)
+    if (computed)
       rx->change[slot] = amount;
     else
       rx->change[slot].coef += amount.coef;
@@ -1317,7 +1439,7 @@ static void drop_unchanged(cs_reaction *rx)
 {
   int kept = 0;
   for (int i = 0; i < rx->n_changes; i++)
-    if (rx->change[i].n_terms > 0 || rx->change[i].coef != 0) {
+    if (!cs_expr_is_number(&rx->change[i]) || rx->change[i].coef != 0) {
       rx->change_species[kept] = rx->change_species[i];
       rx->change[kept++] = rx->change[i];
     }
@@ -1404,9 +1526,8 @@ static cs_status read_reactions(cs_reader *r, const yaml_node_t *root)
     const size_t inner = cs_ytree_enter(&r->tree, name);
     CS_CALL(check_name(r, cs_ytree_key_node(&r->tree, section, i), name));
     snprintf(c->reaction[i].name, sizeof c->reaction[i].name, "%s", name);
-    /* Counted before it is read, so that a failure frees its formula. */
-    c->n_reactions = i + 1;
     CS_CALL(read_reaction(r, cs_ytree_value(&r->tree, section, i), &c->reaction[i]));
+    c->n_reactions = i + 1;
     cs_ytree_leave(&r->tree, inner);
   }
   cs_ytree_leave(&r->tree, mark);

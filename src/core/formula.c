@@ -189,13 +189,22 @@ static bool accept(parser *p, const char *symbol, const char *word)
   return false;
 }
 
-/* A description of what stands at `pos`, for "unexpected ..." messages. */
+/* A description of what stands at `pos`, for "unexpected ..." messages: a word (the
+ * first 12 characters of it), a character, a byte's code or the end. */
 static void describe(const parser *p, size_t pos, char *out, size_t size)
 {
-  if (p->text[pos] == '\0')
+  const unsigned char c = (unsigned char)p->text[pos];
+  size_t word = 0;
+  while (is_name_char(p->text[pos + word]))
+    word++;
+  if (c == '\0')
     snprintf(out, size, "the end");
+  else if (is_name_start((char)c))
+    snprintf(out, size, "'%.*s'", (int)(word < 12 ? word : 12), p->text + pos);
+  else if (isprint(c))
+    snprintf(out, size, "'%c'", c);
   else
-    snprintf(out, size, "'%c'", p->text[pos]);
+    snprintf(out, size, "byte 0x%02x", c);
 }
 
 static cs_status grow(parser *p, int more)
@@ -369,6 +378,15 @@ static cs_status parse_name(parser *p)
   return fail(p, start, CS_ERR_COHORT, "unknown name '%s'", name);
 }
 
+/* True if one of the operator words and, or, not stands at the current position. */
+static bool at_operator_word(const parser *p)
+{
+  const char *at = p->text + p->pos;
+  const size_t n = name_length(p);
+  return (n == 3 && (strncmp(at, "and", 3) == 0 || strncmp(at, "not", 3) == 0)) ||
+         (n == 2 && strncmp(at, "or", 2) == 0);
+}
+
 /* atom := NUMBER | NAME | NAME "(" args ")" | "(" expr ")" */
 static cs_status parse_atom(parser *p)
 {
@@ -376,26 +394,19 @@ static cs_status parse_atom(parser *p)
   const char c = p->text[p->pos];
   if (isdigit((unsigned char)c) || (c == '.' && isdigit((unsigned char)p->text[p->pos + 1])))
     return parse_number(p);
-  const bool keyword = accept(p, NULL, "and") || accept(p, NULL, "or") || accept(p, NULL, "not");
-  if (is_name_start(c) && !keyword)
+  if (is_name_start(c) && !at_operator_word(p))
     return parse_name(p);
-  if (!keyword && accept(p, "(", NULL)) {
+  char got[16];
+  if (accept(p, "(", NULL)) {
     CS_CALL(parse_or(p));
     skip_space(p);
-    if (!accept(p, ")", NULL)) {
-      char got[16];
-      describe(p, p->pos, got, sizeof got);
-      return fail(p, p->pos, CS_ERR_SYNTAX, "expected ')', got %s", got);
-    }
-    return CS_OK;
+    if (accept(p, ")", NULL))
+      return CS_OK;
+    describe(p, p->pos, got, sizeof got);
+    return fail(p, p->pos, CS_ERR_SYNTAX, "expected ')', got %s", got);
   }
-  char got[16];
-  size_t at = p->pos;
-  if (keyword) /* report the word, not what follows it */
-    while (at > 0 && is_name_char(p->text[at - 1]))
-      at--;
-  describe(p, at, got, sizeof got);
-  return fail(p, at, CS_ERR_SYNTAX, "expected a number, a name or '(', got %s", got);
+  describe(p, p->pos, got, sizeof got);
+  return fail(p, p->pos, CS_ERR_SYNTAX, "expected a number, a name or '(', got %s", got);
 }
 
 /* power := atom ( "^" unary )? */

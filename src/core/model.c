@@ -298,7 +298,7 @@ static cs_status bind_reaction(const cs_reaction *reaction, const double *param_
              reaction->name, amount);
     /* Only integer literals consume; an amount computed from this patient's parameters
      * (a produced number of units) must not turn negative. */
-    CS_CHECK(amount >= 0 || reaction->change[c].n_terms == 0, err, CS_ERR_COHORT,
+    CS_CHECK(amount >= 0 || cs_expr_is_number(&reaction->change[c]), err, CS_ERR_COHORT,
              "reaction '%s': an amount produced evaluates to %g for this patient; it must be "
              ">= 0",
              reaction->name, amount);

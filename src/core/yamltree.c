@@ -64,18 +64,17 @@ cs_status cs_ytree_fail(cs_ytree *tree, const yaml_node_t *node, cs_status statu
   return result;
 }
 
-cs_status cs_ytree_fail_within(cs_ytree *tree, const yaml_node_t *node, int column,
-                               cs_status status, const char *format, ...)
+cs_status cs_ytree_fail_in_scalar(cs_ytree *tree, const yaml_node_t *node, size_t offset,
+                                  cs_status status, const char *format, ...)
 {
   char location[CS_YTREE_PATH_MAX + 64];
   format_location(tree, node, location, sizeof location);
-  if (node != NULL && !cs_ytree_is_override(tree, node) && column > 0) {
-    /* A quoted scalar's text starts after its quote. */
-    const int quoted = node->type == YAML_SCALAR_NODE &&
-                       (node->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-                        node->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+  if (node != NULL && node->type == YAML_SCALAR_NODE && !cs_ytree_is_override(tree, node)) {
+    const yaml_scalar_style_t style = node->data.scalar.style;
+    const size_t quote =
+        style == YAML_SINGLE_QUOTED_SCALAR_STYLE || style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
     snprintf(location, sizeof location, "%s:%zu:%zu", tree->origin, node->start_mark.line + 1,
-             node->start_mark.column + (size_t)quoted + (size_t)column);
+             node->start_mark.column + 1 + quote + offset);
   }
   va_list args;
   va_start(args, format);

@@ -1027,25 +1027,107 @@ static void test_expression_errors(void **state)
   (void)state;
   expect_cohort_error("rate: d,", "rate: dd,", "dd,", "reactions.death.rate",
                       "unknown parameter 'dd' (parameters are: b, d)");
-  /* A rate reading a species is a general rate law (test_rate_laws); not the time. */
+  /* A rate reading a species is a general rate law (test_stoichiometric_reactions); not
+   * the time. */
   expect_cohort_error("rate: d,", "rate: t*d,", "t*d", "reactions.death.rate",
                       "time in a rate law is not supported");
-  expect_cohort_error("rate: d,", "rate: b+d,", "b+d", "reactions.death.rate",
-                      "cannot read 'b+d': expected '*' or '/' at '+d'");
-  /* A formula's syntax error points at the character inside the expression (here its
-   * end, just after "d*"). */
-  expect_cohort_error("rate: d,", "rate: d*,", ", factors: [{species: A}]}\narms",
-                      "reactions.death.rate", "expected a number, a name or '(', got the end");
+  expect_cohort_error("rate: d,", "rate: d*,", "d*^,", "reactions.death.rate",
+                      "cannot read 'd*': expected a number, a name or '(', got the end");
+  /* A rate law's syntax error points at the character inside the quoted expression (here
+   * its end). */
   expect_cohort_error("rate: d,", "rate: \"A*(d + \",", "\", factors: [{species: A}]}\narms",
-                      "reactions.death.rate", "got the end");
+                      "reactions.death.rate", "cannot read 'A*(d + ': expected a number");
   expect_cohort_error("rate: d,", "rate: \"\",", "\"\"", "reactions.death.rate",
                       "expected a number or an expression such as kH*b, got nothing");
   expect_cohort_error("rate: d,", "rate: d/0,", "d/0", "reactions.death.rate",
                       "'d/0' divides by zero");
-  expect_cohort_error("rate: d,", "rate: b*b*b*b*b*b*b*b*d,", "b*b", "reactions.death.rate",
-                      "has more than 8 parameters");
   expect_cohort_error("rate: d,", "rate: {x: 1},", "{x: 1}", "reactions.death.rate",
                       "expected a number or an expression such as kH*b, got a mapping");
+}
+
+/* Any formula of parameters where a product was expected: its value per patient, its text
+ * for `cohortsim check`, and a product still read into the fast form. */
+static void test_formula_expressions(void **state)
+{
+  (void)state;
+  char *text = variant("A: {initial: 10}", "A: {initial: \"10 + 2*b\"}");
+  cs_cohort *c = load_ok(text, 0, NULL);
+  const cs_expr *e = &c->species[0].initial;
+  assert_non_null(e->formula);
+  assert_false(cs_expr_is_number(e));
+  const double values[2] = {3, 0.1};
+  assert_true(cs_expr_eval(e, values) == 16);
+  cs_cohort_destroy(&c);
+  free(text);
+
+  /* More than 8 parameters in a product: a formula, evaluated as written. */
+  text = variant("rate: d,", "rate: b*b*b*b*b*b*b*b*d,");
+  c = load_ok(text, 0, NULL);
+  e = &reaction(c, "death")->rate;
+  assert_non_null(e->formula);
+  assert_true(cs_expr_eval(e, values) == 3.0 * 3 * 3 * 3 * 3 * 3 * 3 * 3 * 0.1);
+  cs_cohort_destroy(&c);
+  free(text);
+
+  /* A formula of numbers is a number; a product keeps the fast form. */
+  text = variant("rate: d,", "rate: \"exp(0) + 1\", ");
+  c = load_ok(text, 0, NULL);
+  e = &reaction(c, "death")->rate;
+  assert_true(cs_expr_is_number(e) && e->coef == 2);
+  assert_null(reaction(c, "birth")->rate.formula);
+  cs_cohort_destroy(&c);
+  free(text);
+
+  /* A half-life formula becomes the elimination rate log(2)/(half-life). */
+  text = variant("{half_life_days: 1}", "{half_life_days: \"b + d\"}");
+  c = load_ok(text, 0, NULL);
+  e = &c->drug[0].elimination_per_day;
+  assert_string_equal(cs_formula_text(e->formula), "log(2)/(b + d)");
+  assert_close(cs_expr_eval(e, values), LN2 / 3.1);
+  cs_cohort_destroy(&c);
+  free(text);
+
+  /* Dose amounts and produced amounts are formulas too. */
+  text = variant("  untreated: {}\n", "  untreated: {}\n  dosed: {doses: {x: {amount: "
+                                      "\"max(b, d)*2\"}}}\n");
+  c = load_ok(text, 0, NULL);
+  assert_non_null(c->arm[1].dose[0].amount.formula);
+  assert_true(cs_expr_eval(&c->arm[1].dose[0].amount, values) == 6);
+  cs_cohort_destroy(&c);
+  free(text);
+  text = variant("{A: +1}", "{A: \"floor(1 + b)\"}");
+  c = load_ok(text, 0, NULL);
+  assert_non_null(reaction(c, "birth")->change[0].formula);
+  cs_cohort_destroy(&c);
+  free(text);
+}
+
+static void test_formula_errors(void **state)
+{
+  (void)state;
+  /* The column is that of the offending character inside the (quoted or plain) scalar. */
+  expect_cohort_error("rate: d,", "rate: \"b + dd\",", "b + ^dd", "reactions.death.rate",
+                      "unknown parameter 'dd' (parameters are: b, d)");
+  expect_cohort_error("rate: d,", "rate: b + dd,", "b + ^dd", "reactions.death.rate",
+                      "unknown parameter 'dd' (parameters are: b, d)");
+  expect_cohort_error("rate: d,", "rate: \"b + exq(d)\",", "b + ^exq", "reactions.death.rate",
+                      "cannot read 'b + exq(d)': unknown function 'exq'");
+  /* A rate may read species and drugs (a rate law); a parameter expression may not. */
+  expect_cohort_error("{A: +1}", "{A: b + A}", "b + ^A}", "reactions.birth.change.A",
+                      "'A' is a species: a species is not allowed here");
+  expect_cohort_error("{A: +1}", "{A: \"b + effect(x)\"}", "b + effect(^x)",
+                      "reactions.birth.change.A", "'x' is a drug: a drug is not allowed here");
+  expect_cohort_error("rate: d,", "rate: \"(b + d\",", "(b + d^\"", "reactions.death.rate",
+                      "cannot read '(b + d': expected ')', got the end");
+  expect_cohort_error("{A: +1}", "{A: \"b + t\"}", "\"b + t", "reactions.birth.change.A",
+                      "'b + t' reads the time (t)");
+  expect_cohort_error("rate: d,", "rate: \"b + t\",", "\"b + t", "reactions.death.rate",
+                      "time in a rate law is not supported");
+  /* Values are checked as products' are: at the median patient. */
+  expect_cohort_error("{initial: 10}", "{initial: \"b - 1\"}", "\"b - 1", "species.A.initial",
+                      "initial count out of range: 'b - 1' evaluates to -0.5");
+  expect_cohort_error("rate: d,", "rate: \"b - 1\",", "\"b - 1", "reactions.death.rate",
+                      "'b - 1' evaluates to -0.5");
 }
 
 static void test_reference_errors(void **state)
@@ -1477,6 +1559,8 @@ int main(void)
       cmocka_unit_test(test_type_errors),
       cmocka_unit_test(test_value_errors),
       cmocka_unit_test(test_expression_errors),
+      cmocka_unit_test(test_formula_expressions),
+      cmocka_unit_test(test_formula_errors),
       cmocka_unit_test(test_reference_errors),
       cmocka_unit_test(test_stoichiometry_errors),
       cmocka_unit_test(test_stoichiometric_reactions),

@@ -269,9 +269,12 @@ static void test_errors(void **unused)
   assert_error("k + * 2", CS_ERR_SYNTAX, 5, "expected a number, a name or '(', got '*'");
   assert_error("k 2", CS_ERR_SYNTAX, 3, "unexpected '2'");
   assert_error("2b", CS_ERR_SYNTAX, 2, "unexpected 'b'");
+  assert_error("k S", CS_ERR_SYNTAX, 3, "unexpected 'S'");
+  assert_error("k Km_and_a_long_name", CS_ERR_SYNTAX, 3, "unexpected 'Km_and_a_lon'");
   assert_error("1 < 2 < 3", CS_ERR_SYNTAX, 7, "unexpected '<'");
   assert_error("k and", CS_ERR_SYNTAX, 6, "expected a number, a name or '(', got the end");
-  assert_error("or + 1", CS_ERR_SYNTAX, 1, "expected a number, a name or '(', got 'o'");
+  assert_error("or + 1", CS_ERR_SYNTAX, 1, "expected a number, a name or '(', got 'or'");
+  assert_error("k and not", CS_ERR_SYNTAX, 10, "expected a number, a name or '(', got the end");
   assert_error("exp(1, 2)", CS_ERR_COHORT, 1, "exp() takes 1 argument, got 2");
   assert_error("hill(S, K)", CS_ERR_COHORT, 1, "hill() takes 3 arguments, got 2");
   assert_error("1 + min()", CS_ERR_COHORT, 5, "min() takes at least 1 argument, got 0");
@@ -283,6 +286,7 @@ static void test_errors(void **unused)
   assert_error("k != ", CS_ERR_SYNTAX, 6, "expected a number, a name or '(', got the end");
   assert_error("k # 1", CS_ERR_SYNTAX, 3, "unexpected '#'");
   assert_error("inf", CS_ERR_COHORT, 1, "unknown name 'inf'");
+  assert_error("k \x01", CS_ERR_SYNTAX, 3, "unexpected byte 0x01");
 }
 
 static void test_limits(void **unused)
