@@ -82,6 +82,11 @@ typedef struct cs_drug_span {
 double cs_model_propensity(const cs_model *model, const cs_kinetics *kinetics, int r,
                            const int64_t *counts, const cs_drug_span *drugs);
 
+/* True if reaction r's propensity is held at 0 by the negativity rule at some counts
+ * where its factors are not (a consumption no mass-action factor covers): a shortcut
+ * that multiplies the factors itself must not be taken for it. */
+bool cs_model_guarded(const cs_model *model, int r);
+
 /* True if reaction r has a general rate law that reads a drug: its propensity is not
  * a product of a species part and drug factors (the hybrid engine integrates it whole). */
 bool cs_model_drug_formula(const cs_model *model, int r);

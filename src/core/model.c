@@ -209,6 +209,11 @@ bool cs_model_uses_drugs(const cs_model *model, int r)
   return model->uses_drugs[r];
 }
 
+bool cs_model_guarded(const cs_model *model, int r)
+{
+  return model->guard_start[r + 1] > model->guard_start[r];
+}
+
 bool cs_model_drug_formula(const cs_model *model, int r)
 {
   return model->drug_formula[r];

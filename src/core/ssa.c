@@ -33,8 +33,9 @@ struct cs_ssa {
   int *static_reaction;
   int *varying_reaction;
   bool *is_static; /* [reaction] */
-  /* For the propensities of pure mass action on one species (rate * X, most reactions),
-   * that species; -1 for the others, which go through cs_model_propensity. */
+  /* For the propensities of pure mass action on one species (rate * X, most reactions,
+   * with no negativity check: cs_model_guarded), that species; -1 for the others, which
+   * go through cs_model_propensity. */
   int *mass_action_species; /* [reaction] */
   const int **dependents;   /* [reaction]: cs_model_dependents, looked up once */
   int *n_dependents;        /* [reaction] */
@@ -106,7 +107,9 @@ cs_status cs_ssa_create(const cs_model *model, cs_ssa **ssa, cs_error *err)
   }
   for (int r = 0; r < cohort->n_reactions; r++) {
     const cs_reaction *reaction = &cohort->reaction[r];
-    const bool simple = reaction->n_factors == 1 && reaction->factor[0].kind == CS_FACTOR_SPECIES;
+    const bool simple = reaction->n_factors == 1 &&
+                        reaction->factor[0].kind == CS_FACTOR_SPECIES &&
+                        !cs_model_guarded(model, r);
     w->mass_action_species[r] = simple ? reaction->factor[0].target : -1;
     cs_model_dependents(model, r, &w->dependents[r], &w->n_dependents[r]);
   }

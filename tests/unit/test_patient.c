@@ -137,6 +137,37 @@ static void test_negative_rate_law_is_an_error(void **state)
     }
 }
 
+/* The negativity rule in the engines' shortcuts: a death that takes two copies with the
+ * single factor {species: A} is not plain mass action (at A = 1 its factor is 1, yet it
+ * cannot fire), so from 7 copies every patient ends with exactly 1, in both engines. */
+static void test_negativity_rule_in_the_fast_paths(void **state)
+{
+  (void)state;
+  for (size_t m = 0; m < 2; m++) {
+    char text[512];
+    snprintf(text, sizeof text,
+             "name: pairs\n"
+             "followup_days: 100\n"
+             "method: %s\n"
+             "parameters: {d: 1}\n"
+             "species: {A: {initial: 7}}\n"
+             "reactions:\n"
+             "  death: {change: {A: -2}, rate: d, factors: [{species: A}]}\n"
+             "arms: {untreated: {}}\n"
+             "outcomes: {tumour: [A]}\n",
+             methods[m] + strlen("method="));
+    cs_cohort *cohort = NULL;
+    cs_error err = {0};
+    if (cs_cohort_load_string(text, "pairs", 0, NULL, &cohort, &err) != CS_OK)
+      fail_msg("%s", err.message);
+    cs_records *records = cs_test_simulate(cohort, 50, 9);
+    for (size_t i = 0; i < records->n_patients; i++)
+      assert_true(records->final_burden[i] == 1);
+    cs_records_destroy(&records);
+    cs_cohort_destroy(&cohort);
+  }
+}
+
 /* The flag raised (as a signal handler would) stops the patient; lowered, it changes
  * nothing. */
 static void test_stop_flag_interrupts_a_patient(void **state)
@@ -162,6 +193,7 @@ int main(void)
       cmocka_unit_test(test_time_that_cannot_advance_is_an_error),
       cmocka_unit_test(test_count_beyond_2_53_is_an_error),
       cmocka_unit_test(test_negative_rate_law_is_an_error),
+      cmocka_unit_test(test_negativity_rule_in_the_fast_paths),
       cmocka_unit_test(test_stop_flag_interrupts_a_patient),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
