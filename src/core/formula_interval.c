@@ -130,10 +130,17 @@ cs_ival cs_ival_pow(cs_ival x, cs_ival y)
   if (y.lo == 0 && y.hi == 0 && !y.nan)
     return cs_ival_point(1); /* pow(x, 0) is 1 for every x, even NaN */
   if (x.lo >= 0) {
-    /* On x >= 0, x^y is monotone in x for each y and in y for each x (also at x = 0,
-     * where it is inf, 1, 0 for y < 0, = 0, > 0): the extremes are at corners. */
-    return cs_ival_outward(
-        corners(pow(x.lo, y.lo), pow(x.lo, y.hi), pow(x.hi, y.lo), pow(x.hi, y.hi), nan));
+    /* On x >= +0, x^y is monotone in x for each y and in y for each x (also at x = +0,
+     * where it is inf, 1, 0 for y < 0, = 0, > 0): the extremes are at corners. An
+     * interval does not tell -0 from +0: the corners take +0, and since pow(-0, y) is
+     * -inf for a negative odd integer y (C11 F.10.4.4), a negative y leaves no lower
+     * bound. */
+    const double lo = x.lo == 0 ? 0.0 : x.lo, hi = x.hi == 0 ? 0.0 : x.hi;
+    cs_ival r =
+        cs_ival_outward(corners(pow(lo, y.lo), pow(lo, y.hi), pow(hi, y.lo), pow(hi, y.hi), nan));
+    if (x.lo == 0 && y.lo < 0)
+      r.lo = -INFINITY;
+    return r;
   }
   if (y.lo != y.hi || !is_integer(y.lo) || y.nan)
     return cs_ival_whole(); /* a negative base with a non-integer power is NaN */

@@ -1128,6 +1128,19 @@ static void test_formula_errors(void **state)
                       "initial count out of range: 'b - 1' evaluates to -0.5");
   expect_cohort_error("rate: d,", "rate: \"b - 1\",", "\"b - 1", "reactions.death.rate",
                       "'b - 1' evaluates to -0.5");
+  /* And again with each arm's and each trait's values. */
+  expect_cohort_error("rate: d, factors: [{species: A}]}\narms:\n  untreated: {}",
+                      "rate: \"b - 0.25\", factors: [{species: A}]}\narms:\n"
+                      "  untreated: {set: {b: 0.125}}",
+                      "{set", "arms.untreated",
+                      "with this arm's parameters, reactions.death.rate ('b - 0.25') evaluates "
+                      "to -0.125");
+  expect_cohort_error("  d: 0.1\nspecies:\n  A: {initial: 10}",
+                      "  d: 0.1\ntraits: {big: {probability: 0.1, set: {b: 6}}}\nspecies:\n"
+                      "  A: {initial: \"10 - 2*b\"}",
+                      "{probability", "traits.big",
+                      "with this trait's parameters, species.A.initial ('10 - 2*b') evaluates "
+                      "to -2");
 }
 
 static void test_reference_errors(void **state)

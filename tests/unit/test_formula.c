@@ -380,6 +380,10 @@ static void test_bound_cases(void **unused)
   assert_bound(r, 2, 2);
   r = bound_of("(drug - 2)^2", 1, 4, 0, 0);
   assert_bound(r, 0, 4);
+  /* A zero may be -0: pow(-0, -1) is -inf. */
+  r = bound_of("(drug*-1)^(t - 2)", 0, 0, 0, 1);
+  assert_true(r.lo == -INFINITY && r.hi == INFINITY);
+  assert_value("(P*-1)^-1", -INFINITY);
   r = bound_of("min(drug, 2) + max(drug, 2)", 1, 3, 0, 0);
   assert_bound(r, 3, 5);
   r = bound_of("abs(drug - 2)", 1, 4, 0, 0);
@@ -479,6 +483,106 @@ static void test_bound_contains_values(void **unused)
   assert_true(checked > n_laws * 10000 * 9 / 10);
 }
 
+/* A random formula of depth at most `depth` over the test table's names, appended to
+ * `out`: every operator and function, numbers that make edge cases likely (0, 1, -1). */
+static void random_formula(gsl_rng *rng, int depth, char *out, size_t size)
+{
+  static const char *const leaves[] = {"0", "1",    "2",    "0.5", "3", "k",    "S",
+                                       "P", "drug", "casp", "t",   "n", "1e300"};
+  static const char *const binary[] = {
+      "+", "-", "*", "/", "^", "<", "<=", ">", ">=", "==", "!=", "&&", "||"};
+  static const char *const unary[] = {"exp", "log", "log10", "sqrt", "abs", "floor", "ceil"};
+  const size_t used = strlen(out);
+  char a[1024] = "", b[1024] = "", c[1024] = "";
+  const unsigned long choice = depth == 0 ? 0 : gsl_rng_uniform_int(rng, 8);
+  switch (choice) {
+  case 0:
+  case 1:
+    snprintf(out + used, size - used, "%s",
+             leaves[gsl_rng_uniform_int(rng, sizeof leaves / sizeof leaves[0])]);
+    return;
+  case 2:
+  case 3:
+    random_formula(rng, depth - 1, a, sizeof a);
+    random_formula(rng, depth - 1, b, sizeof b);
+    snprintf(out + used, size - used, "(%s %s %s)", a,
+             binary[gsl_rng_uniform_int(rng, sizeof binary / sizeof binary[0])], b);
+    return;
+  case 4:
+    random_formula(rng, depth - 1, a, sizeof a);
+    snprintf(out + used, size - used, "%s(%s)",
+             unary[gsl_rng_uniform_int(rng, sizeof unary / sizeof unary[0])], a);
+    return;
+  case 5:
+    random_formula(rng, depth - 1, a, sizeof a);
+    snprintf(out + used, size - used, gsl_rng_uniform(rng) < 0.5 ? "-%s" : "!%s", a);
+    return;
+  case 6:
+    random_formula(rng, depth - 1, a, sizeof a);
+    random_formula(rng, depth - 1, b, sizeof b);
+    random_formula(rng, depth - 1, c, sizeof c);
+    {
+      static const char *const three[] = {"min(%s, %s, %s)",       "max(%s, %s, %s)",
+                                          "hill(%s, %s, %s)",      "if(%s, %s, %s)",
+                                          "piecewise(%s, %s, %s)", "pow(%s, %s) + %s"};
+      snprintf(out + used, size - used,
+               three[gsl_rng_uniform_int(rng, sizeof three / sizeof three[0])], a, b, c);
+    }
+    return;
+  default:
+    random_formula(rng, depth - 1, a, sizeof a);
+    random_formula(rng, depth - 1, b, sizeof b);
+    snprintf(out + used, size - used,
+             gsl_rng_uniform(rng) < 0.5 ? "effect(drug)*%s + piecewise(%s, casp > 1)"
+                                        : "inhibit(casp)*%s - %s",
+             a, b);
+    return;
+  }
+}
+
+/* The same property over random formulas of the whole grammar, in boxes whose drug
+ * levels and time may also be negative or wide. */
+static void test_bound_random_formulas(void **unused)
+{
+  (void)unused;
+  gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+  gsl_rng_set(rng, 9);
+  size_t checked = 0;
+  for (int i = 0; i < 3000; i++) {
+    char text[4096] = "";
+    random_formula(rng, 4, text, sizeof text);
+    cs_formula *f = compile(text);
+    for (int box_i = 0; box_i < 10; box_i++) {
+      double lo[N_DRUGS], hi[N_DRUGS];
+      for (int d = 0; d < N_DRUGS; d++) {
+        lo[d] = uniform_in(rng, -1, 3);
+        hi[d] = gsl_rng_uniform(rng) < 0.2 ? lo[d] : lo[d] + uniform_in(rng, 0, 4);
+      }
+      const double t_lo = floor(uniform_in(rng, -2, 6));
+      const double t_hi = t_lo + (gsl_rng_uniform(rng) < 0.3 ? 0 : floor(uniform_in(rng, 0, 4)));
+      const cs_formula_box box = {param, count, lo, hi, t_lo, t_hi};
+      const cs_interval bound = cs_formula_bound(f, &box);
+      for (int point = 0; point < 20; point++) {
+        double x[N_DRUGS];
+        for (int d = 0; d < N_DRUGS; d++)
+          x[d] = point == 0 ? lo[d] : point == 1 ? hi[d] : uniform_in(rng, lo[d], hi[d]);
+        const double t = point < 2 ? (point == 0 ? t_lo : t_hi) : uniform_in(rng, t_lo, t_hi);
+        const cs_formula_state s = {param, count, x, t};
+        const double v = cs_formula_eval(f, &s);
+        if (isnan(v))
+          continue;
+        if (!(bound.lo <= v && v <= bound.hi))
+          fail_msg("'%s' = %.17g at drug %.17g casp %.17g t %.17g, outside [%.17g, %.17g]", text, v,
+                   x[0], x[1], t, bound.lo, bound.hi);
+        checked++;
+      }
+    }
+    cs_formula_destroy(&f);
+  }
+  gsl_rng_free(rng);
+  assert_true(checked > 3000 * 10 * 20 / 2);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -491,6 +595,7 @@ int main(void)
       cmocka_unit_test(test_limits),
       cmocka_unit_test(test_bound_cases),
       cmocka_unit_test(test_bound_contains_values),
+      cmocka_unit_test(test_bound_random_formulas),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
