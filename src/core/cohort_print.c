@@ -22,6 +22,18 @@ static void print_side_term(FILE *out, int *first, const char *amount, const cha
   *first = 0;
 }
 
+/* The amount change k of a reaction adds, as written before its species: "" for 1, "2",
+ * or a parameter expression ("qN", "(2*q)"). */
+static void format_change(char *amount, size_t size, const cs_reaction *rx, int k,
+                          const cs_cohort *c)
+{
+  amount[0] = '\0';
+  if (!cs_expr_is_number(&rx->change[k]))
+    cs_expr_format_operand(amount, size, &rx->change[k], c);
+  else if (rx->change[k].coef != 1)
+    snprintf(amount, size, "%.15g", rx->change[k].coef);
+}
+
 /* The reaction as a chemist writes it: the mass-action species on the left (they are
  * what the reaction needs), the left side plus the change on the right. */
 static void print_equation(FILE *out, const cs_reaction *rx, const cs_cohort *c)
@@ -74,11 +86,7 @@ static void print_equation(FILE *out, const cs_reaction *rx, const cs_cohort *c)
       continue;
     if (!symbolic && rx->change[k].coef < 0)
       continue;
-    amount[0] = '\0';
-    if (symbolic)
-      cs_expr_format_operand(amount, sizeof amount, &rx->change[k], c);
-    else if (rx->change[k].coef != 1)
-      snprintf(amount, sizeof amount, "%.15g", rx->change[k].coef);
+    format_change(amount, sizeof amount, rx, k, c);
     print_side_term(out, &first, amount, c->species[rx->change_species[k]].name);
   }
   if (first)
@@ -117,11 +125,7 @@ static void print_stoichiometric(FILE *out, const cs_reaction *rx, const cs_coho
       consumed |= rx->consumed_species[i] == rx->change_species[k];
     if (consumed)
       continue;
-    amount[0] = '\0';
-    if (!cs_expr_is_number(&rx->change[k]))
-      cs_expr_format_operand(amount, sizeof amount, &rx->change[k], c);
-    else if (rx->change[k].coef != 1)
-      snprintf(amount, sizeof amount, "%.15g", rx->change[k].coef);
+    format_change(amount, sizeof amount, rx, k, c);
     print_side_term(out, &first, amount, c->species[rx->change_species[k]].name);
   }
   if (first)

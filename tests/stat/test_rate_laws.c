@@ -167,21 +167,7 @@ static cs_records *simulate_drug_formula(const birth_death *p, const char *metho
   const char *old[] = {factor_drug};
   const char *formula[] = {"{change: {N: -1}, rate: \"kd*effect(C)*N\"}"};
   char *text = birth_death_variant(1, old, formula);
-  char sets[8][64];
-  snprintf(sets[0], sizeof sets[0], "parameters.b=%.17g", p->b);
-  snprintf(sets[1], sizeof sets[1], "parameters.d=%.17g", p->d);
-  snprintf(sets[2], sizeof sets[2], "parameters.kd=%.17g", p->kd);
-  snprintf(sets[3], sizeof sets[3], "parameters.C0=%.17g", p->c0);
-  snprintf(sets[4], sizeof sets[4], "parameters.ke=%.17g", p->ke);
-  snprintf(sets[5], sizeof sets[5], "parameters.n0=%.17g", p->n0);
-  snprintf(sets[6], sizeof sets[6], "followup_days=%.17g", p->t_end);
-  snprintf(sets[7], sizeof sets[7], "method=%s", method);
-  const char *set_list[8];
-  for (int i = 0; i < 8; i++)
-    set_list[i] = sets[i];
-  cs_cohort *cohort = load_text(text, 8, set_list);
-  cs_records *records = cs_test_simulate(cohort, n_patients, seed);
-  cs_cohort_destroy(&cohort);
+  cs_records *records = cs_oracle_simulate_text(p, method, text, n_patients, seed);
   free(text);
   return records;
 }

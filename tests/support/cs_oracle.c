@@ -67,8 +67,8 @@ double cs_oracle_variance_count(const birth_death *p)
   return p->n0 * exp(-2 * rho(p, p->t_end)) * integrate(variance_integrand, p);
 }
 
-cs_records *cs_oracle_simulate(const birth_death *p, const char *method, size_t n_patients,
-                               uint64_t seed)
+cs_records *cs_oracle_simulate_text(const birth_death *p, const char *method, const char *text,
+                                    size_t n_patients, uint64_t seed)
 {
   char sets[8][64];
   snprintf(sets[0], sizeof sets[0], "parameters.b=%.17g", p->b);
@@ -82,10 +82,23 @@ cs_records *cs_oracle_simulate(const birth_death *p, const char *method, size_t 
   const char *set_list[8];
   for (int i = 0; i < 8; i++)
     set_list[i] = sets[i];
-  cs_cohort *cohort = cs_test_load_cohort("cohorts/validation/birth_death.yaml", 8, set_list);
+  cs_cohort *cohort = NULL;
+  if (text == NULL) {
+    cohort = cs_test_load_cohort("cohorts/validation/birth_death.yaml", 8, set_list);
+  } else {
+    cs_error err = {0};
+    if (cs_cohort_load_string(text, "birth_death variant", 8, set_list, &cohort, &err) != CS_OK)
+      fail_msg("loading the birth_death variant: %s", err.message);
+  }
   cs_records *records = cs_test_simulate(cohort, n_patients, seed);
   cs_cohort_destroy(&cohort);
   return records;
+}
+
+cs_records *cs_oracle_simulate(const birth_death *p, const char *method, size_t n_patients,
+                               uint64_t seed)
+{
+  return cs_oracle_simulate_text(p, method, NULL, n_patients, seed);
 }
 
 size_t cs_oracle_count_cleared(const cs_records *r)

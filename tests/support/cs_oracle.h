@@ -29,6 +29,11 @@ double cs_oracle_variance_count(const birth_death *p);
 cs_records *cs_oracle_simulate(const birth_death *p, const char *method, size_t n_patients,
                                uint64_t seed);
 
+/* The same on a variant of the cohort's text (e.g. a reaction rewritten), which must keep
+ * its parameters b, d, kd, C0, ke, n0. */
+cs_records *cs_oracle_simulate_text(const birth_death *p, const char *method, const char *text,
+                                    size_t n_patients, uint64_t seed);
+
 /* Patients cleared (extinct) by the end of follow-up. */
 size_t cs_oracle_count_cleared(const cs_records *records);
 
