@@ -223,6 +223,8 @@ typedef struct cs_cohort {
   char *path;      /* the file it came from ("<string>" when loaded from text) */
   char *text;      /* the file's full text, embedded in every output for provenance */
   char *overrides; /* the --set arguments joined by ' ', "" if none */
+  char *sbml_text; /* `model: {sbml: PATH}`: the SBML file's text (embedded too); else NULL */
+  char *sbml_path; /* and its path as read (relative to the cohort file's); else NULL */
   char name[CS_NAME_MAX];
   char *description;     /* "" if none */
   cs_method method;      /* hybrid if the file does not say */
@@ -279,6 +281,13 @@ cs_status cs_cohort_read_text(const char *path, char **text, size_t *length, cs_
  * output file). `origin` names the text in messages. */
 cs_status cs_cohort_load_string(const char *text, const char *origin, int n_sets,
                                 const char *const *sets, cs_cohort **cohort, cs_error *err);
+
+/* The same with the SBML model's text given (not read from the file the cohort names):
+ * how an output file's embedded cohort is reloaded. `sbml_text` NULL is
+ * cs_cohort_load_string. */
+cs_status cs_cohort_load_embedded(const char *text, const char *origin, const char *sbml_text,
+                                  int n_sets, const char *const *sets, cs_cohort **cohort,
+                                  cs_error *err);
 
 /* Frees a cohort; accepts NULL and sets *cohort to NULL. */
 void cs_cohort_destroy(cs_cohort **cohort);

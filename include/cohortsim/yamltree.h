@@ -35,6 +35,10 @@ typedef struct cs_ytree {
   const char *const *sets; /* the --set arguments; not owned */
   int *set_of_node;        /* [id - n_file_nodes - 1]: the --set that created a node */
   int n_set_nodes;
+  /* Nodes graft_first..graft_last were copied from another text (an SBML model written
+   * in the cohort language) and are located by that text's origin and line. */
+  const char *graft_origin; /* not owned */
+  int graft_first, graft_last;
   char path[CS_YTREE_PATH_MAX];
   size_t path_length;
   cs_error *err;
@@ -56,6 +60,14 @@ cs_status cs_ytree_load(cs_ytree *tree, const char *text, size_t length, const c
  * are CS_ERR_USAGE: the command line, not the file, is wrong. `sets` must outlive the
  * tree: later errors at the nodes an override created cite the argument. */
 cs_status cs_ytree_apply_sets(cs_ytree *tree, int n_sets, const char *const *sets);
+
+/* Copies every node of `source` into the tree, for a reader that writes part of a
+ * cohort from another format (cohort_sbml.c). Must come before the overrides. The
+ * copies are located in messages as "ORIGIN:LINE" with LINE = lines[their line in
+ * source] (0-based lines; n_lines of them); `origin` must outlive the tree. Sets
+ * *root_id to the id the copy of source's root has. CS_ERR_NOMEM on exhaustion. */
+cs_status cs_ytree_graft(cs_ytree *tree, yaml_document_t *source, const int *lines, int n_lines,
+                         const char *origin, int *root_id);
 
 /* Releases the document and the bookkeeping; safe on a zeroed or failed tree. */
 void cs_ytree_destroy(cs_ytree *tree);

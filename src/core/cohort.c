@@ -16,8 +16,16 @@
 cs_status cs_cohort_load_string(const char *text, const char *origin, int n_sets,
                                 const char *const *sets, cs_cohort **cohort, cs_error *err)
 {
-  return cs_cohort_read_yaml(text, strlen(text), origin != NULL ? origin : "<string>", n_sets, sets,
-                             cohort, err);
+  return cs_cohort_read_yaml(text, strlen(text), origin != NULL ? origin : "<string>", NULL, n_sets,
+                             sets, cohort, err);
+}
+
+cs_status cs_cohort_load_embedded(const char *text, const char *origin, const char *sbml_text,
+                                  int n_sets, const char *const *sets, cs_cohort **cohort,
+                                  cs_error *err)
+{
+  return cs_cohort_read_yaml(text, strlen(text), origin != NULL ? origin : "<string>", sbml_text,
+                             n_sets, sets, cohort, err);
 }
 
 /* Reads a whole file into memory (the text is kept for provenance anyway); only a
@@ -82,7 +90,7 @@ cs_status cs_cohort_load_file(const char *path, int n_sets, const char *const *s
   char *text = NULL;
   size_t length = 0;
   CS_CALL(cs_cohort_read_text(path, &text, &length, err));
-  const cs_status status = cs_cohort_read_yaml(text, length, path, n_sets, sets, cohort, err);
+  const cs_status status = cs_cohort_read_yaml(text, length, path, NULL, n_sets, sets, cohort, err);
   free(text);
   return status;
 }
@@ -113,6 +121,8 @@ void cs_cohort_destroy(cs_cohort **cohort)
   free(c->param);
   free(c->description);
   free(c->overrides);
+  free(c->sbml_text);
+  free(c->sbml_path);
   free(c->text);
   free(c->path);
   free(c);

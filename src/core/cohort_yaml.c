@@ -28,6 +28,7 @@
 #include "cohort_check.h"
 #include "cohort_expr.h"
 #include "cohort_resolve.h"
+#include "cohort_sbml.h"
 #include "cohort_yaml.h"
 
 /* Integer stoichiometries are stored as doubles; beyond 2^53 they would be inexact. */
@@ -1943,6 +1944,7 @@ static const char *const root_keys[] = {"name",
                                         "traits",
                                         "timing",
                                         "sweep",
+                                        "model",
                                         NULL};
 
 static cs_status read_cohort(cs_reader *r)
@@ -1984,8 +1986,8 @@ static char *join_sets(int n_sets, const char *const *sets)
   return joined;
 }
 
-cs_status cs_cohort_read_yaml(const char *text, size_t length, const char *origin, int n_sets,
-                              const char *const *sets, cs_cohort **cohort, cs_error *err)
+cs_status cs_cohort_read_yaml(const char *text, size_t length, const char *origin,
+                              const char *sbml_text, int n_sets, const char *const *sets, cs_cohort **cohort, cs_error *err)
 {
   *cohort = NULL;
   cs_status status = CS_OK;
@@ -2005,6 +2007,9 @@ cs_status cs_cohort_read_yaml(const char *text, size_t length, const char *origi
     goto cleanup;
   }
   status = cs_ytree_load(&r.tree, text, length, c->path, err);
+  /* An SBML model's sections join the tree before anything reads it (cohort_sbml.h). */
+  if (status == CS_OK)
+    status = cs_cohort_sbml_graft(&r.tree, c, sbml_text);
   if (status == CS_OK)
     status = check_param_sets(&r, n_sets, sets);
   if (status == CS_OK)

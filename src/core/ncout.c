@@ -325,6 +325,11 @@ static cs_status define_global_attributes(const cs_ncout *o, const cs_run_info *
   CS_CALL(put_text_att(id, NC_GLOBAL, "cohort_path", c->path, err));
   CS_CALL(put_text_att(id, NC_GLOBAL, "cohort_yaml", c->text, err));
   CS_CALL(put_text_att(id, NC_GLOBAL, "overrides", c->overrides, err));
+  /* A cohort on an SBML model: the model's text too, so the file alone reloads it. */
+  if (c->sbml_text != NULL) {
+    CS_CALL(put_text_att(id, NC_GLOBAL, "sbml_text", c->sbml_text, err));
+    CS_CALL(put_text_att(id, NC_GLOBAL, "sbml_path", c->sbml_path, err));
+  }
   /* The same, one string per --set argument, so verify and merge can reload the cohort
    * exactly (values may contain spaces). */
   const char **list = calloc((size_t)info->n_sets + 1, sizeof *list);
@@ -864,6 +869,16 @@ static bool same_text(int ncid, const char *name, const char *expected)
   return same;
 }
 
+/* The embedded SBML text, or its absence for a cohort without one. */
+static bool same_sbml(int ncid, const cs_cohort *c)
+{
+  if (c->sbml_text != NULL)
+    return same_text(ncid, "sbml_text", c->sbml_text);
+  char *value = cs_ncout_text_attribute(ncid, "sbml_text");
+  free(value);
+  return value == NULL;
+}
+
 static bool same_number(int ncid, const char *name, unsigned long long expected)
 {
   unsigned long long value;
@@ -884,6 +899,8 @@ static cs_status check_identity(int ncid, const char *what, const cs_cohort *c,
   const char *differs = NULL;
   if (!same_text(ncid, "cohort_yaml", c->text))
     differs = "the cohort file's text";
+  else if (!same_sbml(ncid, c))
+    differs = "the SBML model's text";
   else if (!same_text(ncid, "overrides", c->overrides))
     differs = "the --set overrides";
   else if (!same_number(ncid, "seed", info->seed))

@@ -343,12 +343,15 @@ static cs_status read_run(cs_ncfile *f, char **cohort_yaml, char **cohort_path, 
 static cs_status load_cohort(cs_ncfile *f, const char *cohort_yaml, const char *cohort_path,
                              cs_error *err)
 {
-  const cs_status status = cs_cohort_load_string(cohort_yaml, cohort_path, f->info.n_sets,
-                                                 f->info.sets, &f->cohort, err);
+  /* Only a cohort on an SBML model has the model's text. */
+  char *sbml_text = cs_ncout_text_attribute(f->ncid, "sbml_text");
+  const cs_status status = cs_cohort_load_embedded(cohort_yaml, cohort_path, sbml_text,
+                                                   f->info.n_sets, f->info.sets, &f->cohort, err);
+  free(sbml_text);
   if (status == CS_OK || status == CS_ERR_NOMEM)
     return status;
   cs_error_add_context(err,
-                       "%s: its embedded cohort (attributes cohort_yaml, override_list) "
+                       "%s: its embedded cohort (attributes cohort_yaml, sbml_text, override_list) "
                        "does not load",
                        f->path);
   return CS_ERR_BAD_FILE;

@@ -34,6 +34,10 @@ static void format_location(const cs_ytree *tree, const yaml_node_t *node, char 
     return;
   }
   const int id = node_id(tree, node);
+  if (id >= tree->graft_first && id <= tree->graft_last && tree->graft_origin != NULL) {
+    snprintf(buffer, size, "%s:%zu", tree->graft_origin, node->start_mark.line + 1);
+    return;
+  }
   if (cs_ytree_is_override(tree, node)) {
     snprintf(buffer, size, "--set %s", tree->sets[tree->set_of_node[id - tree->n_file_nodes - 1]]);
     return;
@@ -69,7 +73,10 @@ cs_status cs_ytree_fail_in_scalar(cs_ytree *tree, const yaml_node_t *node, size_
 {
   char location[CS_YTREE_PATH_MAX + 64];
   format_location(tree, node, location, sizeof location);
-  if (node != NULL && node->type == YAML_SCALAR_NODE && !cs_ytree_is_override(tree, node)) {
+  const int id = node != NULL ? node_id(tree, node) : 0;
+  const int grafted = tree->graft_origin != NULL && id >= tree->graft_first && id <= tree->graft_last;
+  if (node != NULL && node->type == YAML_SCALAR_NODE && !cs_ytree_is_override(tree, node) &&
+      !grafted) {
     const yaml_scalar_style_t style = node->data.scalar.style;
     const size_t quote =
         style == YAML_SINGLE_QUOTED_SCALAR_STYLE || style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
@@ -244,6 +251,62 @@ cs_status cs_ytree_load(cs_ytree *tree, const char *text, size_t length, const c
   }
   yaml_parser_delete(&parser);
   return status;
+}
+
+/* ---- grafting ------------------------------------------------------------------------ */
+
+static size_t grafted_line(const yaml_node_t *node, const int *lines, int n_lines)
+{
+  const size_t line = node->start_mark.line;
+  return line < (size_t)n_lines && lines[line] > 0 ? (size_t)lines[line] - 1 : 0;
+}
+
+cs_status cs_ytree_graft(cs_ytree *tree, yaml_document_t *source, const int *lines, int n_lines,
+                         const char *origin, int *root_id)
+{
+  assert(tree->n_set_nodes == 0);
+  const int offset = (int)(tree->document.nodes.top - tree->document.nodes.start);
+  const int n = (int)(source->nodes.top - source->nodes.start);
+  /* Nodes first (ids are kept, shifted by the offset), then the links between them,
+   * which may point forwards. */
+  for (int i = 0; i < n; i++) {
+    const yaml_node_t *node = &source->nodes.start[i];
+    int id = 0;
+    if (node->type == YAML_SCALAR_NODE)
+      id = yaml_document_add_scalar(&tree->document, node->tag, node->data.scalar.value,
+                                    (int)node->data.scalar.length, node->data.scalar.style);
+    else if (node->type == YAML_MAPPING_NODE)
+      id = yaml_document_add_mapping(&tree->document, node->tag, node->data.mapping.style);
+    else if (node->type == YAML_SEQUENCE_NODE)
+      id = yaml_document_add_sequence(&tree->document, node->tag, node->data.sequence.style);
+    if (id != offset + i + 1)
+      return cs_error_set(tree->err, CS_ERR_NOMEM, "%s: out of memory reading the model", origin);
+    yaml_node_t *copy = yaml_document_get_node(&tree->document, id);
+    copy->start_mark = (yaml_mark_t){.line = grafted_line(node, lines, n_lines)};
+    copy->end_mark = copy->start_mark;
+  }
+  for (int i = 0; i < n; i++) {
+    const yaml_node_t *node = &source->nodes.start[i];
+    int ok = 1;
+    if (node->type == YAML_MAPPING_NODE)
+      for (const yaml_node_pair_t *p = node->data.mapping.pairs.start;
+           ok && p < node->data.mapping.pairs.top; p++)
+        ok = yaml_document_append_mapping_pair(&tree->document, offset + i + 1, offset + p->key,
+                                               offset + p->value);
+    else if (node->type == YAML_SEQUENCE_NODE)
+      for (const yaml_node_item_t *item = node->data.sequence.items.start;
+           ok && item < node->data.sequence.items.top; item++)
+        ok = yaml_document_append_sequence_item(&tree->document, offset + i + 1, offset + *item);
+    if (!ok)
+      return cs_error_set(tree->err, CS_ERR_NOMEM, "%s: out of memory reading the model", origin);
+  }
+  tree->graft_origin = origin;
+  tree->graft_first = offset + 1;
+  tree->graft_last = offset + n;
+  /* The copies count as the file's own nodes: overrides are numbered after them. */
+  tree->n_file_nodes = offset + n;
+  *root_id = offset + 1;
+  return CS_OK;
 }
 
 void cs_ytree_destroy(cs_ytree *tree)
