@@ -39,4 +39,13 @@ cs_status cs_sbml_read(const char *xml, const char *origin, double undeclared_un
 /* Frees what cs_sbml_read filled; safe on a zeroed model. */
 void cs_sbml_model_free(cs_sbml_model *model);
 
+/* `cohortsim import`: a complete cohort file (*text, allocated) on the SBML model at
+ * `path`, with the network written out in the cohort language, one arm, no outcomes,
+ * the exact method. `sets` may give followup_days=DAYS and report_every_days=DAYS
+ * (defaults 10 and 0.1); any other override is CS_ERR_USAGE. The text is loaded and
+ * checked as a cohort before it is returned, so nothing invalid is ever written.
+ * Errors as cs_sbml_read, plus CS_ERR_IO for an unreadable file. */
+cs_status cs_sbml_import(const char *path, int n_sets, const char *const *sets, char **text,
+                         cs_error *err);
+
 #endif

@@ -14,6 +14,7 @@
 #include "cohortsim/cohort.h"
 #include "cohortsim/merge.h"
 #include "cohortsim/report.h"
+#include "cohortsim/sbml.h"
 #include "cohortsim/verify.h"
 #include "cs_version.h"
 #include "driver.h"
@@ -44,6 +45,9 @@ static const char usage_text[] =
     "        --resume: continue OUT.nc.partial; --restart: discard it (and replace an\n"
     "        existing OUT.nc when done)\n"
     "        under MPI: mpirun -n RANKS cohortsim run ... (or srun cohortsim run ...)\n"
+    "  import MODEL.xml [-o COHORT.yaml] [--set followup_days=DAYS]\n"
+    "      [--set report_every_days=DAYS]\n"
+    "        write an SBML model as a cohort file (default: to standard output)\n"
     "  check COHORT.yaml [--set KEY=VALUE]...\n"
     "        validate a cohort file and print the resolved model and arms\n"
     "  summary OUT.nc\n"
@@ -369,6 +373,41 @@ static int command_check(int argc, char **argv)
   return report(status, &err, true);
 }
 
+/* Writes `text` to `path`, or to standard output when path is NULL. */
+static cs_status write_text(const char *path, const char *text, cs_error *err)
+{
+  if (path == NULL) {
+    fputs(text, stdout);
+    return CS_OK;
+  }
+  FILE *file = fopen(path, "w");
+  CS_CHECK(file != NULL, err, CS_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+  const bool written = fputs(text, file) >= 0;
+  const bool closed = fclose(file) == 0;
+  if (!written || !closed) {
+    remove(path);
+    return cs_error_set(err, CS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+  }
+  return CS_OK;
+}
+
+static int command_import(int argc, char **argv)
+{
+  cs_error err = {0};
+  parsed_args a = {0};
+  char *text = NULL;
+  cs_status status = parse_args(argc, argv, "o set", &a, &err);
+  if (status == CS_OK)
+    status = require_positional(&a, argv[0], 1, 1, "import needs an SBML file", &err);
+  if (status == CS_OK)
+    status = cs_sbml_import(a.positional[0], a.n_sets, a.sets, &text, &err);
+  if (status == CS_OK)
+    status = write_text(a.run.output_path, text, &err);
+  free(text);
+  free_args(&a);
+  return report(status, &err, true);
+}
+
 static int command_summary(int argc, char **argv)
 {
   cs_error err = {0};
@@ -516,6 +555,7 @@ int main(int argc, char **argv)
     int (*run)(int, char **);
   } commands[] = {
       {"run", command_run},
+      {"import", command_import},
       {"check", command_check},
       {"summary", command_summary},
       {"verify", command_verify},
