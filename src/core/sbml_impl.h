@@ -20,6 +20,9 @@ typedef struct cs_sbml_text {
 void cs_sbml_text_add(cs_sbml_text *t, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The text so far ("" when empty or after a failure). */
+const char *cs_sbml_text_string(const cs_sbml_text *t);
+
 /* A number as the shortest decimal that reads back to the same double. */
 void cs_sbml_text_number(cs_sbml_text *t, double value);
 

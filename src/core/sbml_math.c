@@ -51,6 +51,11 @@ void cs_sbml_text_add(cs_sbml_text *t, const char *format, ...)
   t->length += (size_t)n;
 }
 
+const char *cs_sbml_text_string(const cs_sbml_text *t)
+{
+  return t->s != NULL && !t->failed ? t->s : "";
+}
+
 void cs_sbml_text_number(cs_sbml_text *t, double value)
 {
   char buffer[40];
@@ -261,12 +266,13 @@ static cs_status quotient(cs_sbml_reader *r, const ASTNode_t *node, int remainde
   if (status == CS_OK)
     status = translate(r, ASTNode_getChild(node, 1), site, &b);
   if (status == CS_OK && !a.failed && !b.failed) {
+    const char *as = cs_sbml_text_string(&a), *bs = cs_sbml_text_string(&b);
     if (remainder)
-      cs_sbml_text_add(out, "(%s - %s * if(%s / %s >= 0, floor(%s / %s), ceil(%s / %s)))", a.s,
-                       b.s, a.s, b.s, a.s, b.s, a.s, b.s);
+      cs_sbml_text_add(out, "(%s - %s * if(%s / %s >= 0, floor(%s / %s), ceil(%s / %s)))", as,
+                       bs, as, bs, as, bs, as, bs);
     else
-      cs_sbml_text_add(out, "if(%s / %s >= 0, floor(%s / %s), ceil(%s / %s))", a.s, b.s, a.s,
-                       b.s, a.s, b.s);
+      cs_sbml_text_add(out, "if(%s / %s >= 0, floor(%s / %s), ceil(%s / %s))", as, bs, as,
+                       bs, as, bs);
   }
   out->failed |= a.failed | b.failed;
   free(a.s);

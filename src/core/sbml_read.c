@@ -85,21 +85,6 @@ static unsigned line_of(const void *element)
 static cs_status check_document(writer *w, SBMLDocument_t *doc)
 {
   cs_sbml_reader *r = &w->r;
-  for (unsigned i = 0; i < SBMLDocument_getNumErrors(doc); i++) {
-    const XMLError_t *e = (const XMLError_t *)SBMLDocument_getError(doc, i);
-    if (XMLError_isError(e) || XMLError_isFatal(e)) {
-      char message[512];
-      snprintf(message, sizeof message, "%s", XMLError_getMessage(e));
-      message[strcspn(message, "\n")] = '\0';
-      return cs_error_set(r->err, CS_ERR_COHORT, "%s:%u: not valid SBML: %s", r->origin,
-                          XMLError_getLine(e), message);
-    }
-  }
-  CS_CHECK(SBMLDocument_getModel(doc) != NULL, r->err, CS_ERR_COHORT, "%s: no model in the file",
-           r->origin);
-  const unsigned level = SBMLDocument_getLevel(doc);
-  CS_CHECK(level == 2 || level == 3, r->err, CS_ERR_COHORT,
-           "%s: SBML Level %u is not supported (Levels 2 and 3 are)", r->origin, level);
   /* Core only: a Level 3 package (distrib, comp, fbc, ...) changes what the model
    * means, so a model that declares one is refused rather than half read. */
   const XMLNamespaces_t *ns = SBMLDocument_getNamespaces(doc);
@@ -116,6 +101,21 @@ static cs_status check_document(writer *w, SBMLDocument_t *doc)
                         r->origin, line_of(doc), prefix != NULL && prefix[0] != '\0' ? prefix : "?",
                         uri);
   }
+  for (unsigned i = 0; i < SBMLDocument_getNumErrors(doc); i++) {
+    const XMLError_t *e = (const XMLError_t *)SBMLDocument_getError(doc, i);
+    if (XMLError_isError(e) || XMLError_isFatal(e)) {
+      char message[512];
+      snprintf(message, sizeof message, "%s", XMLError_getMessage(e));
+      message[strcspn(message, "\n")] = '\0';
+      return cs_error_set(r->err, CS_ERR_COHORT, "%s:%u: not valid SBML: %s", r->origin,
+                          XMLError_getLine(e), message);
+    }
+  }
+  CS_CHECK(SBMLDocument_getModel(doc) != NULL, r->err, CS_ERR_COHORT, "%s: no model in the file",
+           r->origin);
+  const unsigned level = SBMLDocument_getLevel(doc);
+  CS_CHECK(level == 2 || level == 3, r->err, CS_ERR_COHORT,
+           "%s: SBML Level %u is not supported (Levels 2 and 3 are)", r->origin, level);
   return CS_OK;
 }
 
@@ -328,7 +328,7 @@ static void write_number_line(writer *w, unsigned line, const char *name, double
 {
   cs_sbml_text number = {0};
   cs_sbml_text_number(&number, value);
-  emit(w, line, "  %s: %s", name, number.failed ? "0" : number.s);
+  emit(w, line, "  %s: %s", name, cs_sbml_text_string(&number));
   w->yaml.failed |= number.failed;
   free(number.s);
 }
@@ -409,7 +409,7 @@ static cs_status write_species(writer *w)
     } else {
       return cs_sbml_refuse(&w->r, s, "species", id, "has no initial amount or concentration");
     }
-    emit(w, line_of(s), "  %s: {initial: %s}", id, initial.failed ? "0" : initial.s);
+    emit(w, line_of(s), "  %s: {initial: %s}", id, cs_sbml_text_string(&initial));
     w->yaml.failed |= initial.failed;
     free(initial.s);
   }
@@ -544,7 +544,7 @@ static int write_mass_action(writer *w, Reaction_t *rx, const ASTNode_t *law,
   }
   (void)n_constant;
   cs_sbml_text_add(out, "mass_action: ");
-  quoted(out, c.failed ? "" : c.s);
+  quoted(out, cs_sbml_text_string(&c));
   out->failed |= c.failed;
   free(c.s);
   return 1;
@@ -595,14 +595,14 @@ static cs_status write_reaction(writer *w, Reaction_t *rx)
       cs_sbml_text_number(&rate, w->r.time_scale);
     }
     cs_sbml_text_add(&line, "rate: ");
-    quoted(&line, rate.failed ? "" : rate.s);
+    quoted(&line, cs_sbml_text_string(&rate));
     line.failed |= rate.failed;
     free(rate.s);
   }
   cs_sbml_text_add(&line, "}");
   w->r.reaction = NULL;
   if (status == CS_OK)
-    emit(w, line_of(rx), "  %s: %s", id, line.failed ? "" : line.s);
+    emit(w, line_of(rx), "  %s: %s", id, cs_sbml_text_string(&line));
   w->yaml.failed |= line.failed;
   free(line.s);
   return status;
@@ -635,8 +635,8 @@ static cs_status write_observables(writer *w)
       if (written++ == 0)
         emit(w, 0, "observables:");
       cs_sbml_text line = {0};
-      quoted(&line, value.failed ? "" : value.s);
-      emit(w, line_of(rule), "  %s: %s", id, line.failed ? "" : line.s);
+      quoted(&line, cs_sbml_text_string(&value));
+      emit(w, line_of(rule), "  %s: %s", id, cs_sbml_text_string(&line));
       w->yaml.failed |= value.failed | line.failed;
       free(line.s);
     }
@@ -684,8 +684,8 @@ static cs_status write_event(writer *w, Event_t *e, int index)
     status = cs_sbml_math(&w->r, Trigger_getMath(trigger), (const SBase_t *)e, "event", id, &when);
   if (status == CS_OK) {
     cs_sbml_text quoted_when = {0};
-    quoted(&quoted_when, when.failed ? "" : when.s);
-    emit(w, line_of(trigger), "    when: %s", quoted_when.failed ? "" : quoted_when.s);
+    quoted(&quoted_when, cs_sbml_text_string(&when));
+    emit(w, line_of(trigger), "    when: %s", cs_sbml_text_string(&quoted_when));
     w->yaml.failed |= quoted_when.failed | when.failed;
     free(quoted_when.s);
   }
@@ -716,8 +716,8 @@ static cs_status write_event(writer *w, Event_t *e, int index)
       cs_sbml_text_add(&value, ") * %s", Species_getCompartment(s));
     if (status == CS_OK) {
       cs_sbml_text text = {0};
-      quoted(&text, value.failed ? "" : value.s);
-      emit(w, line_of(ea), "      %s: %s", target, text.failed ? "" : text.s);
+      quoted(&text, cs_sbml_text_string(&value));
+      emit(w, line_of(ea), "      %s: %s", target, cs_sbml_text_string(&text));
       w->yaml.failed |= text.failed | value.failed;
       free(text.s);
     }
