@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,11 @@ static void format_location(const cs_ytree *tree, const yaml_node_t *node, char 
   }
   const int id = node_id(tree, node);
   if (id >= tree->graft_first && id <= tree->graft_last && tree->graft_origin != NULL) {
-    snprintf(buffer, size, "%s:%zu", tree->graft_origin, node->start_mark.line + 1);
+    /* A section's own key was written from no element of the model: no line. */
+    if (node->start_mark.line == SIZE_MAX)
+      snprintf(buffer, size, "%s", tree->graft_origin);
+    else
+      snprintf(buffer, size, "%s:%zu", tree->graft_origin, node->start_mark.line + 1);
     return;
   }
   if (cs_ytree_is_override(tree, node)) {
@@ -258,7 +263,7 @@ cs_status cs_ytree_load(cs_ytree *tree, const char *text, size_t length, const c
 static size_t grafted_line(const yaml_node_t *node, const int *lines, int n_lines)
 {
   const size_t line = node->start_mark.line;
-  return line < (size_t)n_lines && lines[line] > 0 ? (size_t)lines[line] - 1 : 0;
+  return line < (size_t)n_lines && lines[line] > 0 ? (size_t)lines[line] - 1 : SIZE_MAX;
 }
 
 cs_status cs_ytree_graft(cs_ytree *tree, yaml_document_t *source, const int *lines, int n_lines,
