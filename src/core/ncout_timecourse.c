@@ -43,8 +43,7 @@ static cs_status define(int ncid, const char *name, nc_type type, int n_dims, co
 {
   int varid;
   CS_CALL(nc_check(nc_def_var(ncid, name, type, n_dims, dims, &varid), err, name));
-  if (units != NULL)
-    CS_CALL(nc_check(nc_put_att_text(ncid, varid, "units", strlen(units), units), err, name));
+  CS_CALL(nc_check(nc_put_att_text(ncid, varid, "units", strlen(units), units), err, name));
   return nc_check(nc_put_att_text(ncid, varid, "long_name", strlen(long_name), long_name), err,
                   name);
 }
@@ -92,21 +91,21 @@ cs_status cs_timecourse_define(int ncid, const cs_cohort *c, const cs_timecourse
   CS_CALL(define_axis(ncid, "unrecorded", n_unrecorded(c),
                       "species or observable not recorded (kept for the statistics)",
                       &unrecorded, err));
-  /* Counts have unit 1; an observable is a formula of the user's, whose unit the file
-   * cannot know, so it has no units attribute. */
+  /* Counts have unit 1; an observable's unit is its formula's, which the file cannot
+   * know: "1" as for every value of the model language (counts, EC50 units). */
   CS_CALL(define_statistics(ncid, "species", d->species, "1", d, err));
   if (observable >= 0)
-    CS_CALL(define_statistics(ncid, "observable", observable, NULL, d, err));
+    CS_CALL(define_statistics(ncid, "observable", observable, "1", d, err));
   if (recorded >= 0) {
     const int dims[4] = {d->arm, d->patient, d->time, recorded};
-    CS_CALL(define(ncid, "record_value", NC_DOUBLE, 4, dims, NULL,
+    CS_CALL(define(ncid, "record_value", NC_DOUBLE, 4, dims, "1",
                    "each patient's value of the recorded species and observables on the "
                    "reporting grid (held after the simulation stops)",
                    err));
   }
   if (unrecorded >= 0) {
     const int dims[4] = {d->arm, d->patient, d->time, unrecorded};
-    CS_CALL(define(ncid, "unrecorded_value", NC_DOUBLE, 4, dims, NULL,
+    CS_CALL(define(ncid, "unrecorded_value", NC_DOUBLE, 4, dims, "1",
                    "each patient's value of the species and observables not recorded, on the "
                    "reporting grid (the statistics' input)",
                    err));
