@@ -12,6 +12,14 @@
 #include "cohortsim/ncout.h"
 #include "cohortsim/ncschema.h"
 
+/* Both on the same SBML text, or neither on one. */
+static bool same_sbml(const cs_cohort *a, const cs_cohort *b)
+{
+  if (a->sbml_text == NULL || b->sbml_text == NULL)
+    return a->sbml_text == b->sbml_text;
+  return strcmp(a->sbml_text, b->sbml_text) == 0;
+}
+
 static cs_status nc_check(int rc, const char *path, cs_error *err)
 {
   if (rc == NC_NOERR)
@@ -44,6 +52,7 @@ static cs_status check_shards(int n, cs_ncfile *const *shards, cs_error *err)
   for (int i = 0; i < n && status == CS_OK; i++) {
     const cs_ncfile *s = shards[i];
     const char *differs = strcmp(s->cohort->text, first->cohort->text) != 0 ? "cohort file"
+                          : !same_sbml(s->cohort, first->cohort)            ? "SBML model"
                           : !same_sets(&s->info, &first->info)              ? "--set overrides"
                           : s->info.seed != first->info.seed                ? "seed"
                           : s->info.n_patients != first->info.n_patients    ? "number of patients"

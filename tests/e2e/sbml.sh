@@ -1,0 +1,104 @@
+#!/bin/bash
+# SBML models end to end (docs/sbml.md): `cohortsim import` writes a cohort that loads;
+# the imported cohort and a cohort on the SBML file (`model: {sbml: ...}`) give the same
+# numbers for the same seed; an SBML-backed output verifies from the file alone (the
+# SBML file gone) and embeds its text; --set works on an SBML parameter; a changed SBML
+# file is refused on --resume and by merge like a changed cohort file; bad input gets
+# one error line and writes nothing.
+set -euo pipefail
+source "${COHORTSIM_SOURCE_DIR:?}/tests/e2e/lib.bash"
+
+model="$tmp/dimerisation.xml"
+cp "$src/tests/data/sbml/dimerisation.xml" "$model"
+
+# The import: a complete cohort, on stdout or into -o.
+cohortsim import "$model" -o "$tmp/imported.yaml" --set followup_days=0.0005 --set report_every_days=0.00005
+expect_rc 0 "import"
+grep -q -F 'followup_days: 0.0005' "$tmp/imported.yaml" || fail "import: --set followup_days not written"
+grep -q -F 'Dimerisation: {reactants: {P: 2}, products: {P2: 1}, rate:' "$tmp/imported.yaml" ||
+  fail "import: the dimerisation reaction is not written as a rate law"
+cohortsim check "$tmp/imported.yaml"
+expect_rc 0 "check of the imported cohort"
+ok "import writes a cohort that check accepts"
+
+cohortsim import "$model" --set seed=3
+expect_rc 2 "import with an unsupported --set"
+expect_stderr "import takes --set followup_days=DAYS and --set report_every_days=DAYS only" "import --set"
+cohortsim import "$tmp/missing.xml" -o "$tmp/none.yaml"
+expect_rc 4 "import of a missing file"
+[ ! -e "$tmp/none.yaml" ] || fail "a failed import wrote its output"
+sed 's/stoichiometry="2"/stoichiometry="1.5"/' "$model" > "$tmp/bad.xml"
+cohortsim import "$tmp/bad.xml" -o "$tmp/none.yaml"
+expect_rc 3 "import of a model with a non-integer stoichiometry"
+expect_one_error "import of a bad model"
+expect_stderr "bad.xml:" "import of a bad model names the file"
+expect_stderr "reaction 'Dimerisation': the stoichiometry of 'P' is 1.5" "import of a bad model"
+[ ! -e "$tmp/none.yaml" ] || fail "a refused import wrote its output"
+ok "import refuses bad input with one line and writes nothing"
+
+# The same settings on the SBML file itself.
+cat > "$tmp/on_sbml.yaml" <<YAML
+name: Dimerisation01
+method: exact
+followup_days: 0.0005
+report_every_days: 0.00005
+model: {sbml: dimerisation.xml}
+arms:
+  baseline: {}
+YAML
+cohortsim_mpi 2 run "$tmp/imported.yaml" -o "$tmp/imported.nc" -n 40 -s 7 --quiet
+expect_rc 0 "run of the imported cohort"
+cohortsim_mpi 2 run "$tmp/on_sbml.yaml" -o "$tmp/on_sbml.nc" -n 40 -s 7 --quiet
+expect_rc 0 "run of the cohort on the SBML file"
+for var in species_mean species_sd record_value; do
+  [ "$(values "$tmp/imported.nc" $var)" = "$(values "$tmp/on_sbml.nc" $var)" ] ||
+    fail "$var differs between the imported cohort and the cohort on the SBML file"
+done
+ok "the imported cohort and the cohort on the SBML file give identical numbers"
+
+ncdump -h "$tmp/on_sbml.nc" > "$tmp/header.txt"
+grep -q -F "sbml_path = \"$model\"" "$tmp/header.txt" || fail "sbml_path not in the output"
+grep -q -F ':sbml_text = "<?xml' "$tmp/header.txt" || fail "sbml_text not in the output"
+ncdump -h "$tmp/imported.nc" > "$tmp/header.txt"
+if grep -q ':sbml_text' "$tmp/header.txt"; then fail "an imported cohort's output has sbml_text"; fi
+mv "$model" "$tmp/moved.xml"
+cohortsim verify "$tmp/on_sbml.nc" --sample 5
+expect_rc 0 "verify with the SBML file gone"
+ok "the output embeds the SBML text and verifies from the file alone"
+mv "$tmp/moved.xml" "$model"
+
+# --set on an SBML parameter, and on one the model does not have.
+cohortsim check "$tmp/on_sbml.yaml" --set parameters.k1=0.5
+expect_rc 0 "check with --set parameters.k1"
+expect_stdout "k1           = 0.5" "--set on an SBML parameter"
+cohortsim check "$tmp/on_sbml.yaml" --set parameters.k3=0.5
+expect_rc 2 "check with --set of a parameter the model lacks"
+expect_stderr "unknown parameter k3 in --set parameters.k3=0.5 (parameters are: k1, k2)" "--set k3"
+ok "--set works on SBML parameters"
+
+# A changed SBML file: --resume and merge refuse it like a changed cohort file.
+cp "$tmp/on_sbml.nc" "$tmp/resumed.nc.partial"
+sed -i 's/value="0.001"/value="0.002"/' "$model"
+cohortsim_mpi 2 run "$tmp/on_sbml.yaml" -o "$tmp/resumed.nc" -n 40 -s 7 --quiet --resume
+expect_rc 2 "--resume with a changed SBML file"
+expect_stderr "the SBML model's text differs" "--resume with a changed SBML file"
+cohortsim_mpi 1 run "$tmp/on_sbml.yaml" -o "$tmp/shard1.nc" -n 40 -s 7 --quiet --shard 1/2
+expect_rc 0 "shard 1 on the changed model"
+cp "$src/tests/data/sbml/dimerisation.xml" "$model"
+cohortsim_mpi 1 run "$tmp/on_sbml.yaml" -o "$tmp/shard0.nc" -n 40 -s 7 --quiet --shard 0/2
+expect_rc 0 "shard 0 on the original model"
+cohortsim merge "$tmp/shard0.nc" "$tmp/shard1.nc" -o "$tmp/merged.nc"
+expect_rc 2 "merge of shards on different SBML texts"
+expect_stderr "the SBML model differs" "merge of shards on different SBML texts"
+ok "a changed SBML file is refused on --resume and by merge"
+
+# Bad cohort input around the model.
+sed 's/dimerisation.xml/nothere.xml/' "$tmp/on_sbml.yaml" > "$tmp/missing.yaml"
+cohortsim check "$tmp/missing.yaml"
+expect_rc 4 "a cohort naming a missing SBML file"
+expect_stderr "missing.yaml:5:15: model.sbml: $tmp/nothere.xml: cannot open" "missing SBML file"
+printf 'species:\n  Q: {initial: 1}\n' >> "$tmp/on_sbml.yaml"
+cohortsim check "$tmp/on_sbml.yaml"
+expect_rc 3 "a cohort naming a species the model lacks"
+expect_stderr "species.Q: 'Q' is not a species of the SBML model" "unknown species"
+ok "bad cohort input around an SBML model gets one clear line"
