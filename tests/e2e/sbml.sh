@@ -102,3 +102,11 @@ cohortsim check "$tmp/on_sbml.yaml"
 expect_rc 3 "a cohort naming a species the model lacks"
 expect_stderr "species.Q: 'Q' is not a species of the SBML model" "unknown species"
 ok "bad cohort input around an SBML model gets one clear line"
+
+# The shipped published model: its cohort checks and runs.
+cohortsim check "$src/cohorts/kuznetsov1994.yaml"
+expect_rc 0 "check of cohorts/kuznetsov1994.yaml"
+expect_stdout "T_killing: T -> 0" "the Kuznetsov model's reactions"
+cohortsim_mpi 2 run "$src/cohorts/kuznetsov1994.yaml" -o "$tmp/kuznetsov.nc" -n 6 -s 1 --quiet
+expect_rc 0 "run of cohorts/kuznetsov1994.yaml"
+ok "the Kuznetsov 1994 cohort on its SBML file checks and runs"
