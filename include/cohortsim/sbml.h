@@ -15,10 +15,10 @@
 
 /* The model in cohortsim's language, and where each line of it came from. */
 typedef struct cs_sbml_model {
-  char *yaml;      /* the sections, block-style YAML at the top level */
-  int *line;       /* line[i]: the SBML line that YAML line i + 1 was written from (0: none) */
+  char *yaml; /* the sections, block-style YAML at the top level */
+  int *line;  /* line[i]: the SBML line that YAML line i + 1 was written from (0: none) */
   int n_lines;
-  char name[64];   /* the model's id (or "sbml_model"), a valid cohort name */
+  char name[64];       /* the model's id (or "sbml_model"), a valid cohort name */
   char time_note[160]; /* how the time unit was read, for the import's comments */
 } cs_sbml_model;
 

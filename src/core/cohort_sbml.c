@@ -213,8 +213,8 @@ cs_status cs_cohort_sbml_graft(cs_ytree *tree, cs_cohort *cohort, const char *em
   } else {
     size_t length = 0;
     cs_error problem = {0};
-    const cs_status status = cs_cohort_read_text(cohort->sbml_path, &cohort->sbml_text, &length,
-                                                 &problem);
+    const cs_status status =
+        cs_cohort_read_text(cohort->sbml_path, &cohort->sbml_text, &length, &problem);
     if (status == CS_ERR_NOMEM)
       return nomem(tree);
     if (status != CS_OK) {

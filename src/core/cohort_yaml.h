@@ -8,9 +8,10 @@
 
 /* Reads and validates a cohort from YAML `text` of `length` bytes, applying the --set
  * overrides `sets` first; `origin` names the text in messages. A cohort on an SBML model
- * reads the model's text from `sbml_text` when not NULL, else from its file. As cs_cohort_load_string
- * (cohort.h): on failure *cohort is NULL and err says what is wrong. */
+ * reads the model's text from `sbml_text` when not NULL, else from its file. As
+ * cs_cohort_load_string (cohort.h): on failure *cohort is NULL and err says what is wrong. */
 cs_status cs_cohort_read_yaml(const char *text, size_t length, const char *origin,
-                              const char *sbml_text, int n_sets, const char *const *sets, cs_cohort **cohort, cs_error *err);
+                              const char *sbml_text, int n_sets, const char *const *sets,
+                              cs_cohort **cohort, cs_error *err);
 
 #endif

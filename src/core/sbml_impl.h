@@ -34,13 +34,12 @@ typedef struct cs_sbml_reader {
    * propensity per model time unit is time_scale times one per day. */
   double time_scale;
   Reaction_t *reaction; /* whose local parameters are in scope, or NULL */
-  int depth;                  /* assignment rules being inlined, against a cycle */
+  int depth;            /* assignment rules being inlined, against a cycle */
 } cs_sbml_reader;
 
 /* Fails with "ORIGIN:LINE: KIND 'ID': message" (CS_ERR_COHORT), the line of `element`. */
-cs_status cs_sbml_refuse(cs_sbml_reader *r, const void *element, const char *kind,
-                         const char *id, const char *format, ...)
-    __attribute__((format(printf, 5, 6)));
+cs_status cs_sbml_refuse(cs_sbml_reader *r, const void *element, const char *kind, const char *id,
+                         const char *format, ...) __attribute__((format(printf, 5, 6)));
 
 /* The name a reaction-local parameter gets in the cohort: REACTION_PARAMETER. */
 void cs_sbml_local_name(const char *reaction, const char *parameter, char *name, size_t size);

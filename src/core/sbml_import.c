@@ -56,10 +56,12 @@ cs_status cs_sbml_import(const char *path, int n_sets, const char *const *sets, 
   CS_CALL(cs_cohort_read_text(path, &xml, &length, err));
   cs_sbml_model model = {0};
   cs_status status = cs_sbml_read(xml, path, 0, &model, err);
-  free(xml);
-  CS_CALL(status);
-  cs_sbml_text out = {0};
-  cs_sbml_text_add(&out,
+  if (status != CS_OK) {
+    free(xml);
+    return status;
+  }
+  cs_sbml_text head = {0}, out = {0}, check = {0};
+  cs_sbml_text_add(&head,
                    "# The SBML model '%s' as a cohort, written by `cohortsim import %s`.\n"
                    "# Time: %s.\n"
                    "# A starting point to edit: distributions over parameters, arms, "
@@ -68,21 +70,25 @@ cs_status cs_sbml_import(const char *path, int n_sets, const char *const *sets, 
                    "description: \"Imported from the SBML file %s\"\n"
                    "method: exact\n"
                    "followup_days: %s\n"
-                   "report_every_days: %s\n"
-                   "\n%s\n"
-                   "arms:\n"
-                   "  baseline: {}\n",
+                   "report_every_days: %s\n",
                    model.name, base_name(path), model.time_note, model.name, base_name(path),
-                   settings.followup_days, settings.report_every_days, model.yaml);
+                   settings.followup_days, settings.report_every_days);
+  static const char arms[] = "arms:\n  baseline: {}\n";
+  cs_sbml_text_add(&out, "%s\n%s\n%s", cs_sbml_text_string(&head), model.yaml, arms);
+  /* Checked as the same cohort on the SBML file, so an import never writes a file that
+   * `run` would refuse, and an error is located at the model's line, not the text's. */
+  cs_sbml_text_add(&check, "%smodel: {sbml: %s}\n%s", cs_sbml_text_string(&head), base_name(path),
+                   arms);
   cs_sbml_model_free(&model);
-  if (out.failed) {
-    free(out.s);
-    return cs_error_set(err, CS_ERR_NOMEM, "%s: out of memory writing the cohort", path);
-  }
-  /* Checked as a cohort, so an import never writes a file that `run` would refuse. */
+  if (head.failed || out.failed || check.failed)
+    status = cs_error_set(err, CS_ERR_NOMEM, "%s: out of memory writing the cohort", path);
   cs_cohort *cohort = NULL;
-  status = cs_cohort_load_string(out.s, path, 0, NULL, &cohort, err);
+  if (status == CS_OK)
+    status = cs_cohort_load_embedded(check.s, path, xml, 0, NULL, &cohort, err);
   cs_cohort_destroy(&cohort);
+  free(xml);
+  free(head.s);
+  free(check.s);
   if (status != CS_OK) {
     free(out.s);
     return status;

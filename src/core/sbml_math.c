@@ -67,8 +67,8 @@ void cs_sbml_text_number(cs_sbml_text *t, double value)
   cs_sbml_text_add(t, value < 0 ? "(%s)" : "%s", buffer);
 }
 
-cs_status cs_sbml_refuse(cs_sbml_reader *r, const void *element, const char *kind,
-                         const char *id, const char *format, ...)
+cs_status cs_sbml_refuse(cs_sbml_reader *r, const void *element, const char *kind, const char *id,
+                         const char *format, ...)
 {
   char message[768];
   va_list args;
@@ -76,7 +76,8 @@ cs_status cs_sbml_refuse(cs_sbml_reader *r, const void *element, const char *kin
   vsnprintf(message, sizeof message, format, args);
   va_end(args);
   return cs_error_set(r->err, CS_ERR_COHORT, "%s:%u: %s '%s': %s", r->origin,
-                      element != NULL ? SBase_getLine((const SBase_t *)element) : 0, kind, id, message);
+                      element != NULL ? SBase_getLine((const SBase_t *)element) : 0, kind, id,
+                      message);
 }
 
 void cs_sbml_local_name(const char *reaction, const char *parameter, char *name, size_t size)
@@ -163,14 +164,16 @@ static cs_status translate_name(cs_sbml_reader *r, const char *name, const math_
     return CS_OK;
   }
   if (Model_getReactionById(r->model, name) != NULL)
-    return refuse_at(r, site, "reads reaction '%s' (a reaction's rate as a value) which is not "
-                              "supported", name);
+    return refuse_at(r, site,
+                     "reads reaction '%s' (a reaction's rate as a value) which is not "
+                     "supported",
+                     name);
   return refuse_at(r, site, "'%s' is not a species, compartment or parameter of the model", name);
 }
 
 /* Children joined by an infix operator; `empty` when there are none. */
-static cs_status infix(cs_sbml_reader *r, const ASTNode_t *node, const char *op,
-                       const char *empty, const math_site *site, cs_sbml_text *out)
+static cs_status infix(cs_sbml_reader *r, const ASTNode_t *node, const char *op, const char *empty,
+                       const math_site *site, cs_sbml_text *out)
 {
   const unsigned n = ASTNode_getNumChildren(node);
   if (n == 0) {
@@ -268,11 +271,11 @@ static cs_status quotient(cs_sbml_reader *r, const ASTNode_t *node, int remainde
   if (status == CS_OK && !a.failed && !b.failed) {
     const char *as = cs_sbml_text_string(&a), *bs = cs_sbml_text_string(&b);
     if (remainder)
-      cs_sbml_text_add(out, "(%s - %s * if(%s / %s >= 0, floor(%s / %s), ceil(%s / %s)))", as,
-                       bs, as, bs, as, bs, as, bs);
+      cs_sbml_text_add(out, "(%s - %s * if(%s / %s >= 0, floor(%s / %s), ceil(%s / %s)))", as, bs,
+                       as, bs, as, bs, as, bs);
     else
-      cs_sbml_text_add(out, "if(%s / %s >= 0, floor(%s / %s), ceil(%s / %s))", as, bs, as,
-                       bs, as, bs);
+      cs_sbml_text_add(out, "if(%s / %s >= 0, floor(%s / %s), ceil(%s / %s))", as, bs, as, bs, as,
+                       bs);
   }
   out->failed |= a.failed | b.failed;
   free(a.s);
@@ -342,7 +345,8 @@ static cs_status translate_time(cs_sbml_reader *r, const math_site *site, cs_sbm
 {
   /* The formula language's name for the time is t (or time); a model that uses either
    * as an id would capture it. */
-  if (Model_getSpeciesById(r->model, "t") != NULL || Model_getParameterById(r->model, "t") != NULL ||
+  if (Model_getSpeciesById(r->model, "t") != NULL ||
+      Model_getParameterById(r->model, "t") != NULL ||
       Model_getCompartmentById(r->model, "t") != NULL)
     return refuse_at(r, site, "reads the time, but the model has an element named '%s'", "t");
   if (r->time_scale == 1)
@@ -459,8 +463,9 @@ static cs_status translate(cs_sbml_reader *r, const ASTNode_t *node, const math_
     break;
   }
   const char *name = ASTNode_getName(node);
-  return refuse_at(r, site, "the MathML element '%s' is not supported (no such function in "
-                            "cohortsim's formulas)",
+  return refuse_at(r, site,
+                   "the MathML element '%s' is not supported (no such function in "
+                   "cohortsim's formulas)",
                    name != NULL ? name : "?");
 }
 

@@ -136,8 +136,6 @@ static cs_status check_id(writer *w, const void *element, const char *kind, cons
     return cs_sbml_refuse(&w->r, element, kind, id,
                           "the id is longer than %d characters, the most a cohort name may have",
                           NAME_LIMIT);
-  if (strcmp(id, "t") == 0 || strcmp(id, "time") == 0)
-    return CS_OK; /* only a problem if the time is read: sbml_math.c says so there */
   return CS_OK;
 }
 
@@ -190,7 +188,8 @@ static cs_status check_model(writer *w)
 {
   Model_t *m = w->r.model;
   if (Model_isSetConversionFactor(m))
-    return cs_sbml_refuse(&w->r, m, "model", Model_getId(m), "conversion factors are not supported");
+    return cs_sbml_refuse(&w->r, m, "model", Model_getId(m),
+                          "conversion factors are not supported");
   for (unsigned i = 0; i < Model_getNumRules(m); i++) {
     const Rule_t *rule = Model_getRule(m, i);
     const char *variable = Rule_isSetVariable(rule) ? Rule_getVariable(rule) : "";
@@ -284,8 +283,8 @@ static cs_status read_time_unit(writer *w, SBMLDocument_t *doc, double undeclare
                           "the time unit '%s' is not a multiple of the second", unit);
   w->r.time_scale = SECONDS_PER_DAY / seconds;
   snprintf(out->time_note, sizeof out->time_note,
-           "the model's time unit is '%s' (%g s): rates and times scaled to days by %.17g",
-           unit, seconds, w->r.time_scale);
+           "the model's time unit is '%s' (%g s): rates and times scaled to days by %.17g", unit,
+           seconds, w->r.time_scale);
   return CS_OK;
 }
 
@@ -486,8 +485,8 @@ static int product_factors(const ASTNode_t *node, const ASTNode_t **factors, int
  * c of parameters only: then the propensity c * prod X is the reaction's mass action,
  * which the engines run faster and the hybrid engine leaps. Returns 0 (nothing written)
  * otherwise. A species in concentration units contributes 1/compartment to c. */
-static int write_mass_action(writer *w, Reaction_t *rx, const ASTNode_t *law,
-                             const side *reactants, cs_sbml_text *out)
+static int write_mass_action(writer *w, Reaction_t *rx, const ASTNode_t *law, const side *reactants,
+                             cs_sbml_text *out)
 {
   Model_t *m = w->r.model;
   if (reactants->n == 0)
@@ -500,7 +499,6 @@ static int write_mass_action(writer *w, Reaction_t *rx, const ASTNode_t *law,
   if (n < 0)
     return 0;
   int seen[SIDE_MAX] = {0};
-  int n_constant = 0;
   for (int f = 0; f < n; f++) {
     const char *name = ASTNode_getType(factors[f]) == AST_NAME ? ASTNode_getName(factors[f]) : NULL;
     int k = -1;
@@ -513,7 +511,6 @@ static int write_mass_action(writer *w, Reaction_t *rx, const ASTNode_t *law,
     }
     if (cs_sbml_math_reads_state(&w->r, factors[f]))
       return 0;
-    n_constant++;
   }
   for (int i = 0; i < reactants->n; i++)
     if (!seen[i])
@@ -542,7 +539,6 @@ static int write_mass_action(writer *w, Reaction_t *rx, const ASTNode_t *law,
     cs_sbml_text_add(&c, " * ");
     cs_sbml_text_number(&c, w->r.time_scale);
   }
-  (void)n_constant;
   cs_sbml_text_add(out, "mass_action: ");
   quoted(out, cs_sbml_text_string(&c));
   out->failed |= c.failed;
@@ -572,8 +568,9 @@ static cs_status write_reaction(writer *w, Reaction_t *rx)
     changes |= net != 0;
   }
   if (!changes) {
-    emit(w, line_of(rx), "  # %s changes no species' count (only boundary or constant species, "
-                         "or a catalyst): left out",
+    emit(w, line_of(rx),
+         "  # %s changes no species' count (only boundary or constant species, "
+         "or a catalyst): left out",
          id);
     return CS_OK;
   }
@@ -628,9 +625,8 @@ static cs_status write_observables(writer *w)
     const char *id = Rule_getVariable(rule);
     CS_CALL(check_id(w, rule, "assignment rule", id));
     cs_sbml_text value = {0};
-    const cs_status status =
-        cs_sbml_math(&w->r, Rule_getMath(rule), (const SBase_t *)rule, "assignment rule", id,
-                     &value);
+    const cs_status status = cs_sbml_math(&w->r, Rule_getMath(rule), (const SBase_t *)rule,
+                                          "assignment rule", id, &value);
     if (status == CS_OK) {
       if (written++ == 0)
         emit(w, 0, "observables:");
@@ -710,8 +706,8 @@ static cs_status write_event(writer *w, Event_t *e, int index)
     const int concentration = s != NULL && !Species_getHasOnlySubstanceUnits(s);
     if (concentration)
       cs_sbml_text_add(&value, "(");
-    status = cs_sbml_math(&w->r, EventAssignment_getMath(ea), (const SBase_t *)ea, "event", id,
-                          &value);
+    status =
+        cs_sbml_math(&w->r, EventAssignment_getMath(ea), (const SBase_t *)ea, "event", id, &value);
     if (concentration)
       cs_sbml_text_add(&value, ") * %s", Species_getCompartment(s));
     if (status == CS_OK) {

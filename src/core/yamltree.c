@@ -79,7 +79,8 @@ cs_status cs_ytree_fail_in_scalar(cs_ytree *tree, const yaml_node_t *node, size_
   char location[CS_YTREE_PATH_MAX + 64];
   format_location(tree, node, location, sizeof location);
   const int id = node != NULL ? node_id(tree, node) : 0;
-  const int grafted = tree->graft_origin != NULL && id >= tree->graft_first && id <= tree->graft_last;
+  const int grafted =
+      tree->graft_origin != NULL && id >= tree->graft_first && id <= tree->graft_last;
   if (node != NULL && node->type == YAML_SCALAR_NODE && !cs_ytree_is_override(tree, node) &&
       !grafted) {
     const yaml_scalar_style_t style = node->data.scalar.style;

@@ -554,14 +554,10 @@ int main(int argc, char **argv)
     const char *name;
     int (*run)(int, char **);
   } commands[] = {
-      {"run", command_run},
-      {"import", command_import},
-      {"check", command_check},
-      {"summary", command_summary},
-      {"verify", command_verify},
-      {"trajectory", command_trajectory},
-      {"merge", command_merge},
-      {"analyze", command_analyze},
+      {"run", command_run},       {"import", command_import},
+      {"check", command_check},   {"summary", command_summary},
+      {"verify", command_verify}, {"trajectory", command_trajectory},
+      {"merge", command_merge},   {"analyze", command_analyze},
       {"report", command_report},
   };
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -73,27 +73,27 @@ static void expect_in(const char *yaml, const char *line)
  * listOf headers the tests fill. */
 #define MODEL_OPEN "<model id=\"m\" timeUnits=\"day\">\n"
 #define DAY_UNIT                                                                                   \
-  "<listOfUnitDefinitions><unitDefinition id=\"day\"><listOfUnits><unit kind=\"second\" "         \
-  "exponent=\"1\" scale=\"0\" multiplier=\"86400\"/></listOfUnits></unitDefinition>"             \
+  "<listOfUnitDefinitions><unitDefinition id=\"day\"><listOfUnits><unit kind=\"second\" "          \
+  "exponent=\"1\" scale=\"0\" multiplier=\"86400\"/></listOfUnits></unitDefinition>"               \
   "</listOfUnitDefinitions>\n"
 #define COMPARTMENT                                                                                \
   "<listOfCompartments><compartment id=\"cell\" spatialDimensions=\"3\" size=\"2\" "               \
   "constant=\"true\"/></listOfCompartments>\n"
 #define SPECIES_X                                                                                  \
-  "<listOfSpecies><species id=\"X\" compartment=\"cell\" initialAmount=\"100\" "                  \
-  "hasOnlySubstanceUnits=\"true\" boundaryCondition=\"false\" constant=\"false\"/>"               \
+  "<listOfSpecies><species id=\"X\" compartment=\"cell\" initialAmount=\"100\" "                   \
+  "hasOnlySubstanceUnits=\"true\" boundaryCondition=\"false\" constant=\"false\"/>"                \
   "</listOfSpecies>\n"
 #define PARAMS                                                                                     \
-  "<listOfParameters><parameter id=\"k\" value=\"0.1\" constant=\"true\"/>"                       \
+  "<listOfParameters><parameter id=\"k\" value=\"0.1\" constant=\"true\"/>"                        \
   "<parameter id=\"d\" value=\"0.2\" constant=\"true\"/></listOfParameters>\n"
 #define PREAMBLE MODEL_OPEN DAY_UNIT COMPARTMENT SPECIES_X PARAMS
 #define MATH_OPEN "<math xmlns=\"http://www.w3.org/1998/Math/MathML\">"
 /* Death of X at d * X, on line 8. */
 #define DEATH                                                                                      \
   "<listOfReactions>\n"                                                                            \
-  "<reaction id=\"death\" reversible=\"false\"><listOfReactants><speciesReference "              \
-  "species=\"X\" stoichiometry=\"1\" constant=\"true\"/></listOfReactants><kineticLaw>"           \
-  MATH_OPEN "<apply><times/><ci>d</ci><ci>X</ci></apply></math></kineticLaw></reaction>\n"      \
+  "<reaction id=\"death\" reversible=\"false\"><listOfReactants><speciesReference "                \
+  "species=\"X\" stoichiometry=\"1\" constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN  \
+  "<apply><times/><ci>d</ci><ci>X</ci></apply></math></kineticLaw></reaction>\n"                   \
   "</listOfReactions>\n"
 
 static void test_mass_action_and_units(void **state)
@@ -138,20 +138,50 @@ static void test_undeclared_time_unit(void **state)
   free(xml);
 }
 
+/* Level 2: the time is in seconds unless the model redefines `time`; local parameters
+ * are Parameter elements of the kinetic law. */
+static void test_level2(void **state)
+{
+  (void)state;
+  static const char header_l2[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                  "<sbml xmlns=\"http://www.sbml.org/sbml/level2/version4\" "
+                                  "level=\"2\" version=\"4\">\n";
+  static const char model[] =
+      "<model id=\"m\">\n"
+      "<listOfCompartments><compartment id=\"cell\" size=\"1\"/></listOfCompartments>\n"
+      "<listOfSpecies><species id=\"X\" compartment=\"cell\" initialAmount=\"7\" "
+      "hasOnlySubstanceUnits=\"true\"/></listOfSpecies>\n"
+      "<listOfReactions>\n"
+      "<reaction id=\"death\" reversible=\"false\"><listOfReactants><speciesReference "
+      "species=\"X\"/></listOfReactants><kineticLaw>" MATH_OPEN
+      "<apply><times/><ci>mu</ci><ci>X</ci></apply></math><listOfParameters><parameter "
+      "id=\"mu\" value=\"0.5\"/></listOfParameters></kineticLaw></reaction>\n"
+      "</listOfReactions>\n";
+  char *xml = document(header_l2, model);
+  cs_sbml_model m = {0};
+  cs_error err = {0};
+  if (cs_sbml_read(xml, "m.xml", 0, &m, &err) != CS_OK)
+    fail_msg("%s", err.message);
+  expect_in(m.yaml, "  death_mu: 0.5\n");
+  expect_in(m.yaml, "  death: {reactants: {X: 1}, mass_action: \"death_mu * 86400\"}\n");
+  cs_sbml_model_free(&m);
+  free(xml);
+}
+
 static void test_concentrations(void **state)
 {
   (void)state;
-  const char *model =
-      MODEL_OPEN DAY_UNIT COMPARTMENT
+  const char *model = MODEL_OPEN DAY_UNIT COMPARTMENT
       "<listOfSpecies><species id=\"X\" compartment=\"cell\" initialConcentration=\"50\" "
       "hasOnlySubstanceUnits=\"false\" boundaryCondition=\"false\" constant=\"false\"/>"
-      "</listOfSpecies>\n" PARAMS
-      "<listOfReactions>\n"
+      "</listOfSpecies>\n" PARAMS "<listOfReactions>\n"
       "<reaction id=\"death\" reversible=\"false\"><listOfReactants><speciesReference "
-      "species=\"X\" stoichiometry=\"1\" constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN
+      "species=\"X\" stoichiometry=\"1\" "
+      "constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN
       "<apply><times/><ci>d</ci><ci>X</ci></apply></math></kineticLaw></reaction>\n"
       "<reaction id=\"sat\" reversible=\"false\"><listOfReactants><speciesReference "
-      "species=\"X\" stoichiometry=\"1\" constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN
+      "species=\"X\" stoichiometry=\"1\" "
+      "constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN
       "<apply><divide/><ci>X</ci><apply><plus/><ci>k</ci><ci>X</ci></apply></apply></math>"
       "</kineticLaw></reaction>\n"
       "</listOfReactions>\n";
@@ -166,8 +196,7 @@ static void test_concentrations(void **state)
 static void test_local_parameters_and_functions(void **state)
 {
   (void)state;
-  const char *model =
-      MODEL_OPEN DAY_UNIT
+  const char *model = MODEL_OPEN DAY_UNIT
       "<listOfFunctionDefinitions><functionDefinition id=\"hill2\">" MATH_OPEN
       "<lambda><bvar><ci>x</ci></bvar><bvar><ci>K</ci></bvar><apply><divide/><apply><times/>"
       "<ci>x</ci><ci>x</ci></apply><apply><plus/><apply><times/><ci>K</ci><ci>K</ci></apply>"
@@ -175,7 +204,8 @@ static void test_local_parameters_and_functions(void **state)
       "</functionDefinition></listOfFunctionDefinitions>\n" COMPARTMENT SPECIES_X PARAMS
       "<listOfReactions>\n"
       "<reaction id=\"R\" reversible=\"false\"><listOfReactants><speciesReference "
-      "species=\"X\" stoichiometry=\"1\" constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN
+      "species=\"X\" stoichiometry=\"1\" "
+      "constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN
       "<apply><times/><ci>k</ci><apply><ci>hill2</ci><ci>X</ci><ci>K</ci></apply></apply></math>"
       "<listOfLocalParameters><localParameter id=\"k\" value=\"3\"/><localParameter id=\"K\" "
       "value=\"40\"/></listOfLocalParameters></kineticLaw></reaction>\n"
@@ -183,15 +213,15 @@ static void test_local_parameters_and_functions(void **state)
   char *yaml = read_ok(model, 0);
   /* Local parameters become REACTION_PARAMETER, shadowing the global k in R's law. */
   expect_in(yaml, "  R_k: 3\n  R_K: 40\n");
-  expect_in(yaml, "  R: {reactants: {X: 1}, rate: \"(R_k * ((X * X) / ((R_K * R_K) + (X * X))))\"}");
+  expect_in(yaml,
+            "  R: {reactants: {X: 1}, rate: \"(R_k * ((X * X) / ((R_K * R_K) + (X * X))))\"}");
   free(yaml);
 }
 
 static void test_rules_events_initial_assignments(void **state)
 {
   (void)state;
-  const char *model =
-      MODEL_OPEN DAY_UNIT COMPARTMENT SPECIES_X
+  const char *model = MODEL_OPEN DAY_UNIT COMPARTMENT SPECIES_X
       "<listOfParameters><parameter id=\"k\" value=\"0.1\" constant=\"true\"/>"
       "<parameter id=\"d\" value=\"0.2\" constant=\"true\"/>"
       "<parameter id=\"y\" value=\"0\" constant=\"false\"/></listOfParameters>\n"
@@ -226,8 +256,7 @@ static void test_rules_events_initial_assignments(void **state)
 static void test_boundary_species_and_catalysts(void **state)
 {
   (void)state;
-  const char *model =
-      MODEL_OPEN DAY_UNIT COMPARTMENT
+  const char *model = MODEL_OPEN DAY_UNIT COMPARTMENT
       "<listOfSpecies><species id=\"X\" compartment=\"cell\" initialAmount=\"0\" "
       "hasOnlySubstanceUnits=\"true\" boundaryCondition=\"false\" constant=\"false\"/>"
       "<species id=\"S\" compartment=\"cell\" initialAmount=\"10\" hasOnlySubstanceUnits=\"true\" "
@@ -239,7 +268,8 @@ static void test_boundary_species_and_catalysts(void **state)
       "<kineticLaw>" MATH_OPEN "<apply><times/><ci>k</ci><ci>S</ci></apply></math></kineticLaw>"
       "</reaction>\n"
       "<reaction id=\"idle\" reversible=\"false\"><listOfReactants><speciesReference "
-      "species=\"S\" stoichiometry=\"1\" constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN
+      "species=\"S\" stoichiometry=\"1\" "
+      "constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN
       "<ci>k</ci></math></kineticLaw></reaction>\n"
       "</listOfReactions>\n";
   char *yaml = read_ok(model, 0);
@@ -268,9 +298,10 @@ static void refused(const char *element, const char *message)
 }
 
 #define REACTION(attrs, stoich, law)                                                               \
-  "<listOfReactions><reaction id=\"R\" " attrs "><listOfReactants><speciesReference "            \
-  "species=\"X\" stoichiometry=\"" stoich "\" constant=\"true\"/></listOfReactants><kineticLaw>" \
-  MATH_OPEN law "</math></kineticLaw></reaction></listOfReactions>\n"
+  "<listOfReactions><reaction id=\"R\" " attrs "><listOfReactants><speciesReference "              \
+  "species=\"X\" stoichiometry=\"" stoich                                                          \
+  "\" constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN law                             \
+  "</math></kineticLaw></reaction></listOfReactions>\n"
 
 static void test_refusals(void **state)
 {
@@ -283,7 +314,7 @@ static void test_refusals(void **state)
           "</math></algebraicRule></listOfRules>\n",
           "m.xml:8: algebraic rule '': algebraic rules are not supported");
   refused_in(header_l3v1, REACTION("reversible=\"false\" fast=\"true\"", "1", "<ci>k</ci>"),
-          "m.xml:8: reaction 'R': fast reactions (in equilibrium) are not supported");
+             "m.xml:8: reaction 'R': fast reactions (in equilibrium) are not supported");
   refused(REACTION("reversible=\"true\"", "1", "<ci>k</ci>"),
           "m.xml:8: reaction 'R': a reversible reaction's kinetic law is a net rate, not a "
           "propensity: write the two directions as two irreversible reactions");
@@ -399,6 +430,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mass_action_and_units),
       cmocka_unit_test(test_undeclared_time_unit),
+      cmocka_unit_test(test_level2),
       cmocka_unit_test(test_concentrations),
       cmocka_unit_test(test_local_parameters_and_functions),
       cmocka_unit_test(test_rules_events_initial_assignments),
