@@ -672,6 +672,10 @@ static cs_status write_event(writer *w, Event_t *e, int index)
   CS_CALL(check_id(w, e, "event", id));
   const Trigger_t *trigger = Event_getTrigger(e);
   const unsigned line = line_of(e);
+  if (Event_getNumEventAssignments(e) == 0) {
+    emit(w, line, "  # event %s assigns nothing: left out", id);
+    return CS_OK;
+  }
   emit(w, line, "  - name: %s", id);
   cs_sbml_text when = {0};
   const int timed = write_time_trigger(w, e, Trigger_getMath(trigger), &when);
@@ -726,7 +730,10 @@ static cs_status write_event(writer *w, Event_t *e, int index)
 static cs_status write_events(writer *w)
 {
   Model_t *m = w->r.model;
-  if (Model_getNumEvents(m) > 0)
+  int n_assigning = 0;
+  for (unsigned i = 0; i < Model_getNumEvents(m); i++)
+    n_assigning += Event_getNumEventAssignments(Model_getEvent(m, i)) > 0;
+  if (n_assigning > 0)
     emit(w, 0, "events:");
   for (unsigned i = 0; i < Model_getNumEvents(m); i++)
     CS_CALL(write_event(w, Model_getEvent(m, i), (int)i));
