@@ -55,6 +55,13 @@ for var in species_mean species_sd record_value; do
     fail "$var differs between the imported cohort and the cohort on the SBML file"
 done
 ok "the imported cohort and the cohort on the SBML file give identical numbers"
+cohortsim_mpi 3 run "$tmp/on_sbml.yaml" -o "$tmp/on_sbml3.nc" -n 40 -s 7 --quiet
+expect_rc 0 "run of the cohort on the SBML file on 3 ranks"
+for var in species_mean species_sd record_value; do
+  [ "$(values "$tmp/on_sbml3.nc" $var)" = "$(values "$tmp/on_sbml.nc" $var)" ] ||
+    fail "$var differs between 2 and 3 ranks"
+done
+ok "a cohort on an SBML file gives the same numbers on 2 and 3 ranks"
 
 ncdump -h "$tmp/on_sbml.nc" > "$tmp/header.txt"
 grep -q -F "sbml_path = \"$model\"" "$tmp/header.txt" || fail "sbml_path not in the output"
