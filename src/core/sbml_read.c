@@ -89,17 +89,21 @@ static cs_status check_document(writer *w, SBMLDocument_t *doc)
    * means, so a model that declares one is refused rather than half read. */
   const XMLNamespaces_t *ns = SBMLDocument_getNamespaces(doc);
   for (int i = 0; ns != NULL && i < XMLNamespaces_getLength(ns); i++) {
-    const char *uri = XMLNamespaces_getURI(ns, i);
-    if (uri == NULL || strstr(uri, "sbml.org/sbml/level3/") == NULL)
-      continue;
-    const size_t n = strlen(uri);
-    if (n >= 5 && strcmp(uri + n - 5, "/core") == 0)
-      continue;
-    const char *prefix = XMLNamespaces_getPrefix(ns, i);
-    return cs_error_set(r->err, CS_ERR_COHORT,
-                        "%s:%u: sbml: the package '%s' (%s) is not supported: SBML core only",
-                        r->origin, line_of(doc), prefix != NULL && prefix[0] != '\0' ? prefix : "?",
-                        uri);
+    /* libsbml hands out copies of these strings. */
+    char *uri = XMLNamespaces_getURI(ns, i);
+    char *prefix = XMLNamespaces_getPrefix(ns, i);
+    const size_t n = uri != NULL ? strlen(uri) : 0;
+    const int package = uri != NULL && strstr(uri, "sbml.org/sbml/level3/") != NULL &&
+                        !(n >= 5 && strcmp(uri + n - 5, "/core") == 0);
+    cs_status status = CS_OK;
+    if (package)
+      status = cs_error_set(r->err, CS_ERR_COHORT,
+                            "%s:%u: sbml: the package '%s' (%s) is not supported: SBML core only",
+                            r->origin, line_of(doc),
+                            prefix != NULL && prefix[0] != '\0' ? prefix : "?", uri);
+    free(uri);
+    free(prefix);
+    CS_CALL(status);
   }
   for (unsigned i = 0; i < SBMLDocument_getNumErrors(doc); i++) {
     const XMLError_t *e = (const XMLError_t *)SBMLDocument_getError(doc, i);
