@@ -222,6 +222,14 @@ cs_status cs_cohort_sbml_graft(cs_ytree *tree, cs_cohort *cohort, const char *em
       return cs_ytree_fail(tree, cs_ytree_lookup(tree, model_node, "sbml"), status, "%s",
                            problem.message);
     }
+    /* cs_cohort_read_text stops a little past the limit: a larger file is refused, not
+     * read in part. */
+    if (length > CS_YTREE_TEXT_MAX) {
+      cs_ytree_enter(tree, "sbml");
+      return cs_ytree_fail(tree, cs_ytree_lookup(tree, model_node, "sbml"), CS_ERR_COHORT,
+                           "%s is larger than %u MiB, the most a model file may hold",
+                           cohort->sbml_path, CS_YTREE_TEXT_MAX >> 20);
+    }
   }
   cs_ytree_leave(tree, mark);
   cs_sbml_model model = {0};

@@ -54,6 +54,12 @@ cs_status cs_sbml_import(const char *path, int n_sets, const char *const *sets, 
   char *xml = NULL;
   size_t length = 0;
   CS_CALL(cs_cohort_read_text(path, &xml, &length, err));
+  if (length > CS_YTREE_TEXT_MAX) {
+    free(xml);
+    return cs_error_set(err, CS_ERR_COHORT,
+                        "%s: larger than %u MiB, the most a model file may hold", path,
+                        CS_YTREE_TEXT_MAX >> 20);
+  }
   cs_sbml_model model = {0};
   cs_status status = cs_sbml_read(xml, path, 0, &model, err);
   if (status != CS_OK) {
