@@ -137,8 +137,8 @@ static cs_status compile_observable(cs_ytree *tree, const yaml_node_t *node, cs_
                                    "(write its formula in place)",
                                    names.refused);
   if (status != CS_OK)
-    return cs_ytree_fail_in_scalar(tree, node, offset, CS_ERR_COHORT, "cannot read '%s': %s",
-                                   text, problem.message);
+    return cs_ytree_fail_in_scalar(tree, node, offset, CS_ERR_COHORT, "cannot read '%s': %s", text,
+                                   problem.message);
   if (cs_formula_reads(formula, CS_SYMBOL_TIME, -1)) {
     cs_formula_destroy(&formula);
     long at = word_offset(text, "t");
@@ -202,8 +202,7 @@ static cs_status record_all(cs_ytree *tree, cs_cohort *c, int n)
 {
   c->recorded = calloc((size_t)n + 1, sizeof *c->recorded);
   if (c->recorded == NULL)
-    return cs_error_set(tree->err, CS_ERR_NOMEM, "%s: out of memory reading record",
-                        tree->origin);
+    return cs_error_set(tree->err, CS_ERR_NOMEM, "%s: out of memory reading record", tree->origin);
   for (int q = 0; q < n; q++)
     c->recorded[q] = q;
   c->n_recorded = n;
@@ -216,8 +215,7 @@ static cs_status read_record(cs_ytree *tree, const yaml_node_t *root, cs_cohort 
   if (section == NULL) {
     /* The default: a plain simulation (no outcomes) or a model with observables is
      * there to be watched over time; an outcome cohort keeps its files as they were. */
-    const bool watched =
-        c->n_observables > 0 || cs_ytree_lookup(tree, root, "outcomes") == NULL;
+    const bool watched = c->n_observables > 0 || cs_ytree_lookup(tree, root, "outcomes") == NULL;
     return watched ? record_all(tree, c, c->n_species + c->n_observables) : CS_OK;
   }
   const size_t mark = cs_ytree_enter(tree, "record");
@@ -225,8 +223,7 @@ static cs_status read_record(cs_ytree *tree, const yaml_node_t *root, cs_cohort 
   CS_CALL(cs_ytree_sequence(tree, section, &n));
   c->recorded = calloc((size_t)n + 1, sizeof *c->recorded);
   if (c->recorded == NULL)
-    return cs_error_set(tree->err, CS_ERR_NOMEM, "%s: out of memory reading record",
-                        tree->origin);
+    return cs_error_set(tree->err, CS_ERR_NOMEM, "%s: out of memory reading record", tree->origin);
   for (int i = 0; i < n; i++) {
     const yaml_node_t *item = cs_ytree_item(tree, section, i);
     const size_t inner = cs_ytree_enter_index(tree, i);

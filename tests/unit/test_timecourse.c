@@ -264,12 +264,49 @@ static void test_state_held_after_death(void **state)
   cs_cohort_destroy(&c);
 }
 
+/* One dose of 8 EC50 units at day 0, half-life 1 day: the observable `level: x` is
+ * 8 * 2^-t at the grid times 0, 1, 2, 3 (time 0 after the dose due then). */
+static void test_observable_reads_drug_level(void **state)
+{
+  (void)state;
+  static const char text[] = "name: level\n"
+                             "method: exact\n"
+                             "followup_days: 3\n"
+                             "parameters: {b: 0.01}\n"
+                             "species: {A: {initial: 5}}\n"
+                             "drugs: {x: {half_life_days: 1}}\n"
+                             "reactions:\n"
+                             "  birth: {change: {A: +1}, rate: b, factors: [{species: A}]}\n"
+                             "arms: {dosed: {doses: {x: {amount: 8, start_day: 0, count: 1}}}}\n"
+                             "observables: {level: x}\n"
+                             "record: [level]\n";
+  cs_cohort *c = NULL;
+  cs_model *model = NULL;
+  cs_patient_sim *sim = NULL;
+  cs_records *r = NULL;
+  cs_error err = {0};
+  if (cs_cohort_load_string(text, "level.yaml", 0, NULL, &c, &err) != CS_OK)
+    fail_msg("%s", err.message);
+  assert_int_equal(cs_model_create(c, &model, &err), CS_OK);
+  assert_int_equal(cs_patient_sim_create(model, &sim, &err), CS_OK);
+  assert_int_equal(cs_records_create(c, 0, 1, &r, &err), CS_OK);
+  assert_int_equal(cs_patient_sim_run(sim, 3, 0, r, &err), CS_OK);
+  assert_int_equal(r->n_grid, 4);
+  for (size_t k = 0; k < 4; k++)
+    assert_near(r->record_value[k], 8 * pow(2, -(double)k), 1e-13);
+  cs_records_destroy(&r);
+  cs_patient_sim_destroy(&sim);
+  cs_model_destroy(&model);
+  cs_cohort_destroy(&c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_schema_and_values),
       cmocka_unit_test(test_statistics),
       cmocka_unit_test(test_state_held_after_death),
+      cmocka_unit_test(test_observable_reads_drug_level),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
