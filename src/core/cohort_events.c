@@ -13,9 +13,8 @@
 
 #include "cohort_expr.h"
 
-static const char *const event_keys[] = {"name",  "at",   "every", "from",           "until",
-                                         "when",  "once", "set",   "fires_at_start", "add",
-                                         NULL};
+static const char *const event_keys[] = {"name", "at",  "every",          "from", "until", "when",
+                                         "once", "set", "fires_at_start", "add",  NULL};
 
 /* What a formula of an event may read. */
 typedef enum {
@@ -71,9 +70,8 @@ static cs_status own_formula(cs_ytree *tree, cs_cohort *c, cs_formula *formula)
 
 /* Compiles `text`, found at byte `offset` of the scalar `node`, into *formula (owned by
  * the cohort); an error names the column inside the formula. */
-static cs_status compile(cs_ytree *tree, const yaml_node_t *node, const char *text,
-                         size_t offset, cs_cohort *c, names_allowed allowed,
-                         const cs_formula **compiled)
+static cs_status compile(cs_ytree *tree, const yaml_node_t *node, const char *text, size_t offset,
+                         cs_cohort *c, names_allowed allowed, const cs_formula **compiled)
 {
   event_names names = {.cohort = c, .allowed = allowed};
   cs_formula *formula = NULL;
@@ -128,8 +126,8 @@ static cs_status parameter_expr(cs_ytree *tree, const yaml_node_t *node, const c
   return CS_OK;
 }
 
-static cs_status read_time(cs_ytree *tree, const yaml_node_t *event, const char *key,
-                           cs_cohort *c, const double *values, bool positive, cs_expr *e)
+static cs_status read_time(cs_ytree *tree, const yaml_node_t *event, const char *key, cs_cohort *c,
+                           const double *values, bool positive, cs_expr *e)
 {
   const yaml_node_t *node = cs_ytree_lookup(tree, event, key);
   const size_t mark = cs_ytree_enter(tree, key);
@@ -140,8 +138,8 @@ static cs_status read_time(cs_ytree *tree, const yaml_node_t *event, const char 
   return CS_OK;
 }
 
-static cs_status read_flag(cs_ytree *tree, const yaml_node_t *event, const char *key,
-                           bool fallback, bool *value)
+static cs_status read_flag(cs_ytree *tree, const yaml_node_t *event, const char *key, bool fallback,
+                           bool *value)
 {
   const yaml_node_t *node = cs_ytree_lookup(tree, event, key);
   *value = fallback;
@@ -312,8 +310,7 @@ static cs_status read_name(cs_ytree *tree, const yaml_node_t *event, const cs_co
                          name, CS_NAME_MAX - 1);
   for (int i = 0; i < c->n_events; i++)
     if (strcmp(c->event[i].name, name) == 0)
-      return cs_ytree_fail(tree, node, CS_ERR_COHORT, "an event named '%s' is defined above",
-                           name);
+      return cs_ytree_fail(tree, node, CS_ERR_COHORT, "an event named '%s' is defined above", name);
   snprintf(e->name, sizeof e->name, "%s", name);
   cs_ytree_leave(tree, mark);
   return CS_OK;

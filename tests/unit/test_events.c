@@ -59,8 +59,8 @@ static cs_cohort *load(const char *events, const char *arm, const char *more_arm
 
 /* Loading must fail with a message that starts at the position of `marker` in the text
  * (cs_test_location_of) and names `path`, and contains `what`. */
-static void expect_error(const char *events, const char *arm, const char *marker,
-                         const char *path, const char *what)
+static void expect_error(const char *events, const char *arm, const char *marker, const char *path,
+                         const char *what)
 {
   char *text = cohort_text(events, arm, "");
   char location[64], head[256];
@@ -68,8 +68,7 @@ static void expect_error(const char *events, const char *arm, const char *marker
   snprintf(head, sizeof head, "%s %s: ", location, path);
   cs_cohort *cohort = NULL;
   cs_error err = {0};
-  assert_int_equal(cs_cohort_load_string(text, "ev.yaml", 0, NULL, &cohort, &err),
-                   CS_ERR_COHORT);
+  assert_int_equal(cs_cohort_load_string(text, "ev.yaml", 0, NULL, &cohort, &err), CS_ERR_COHORT);
   assert_null(cohort);
   if (strstr(err.message, head) == NULL || strstr(err.message, what) == NULL)
     fail_msg("message \"%s\"\n  lacks \"%s\" or \"%s\"", err.message, head, what);
@@ -79,14 +78,14 @@ static void expect_error(const char *events, const char *arm, const char *marker
 static void test_read_kinds(void **state)
 {
   (void)state;
-  cs_cohort *c = load("events:\n"
-                      "  - {name: reset, at: 2*a, set: {N: 50}}\n"
-                      "  - {every: 7, from: 1, until: 15, add: {N: 10, C: 1}}\n"
-                      "  - {when: \"N > 1e3 && C < 1\", once: true, set: {kill: a + 1}}\n"
-                      "  - {when: \"t >= a\", fires_at_start: true, set: {b: 0.1}}\n"
-                      "  - {when: \"time > 3\", add: {N: -1}}",
-                      "events: [{when: \"N < 10\", fires_at_start: false, set: {N: 0}}]", "",
-                      "method=exact");
+  cs_cohort *c =
+      load("events:\n"
+           "  - {name: reset, at: 2*a, set: {N: 50}}\n"
+           "  - {every: 7, from: 1, until: 15, add: {N: 10, C: 1}}\n"
+           "  - {when: \"N > 1e3 && C < 1\", once: true, set: {kill: a + 1}}\n"
+           "  - {when: \"t >= a\", fires_at_start: true, set: {b: 0.1}}\n"
+           "  - {when: \"time > 3\", add: {N: -1}}",
+           "events: [{when: \"N < 10\", fires_at_start: false, set: {N: 0}}]", "", "method=exact");
   assert_int_equal(c->n_cohort_events, 5);
   assert_int_equal(c->n_events, 6);
   assert_int_equal(c->arm[0].first_event, 5);
@@ -120,8 +119,8 @@ static void test_read_kinds(void **state)
 static void test_read_species_doses(void **state)
 {
   (void)state;
-  cs_cohort *c = load("", "doses: {N: {amount: a, start_day: 1}, C: {amount: 2}}", "",
-                      "method=exact");
+  cs_cohort *c =
+      load("", "doses: {N: {amount: a, start_day: 1}, C: {amount: 2}}", "", "method=exact");
   assert_int_equal(c->arm[0].n_doses, 2);
   assert_int_equal(c->arm[0].dose[0].drug, -1);
   assert_int_equal(c->arm[0].dose[0].species, 0);
@@ -133,12 +132,12 @@ static void test_read_species_doses(void **state)
 static void test_read_errors(void **state)
 {
   (void)state;
-  expect_error("events: [{when: \"t > 5 && N > 3\", set: {N: 1}}]", "",
-               "^\"t > 5", "events[0].when", "reads the time (t)");
-  expect_error("events: [{when: \"N > 2*t\", set: {N: 1}}]", "", "^\"N > 2*t",
-               "events[0].when", "exactly 't >= E'");
-  expect_error("events: [{at: 1, when: \"N > 3\", set: {N: 1}}]", "", "^{at: 1",
-               "events[0]", "exactly one of 'at', 'every' and 'when'");
+  expect_error("events: [{when: \"t > 5 && N > 3\", set: {N: 1}}]", "", "^\"t > 5",
+               "events[0].when", "reads the time (t)");
+  expect_error("events: [{when: \"N > 2*t\", set: {N: 1}}]", "", "^\"N > 2*t", "events[0].when",
+               "exactly 't >= E'");
+  expect_error("events: [{at: 1, when: \"N > 3\", set: {N: 1}}]", "", "^{at: 1", "events[0]",
+               "exactly one of 'at', 'every' and 'when'");
   expect_error("events: [{at: 1}]", "", "^{at: 1}", "events[0]", "needs 'set' or 'add'");
   expect_error("events: [{at: 1, set: {Q: 1}}]", "", "^Q: 1", "events[0].set.Q",
                "unknown name 'Q'");
@@ -148,20 +147,20 @@ static void test_read_errors(void **state)
                "unknown name 'Nx'");
   expect_error("events: [{at: N, set: {N: 1}}]", "", "at: ^N", "events[0].at",
                "'N' is a species: only parameters");
-  expect_error("events: [{at: 1, once: true, set: {N: 1}}]", "", "once: ^true",
-               "events[0].once", "belongs to a state event");
+  expect_error("events: [{at: 1, once: true, set: {N: 1}}]", "", "once: ^true", "events[0].once",
+               "belongs to a state event");
   expect_error("events: [{every: 0, add: {N: 1}}]", "", "every: ^0", "events[0].every",
                "expected a finite value > 0");
   expect_error("events: [{at: 1, from: 2, add: {N: 1}}]", "", "from: ^2", "events[0].from",
                "belongs to a repeating event");
-  expect_error("events: [{at: 1, set: {N: 1}, add: {N: 2}}]", "", "add: {^N: 2}",
-               "events[0].add.N", "assigned twice");
+  expect_error("events: [{at: 1, set: {N: 1}, add: {N: 2}}]", "", "add: {^N: 2}", "events[0].add.N",
+               "assigned twice");
   expect_error("events: [{name: x, at: 1, set: {N: 1}}, {name: x, at: 2, set: {N: 1}}]", "",
                "name: ^x, at: 2", "events[1].name", "defined above");
   expect_error("events: [{at: 1, set: {N: 1}, bogus: 2}]", "", "^bogus", "events[0].bogus",
                "unknown key");
-  expect_error("", "events: [{at: 1, set: {N: 1}, once: false}]", "^false", "arms.first.events[0].once",
-               "belongs to a state event");
+  expect_error("", "events: [{at: 1, set: {N: 1}, once: false}]", "^false",
+               "arms.first.events[0].once", "belongs to a state event");
 }
 
 static cs_records *run(const cs_cohort *c, size_t n, uint64_t seed)
@@ -181,8 +180,7 @@ static void test_timed_reset(void **state)
 {
   (void)state;
   for (int m = 0; m < 2; m++) {
-    const char *sets[] = {methods[m], "parameters.b=0.2", "parameters.d=0.1",
-                          "parameters.N0=2000"};
+    const char *sets[] = {methods[m], "parameters.b=0.2", "parameters.d=0.1", "parameters.N0=2000"};
     char *text = cohort_text("events: [{at: 12, set: {N: 50}}]", "", "");
     cs_cohort *c = NULL;
     cs_error err = {0};
@@ -226,18 +224,18 @@ static void test_doses_and_repeats(void **state)
 {
   (void)state;
   for (int m = 0; m < 2; m++) {
-    cs_cohort *c = load("events:\n"
-                        "  - {every: 7, until: 14, add: {N: 10}}\n"
-                        "  - {at: 2, set: {a: a + 2}}",
-                        "doses: {N: {amount: a, start_day: 1, count: 2, every_days: 2}}", "",
-                        methods[m]);
+    cs_cohort *c =
+        load("events:\n"
+             "  - {every: 7, until: 14, add: {N: 10}}\n"
+             "  - {at: 2, set: {a: a + 2}}",
+             "doses: {N: {amount: a, start_day: 1, count: 2, every_days: 2}}", "", methods[m]);
     cs_records *r = run(c, 3, 13);
     for (size_t i = 0; i < 3; i++) {
-      assert_true(burden(r, 0, i, 0) == 110);      /* the event at day 0 */
-      assert_true(burden(r, 0, i, 1) == 115);      /* a dose of a = 5 */
-      assert_true(burden(r, 0, i, 3) == 122);      /* a dose of a = 7 */
-      assert_true(burden(r, 0, i, 7) == 132);      /* the event at day 7 */
-      assert_true(burden(r, 0, i, 20) == 142);     /* and 14, the last */
+      assert_true(burden(r, 0, i, 0) == 110);  /* the event at day 0 */
+      assert_true(burden(r, 0, i, 1) == 115);  /* a dose of a = 5 */
+      assert_true(burden(r, 0, i, 3) == 122);  /* a dose of a = 7 */
+      assert_true(burden(r, 0, i, 7) == 132);  /* the event at day 7 */
+      assert_true(burden(r, 0, i, 20) == 142); /* and 14, the last */
       assert_true(r->final_burden[i] == 142);
     }
     cs_records_destroy(&r);
