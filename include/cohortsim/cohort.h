@@ -131,8 +131,8 @@ typedef struct cs_reaction {
  * after the end of the previous one (cycle k starts at start_day + k*(count*every_days +
  * cycle_gap_days)). */
 typedef struct cs_dose_plan {
-  int drug;    /* the drug dosed, or -1 for a dose into a species */
-  int species; /* the species dosed (round(amount) copies added), or -1 for a drug */
+  int drug;       /* the drug dosed, or -1 for a dose into a species */
+  int species;    /* the species dosed (round(amount) copies added), or -1 for a drug */
   cs_expr amount; /* EC50 units added per dose */
   double start_day;
   double every_days;
@@ -177,9 +177,9 @@ typedef enum { CS_TARGET_SPECIES, CS_TARGET_PARAM, CS_TARGET_DRUG } cs_target_ki
 
 typedef struct cs_assignment {
   cs_target_kind kind;
-  int target;               /* species, parameter or drug index */
-  bool add;                 /* add to the target (a dose for a drug) rather than set it */
-  const cs_formula *value;  /* over parameters, species, drugs and t; owned by the cohort */
+  int target;              /* species, parameter or drug index */
+  bool add;                /* add to the target (a dose for a drug) rather than set it */
+  const cs_formula *value; /* over parameters, species, drugs and t; owned by the cohort */
 } cs_assignment;
 
 #define CS_ASSIGN_MAX 16 /* targets of one event */
@@ -187,7 +187,7 @@ typedef struct cs_assignment {
 typedef struct cs_event {
   char name[CS_NAME_MAX];
   cs_event_kind kind;
-  cs_expr at;                /* AT */
+  cs_expr at;                 /* AT */
   cs_expr every, from, until; /* EVERY; until without a key is the end of follow-up */
   bool has_until;
   const cs_formula *trigger; /* WHEN: over parameters, species and drugs (never t) */

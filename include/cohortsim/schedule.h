@@ -47,8 +47,8 @@ void cs_schedule_destroy(cs_schedule **schedule);
  * whose parameter values (with the arm's settings) are `param_values`: the planned
  * times plus the start delay plus each dose's jitter (a time below 0 becomes 0), missed
  * doses left out, doses after the end of follow-up left out, sorted by time (ties: drugs
- * by index, then species by index). `rng` (allocated with cs_rng_philox) is repositioned on the patient's
- * schedule streams; the caller selects its own stream again afterwards. Fails with
+ * by index, then species by index). `rng` (allocated with cs_rng_philox) is repositioned on the
+ * patient's schedule streams; the caller selects its own stream again afterwards. Fails with
  * CS_ERR_COHORT if an amount evaluates to a negative or non-finite value for this
  * patient, and with CS_ERR_NUMERIC if a timing draw is not finite. Deterministic: a
  * pure function of the arguments. */

@@ -71,8 +71,8 @@ cs_status cs_trajectory_create(const cs_model *model, cs_trajectory **trajectory
 void cs_trajectory_destroy(cs_trajectory **trajectory);
 
 /* Starts a patient at time 0 with its initial counts and no drug; resets the record. */
-void cs_trajectory_begin(cs_trajectory *tr, cs_kinetics *kinetics,
-                         const cs_schedule *schedule, cs_record *record);
+void cs_trajectory_begin(cs_trajectory *tr, cs_kinetics *kinetics, const cs_schedule *schedule,
+                         cs_record *record);
 
 /* Records a patient's path: from the next cs_trajectory_begin on, the state is emitted
  * at 0, every, 2 every, ... and when the simulation stops. Pass NULL to stop recording. */

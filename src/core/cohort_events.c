@@ -11,9 +11,10 @@
 
 #include "cohortsim/formula.h"
 
-static const char *const event_keys[] = {"name",  "at",   "every", "from",           "until",
-                                         "when",  "once", "set",   "fires_at_start", "add",
-                                         NULL};
+#include "cohort_expr.h"
+
+static const char *const event_keys[] = {"name", "at",  "every",          "from", "until", "when",
+                                         "once", "set", "fires_at_start", "add",  NULL};
 
 /* What a formula of an event may read. */
 typedef enum {
@@ -69,9 +70,8 @@ static cs_status own_formula(cs_ytree *tree, cs_cohort *c, cs_formula *formula)
 
 /* Compiles `text`, found at byte `offset` of the scalar `node`, into *formula (owned by
  * the cohort); an error names the column inside the formula. */
-static cs_status compile(cs_ytree *tree, const yaml_node_t *node, const char *text,
-                         size_t offset, cs_cohort *c, names_allowed allowed,
-                         const cs_formula **compiled)
+static cs_status compile(cs_ytree *tree, const yaml_node_t *node, const char *text, size_t offset,
+                         cs_cohort *c, names_allowed allowed, const cs_formula **compiled)
 {
   event_names names = {.cohort = c, .allowed = allowed};
   cs_formula *formula = NULL;
@@ -126,8 +126,8 @@ static cs_status parameter_expr(cs_ytree *tree, const yaml_node_t *node, const c
   return CS_OK;
 }
 
-static cs_status read_time(cs_ytree *tree, const yaml_node_t *event, const char *key,
-                           cs_cohort *c, const double *values, bool positive, cs_expr *e)
+static cs_status read_time(cs_ytree *tree, const yaml_node_t *event, const char *key, cs_cohort *c,
+                           const double *values, bool positive, cs_expr *e)
 {
   const yaml_node_t *node = cs_ytree_lookup(tree, event, key);
   const size_t mark = cs_ytree_enter(tree, key);
@@ -138,8 +138,8 @@ static cs_status read_time(cs_ytree *tree, const yaml_node_t *event, const char 
   return CS_OK;
 }
 
-static cs_status read_flag(cs_ytree *tree, const yaml_node_t *event, const char *key,
-                           bool fallback, bool *value)
+static cs_status read_flag(cs_ytree *tree, const yaml_node_t *event, const char *key, bool fallback,
+                           bool *value)
 {
   const yaml_node_t *node = cs_ytree_lookup(tree, event, key);
   *value = fallback;
@@ -310,8 +310,7 @@ static cs_status read_name(cs_ytree *tree, const yaml_node_t *event, const cs_co
                          name, CS_NAME_MAX - 1);
   for (int i = 0; i < c->n_events; i++)
     if (strcmp(c->event[i].name, name) == 0)
-      return cs_ytree_fail(tree, node, CS_ERR_COHORT, "an event named '%s' is defined above",
-                           name);
+      return cs_ytree_fail(tree, node, CS_ERR_COHORT, "an event named '%s' is defined above", name);
   snprintf(e->name, sizeof e->name, "%s", name);
   cs_ytree_leave(tree, mark);
   return CS_OK;
@@ -352,7 +351,7 @@ static cs_status read_event(cs_ytree *tree, const yaml_node_t *node, cs_cohort *
   } else {
     CS_CALL(read_trigger(tree, node, c, values, e));
   }
-  if (e->kind != CS_EVENT_WHEN) {
+  if (cs_ytree_lookup(tree, node, "when") == NULL) {
     CS_CALL(refuse_key(tree, node, "once", "belongs to a state event (when)"));
     CS_CALL(refuse_key(tree, node, "fires_at_start", "belongs to a state event (when)"));
   }
@@ -380,4 +379,48 @@ cs_status cs_cohort_read_events(cs_ytree *tree, const yaml_node_t *node, cs_coho
     cs_ytree_leave(tree, mark);
   }
   return CS_OK;
+}
+
+static const char *target_name(const cs_cohort *c, const cs_assignment *a)
+{
+  switch (a->kind) {
+  case CS_TARGET_SPECIES:
+    return c->species[a->target].name;
+  case CS_TARGET_PARAM:
+    return c->param[a->target].name;
+  case CS_TARGET_DRUG:
+    return c->drug[a->target].name;
+  }
+  return "?";
+}
+
+void cs_cohort_print_events(FILE *out, const cs_cohort *c, int first, int n, int indent)
+{
+  for (int i = first; i < first + n; i++) {
+    const cs_event *e = &c->event[i];
+    char a[128], b[128], d[128];
+    fprintf(out, "%*s%s: ", indent, "", e->name);
+    switch (e->kind) {
+    case CS_EVENT_AT:
+      cs_expr_format(a, sizeof a, &e->at, c);
+      fprintf(out, "at day %s", a);
+      break;
+    case CS_EVENT_EVERY:
+      cs_expr_format(a, sizeof a, &e->every, c);
+      cs_expr_format(b, sizeof b, &e->from, c);
+      if (e->has_until)
+        cs_expr_format(d, sizeof d, &e->until, c);
+      fprintf(out, "every %s days from day %s until %s", a, b,
+              e->has_until ? d : "the end of follow-up");
+      break;
+    case CS_EVENT_WHEN:
+      fprintf(out, "when %s%s%s", cs_formula_text(e->trigger), e->once ? ", once" : "",
+              e->fires_at_start ? "" : ", not at start");
+      break;
+    }
+    for (int k = 0; k < e->n_assign; k++)
+      fprintf(out, "%s%s %s %s", k == 0 ? ": " : ", ", target_name(c, &e->assign[k]),
+              e->assign[k].add ? "+=" : "=", cs_formula_text(e->assign[k].value));
+    fprintf(out, "\n");
+  }
 }

@@ -12,17 +12,17 @@
 
 struct cs_event_run {
   const cs_cohort *cohort;
-  int n;              /* the arm's events: the cohort's, then the arm's own */
+  int n;                  /* the arm's events: the cohort's, then the arm's own */
   const cs_event **event; /* [n] */
-  double *next_time;  /* [n] timed: the next firing, INFINITY when none is left */
-  double *every;      /* [n] EVERY: this patient's interval, start and end */
+  double *next_time;      /* [n] timed: the next firing, INFINITY when none is left */
+  double *every;          /* [n] EVERY: this patient's interval, start and end */
   double *from;
   double *until;
-  int64_t *fired;     /* [n] firings so far */
-  bool *was_true;     /* [n] WHEN: the trigger at the last look */
-  int n_state;        /* events with a trigger */
-  double next;        /* the earliest next_time */
-  double *conc;       /* [drug] concentrations at the firing time */
+  int64_t *fired; /* [n] firings so far */
+  bool *was_true; /* [n] WHEN: the trigger at the last look */
+  int n_state;    /* events with a trigger */
+  double next;    /* the earliest next_time */
+  double *conc;   /* [drug] concentrations at the firing time */
   double value[CS_ASSIGN_MAX];
 };
 
@@ -92,8 +92,8 @@ static cs_status event_time(const cs_trajectory *tr, const cs_event *e, const cs
 {
   *value = cs_expr_eval(expr, tr->kinetics->param);
   CS_CHECK(isfinite(*value) && *value >= 0 && (!positive || *value > 0), err, CS_ERR_COHORT,
-           "event '%s': '%s' evaluates to %g for this patient; it must be finite and %s",
-           e->name, key, *value, positive ? "> 0" : ">= 0");
+           "event '%s': '%s' evaluates to %g for this patient; it must be finite and %s", e->name,
+           key, *value, positive ? "> 0" : ">= 0");
   return CS_OK;
 }
 
@@ -122,6 +122,10 @@ cs_status cs_events_begin(cs_trajectory *tr, int arm, cs_error *err)
     switch (e->kind) {
     case CS_EVENT_AT:
       CS_CALL(event_time(tr, e, &e->at, "at", false, &w->next_time[i], err));
+      /* `when: t >= 0` with fires_at_start false: true from the start, so no transition
+       * ever comes. */
+      if (!e->fires_at_start && w->next_time[i] <= 0)
+        w->next_time[i] = INFINITY;
       break;
     case CS_EVENT_EVERY:
       CS_CALL(event_time(tr, e, &e->every, "every", true, &w->every[i], err));
@@ -302,6 +306,6 @@ cs_status cs_events_check(cs_trajectory *tr, cs_error *err)
       return CS_OK;
   }
   return cs_error_set(err, CS_ERR_NUMERIC,
-                      "day %g: events keep triggering each other (%d rounds at one instant)",
-                      tr->t, CS_EVENT_ROUNDS);
+                      "day %g: events keep triggering each other (%d rounds at one instant)", tr->t,
+                      CS_EVENT_ROUNDS);
 }

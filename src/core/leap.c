@@ -138,7 +138,8 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
   w->cut_half = calloc(n_r, sizeof *w->cut_half);
   w->cut_applied = calloc(n_r, sizeof *w->cut_applied);
   if (w->cut_base == NULL || w->cut_firings == NULL || w->cut_half == NULL ||
-      w->cut_applied == NULL || w->propensity == NULL || w->species_part == NULL || w->midpoint == NULL ||
+      w->cut_applied == NULL ||
+      w->propensity == NULL || w->species_part == NULL || w->midpoint == NULL ||
       w->midpoint_counts == NULL || w->no_effect == NULL || w->full_effect == NULL ||
       w->n_drug_factors == NULL || w->drug_formula == NULL || w->watch_consumption == NULL || w->drug_factor == NULL || w->half.effect_integral == NULL ||
       w->full.effect_integral == NULL || w->half.node_effect == NULL ||

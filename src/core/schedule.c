@@ -103,11 +103,8 @@ cs_status cs_schedule_plan(const cs_cohort *cohort, int arm, const double *param
         const double t = fmax(0.0, planned + delay + jitter);
         if (missed || t > cohort->followup_days)
           continue;
-        schedule->dose[schedule->n_doses++] =
-            (cs_dose){.t_days = t,
-                      .drug = plan->drug,
-                      .species = plan->species,
-                      .amount_ec50 = amount};
+        schedule->dose[schedule->n_doses++] = (cs_dose){
+            .t_days = t, .drug = plan->drug, .species = plan->species, .amount_ec50 = amount};
       }
   }
   qsort(schedule->dose, schedule->n_doses, sizeof *schedule->dose, compare_doses);

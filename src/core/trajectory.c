@@ -48,8 +48,8 @@ void cs_trajectory_destroy(cs_trajectory **trajectory)
   *trajectory = NULL;
 }
 
-void cs_trajectory_begin(cs_trajectory *tr, cs_kinetics *kinetics,
-                         const cs_schedule *schedule, cs_record *record)
+void cs_trajectory_begin(cs_trajectory *tr, cs_kinetics *kinetics, const cs_schedule *schedule,
+                         cs_record *record)
 {
   const cs_cohort *cohort = cs_model_cohort(tr->model);
   tr->kinetics = kinetics;

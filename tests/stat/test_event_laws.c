@@ -136,14 +136,13 @@ static void test_sbml_00029(void **state)
 
 /* A cohort file of the source tree with the text `old` replaced by `new`, loaded with
  * the overrides `sets`. */
-static cs_cohort *load_variant(const char *relative, const char *old, const char *new,
-                               int n_sets, const char *const *sets)
+static cs_cohort *load_variant(const char *relative, const char *old, const char *new, int n_sets,
+                               const char *const *sets)
 {
   char *text = NULL;
   size_t length = 0;
   cs_error err = {0};
-  assert_int_equal(cs_cohort_read_text(cs_test_source_path(relative), &text, &length, &err),
-                   CS_OK);
+  assert_int_equal(cs_cohort_read_text(cs_test_source_path(relative), &text, &length, &err), CS_OK);
   const char *at = strstr(text, old);
   assert_non_null(at);
   const size_t size = length + strlen(new) + 1;
@@ -208,8 +207,8 @@ static void test_hybrid_scaled_timed_reset(void **state)
   cs_records *r = cs_test_simulate(cohort, 2000, 2802);
   const char *from_reset_sets[] = {"method=hybrid", "parameters.Alpha=10000",
                                    "species.X.initial=500000", "followup_days=25"};
-  cs_cohort *from_reset = load_variant(file, "when: \"t >= 25\"", "when: \"t >= 99\"", 4,
-                                       from_reset_sets);
+  cs_cohort *from_reset =
+      load_variant(file, "when: \"t >= 25\"", "when: \"t >= 99\"", 4, from_reset_sets);
   cs_records *plain = cs_test_simulate(from_reset, 2000, 2803);
   const size_t n = r->n_patients;
   double *values = malloc(n * sizeof *values), *reference = malloc(n * sizeof *reference);
@@ -259,19 +258,18 @@ static void test_hybrid_scaled_timed_reset(void **state)
  * the mean of X on the grid from both engines compared within the standard error of
  * their difference. The exact engine fires every reset at X = 12001; the hybrid one
  * too (its cut ends at one firing), so what is compared is when. */
-static const char *const sawtooth =
-    "name: sawtooth\n"
-    "followup_days: 30\n"
-    "report_every_days: 1\n"
-    "parameters: {Alpha: 2000, Mu: 0.1}\n"
-    "species: {X: {initial: 2000}}\n"
-    "reactions:\n"
-    "  immigration: {products: {X: 1}, rate: Alpha}\n"
-    "  death: {reactants: {X: 1}, mass_action: Mu}\n"
-    "events:\n"
-    "  - {when: \"X > 12000\", set: {X: 2000}}\n"
-    "arms: {baseline: {}}\n"
-    "outcomes: {tumour: [X]}\n";
+static const char *const sawtooth = "name: sawtooth\n"
+                                    "followup_days: 30\n"
+                                    "report_every_days: 1\n"
+                                    "parameters: {Alpha: 2000, Mu: 0.1}\n"
+                                    "species: {X: {initial: 2000}}\n"
+                                    "reactions:\n"
+                                    "  immigration: {products: {X: 1}, rate: Alpha}\n"
+                                    "  death: {reactants: {X: 1}, mass_action: Mu}\n"
+                                    "events:\n"
+                                    "  - {when: \"X > 12000\", set: {X: 2000}}\n"
+                                    "arms: {baseline: {}}\n"
+                                    "outcomes: {tumour: [X]}\n";
 
 static cs_records *simulate_text(const char *text, const char *method, size_t n, uint64_t seed)
 {
