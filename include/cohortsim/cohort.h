@@ -219,6 +219,13 @@ typedef struct cs_outcomes {
 
 typedef enum { CS_METHOD_EXACT, CS_METHOD_HYBRID } cs_method;
 
+/* A named formula of species counts, parameters and drug concentrations, evaluated on
+ * the reporting grid (docs/cohort-reference.md, "Observables"). */
+typedef struct cs_observable {
+  char name[CS_NAME_MAX];
+  const cs_formula *formula; /* one of cs_cohort.formula; never reads the time */
+} cs_observable;
+
 typedef struct cs_cohort {
   char *path;      /* the file it came from ("<string>" when loaded from text) */
   char *text;      /* the file's full text, embedded in every output for provenance */
@@ -255,7 +262,14 @@ typedef struct cs_cohort {
   int n_arms;
   cs_arm *arm; /* the file's arms, then the sweep's generated arms */
   cs_sweep sweep;
-  cs_outcomes outcomes;
+  cs_outcomes outcomes; /* without an `outcomes` section: no tumour species (n_tumour 0) */
+  int n_observables;
+  cs_observable *observable;
+  /* What `record` lists, in file order, as quantity indices: the quantities a patient
+   * has on the reporting grid are the species (0 .. n_species - 1), then the
+   * observables (n_species + o). */
+  int n_recorded;
+  int *recorded;
   int n_formulas;
   cs_formula **formula; /* the compiled formulas the cohort's expressions point to */
 } cs_cohort;

@@ -34,6 +34,11 @@ typedef struct cs_record {
   int64_t *reaction_count; /* [reaction] firings of each reaction */
   double *species_peak;    /* [species] largest count seen */
   double *burden;          /* [grid] burden on the reporting grid */
+  /* Species and observables on the reporting grid, [grid * n + column] (records.h: the
+   * recorded ones, and the others, which the cohort statistics need); held after the
+   * simulation stops. Filled by the trajectory, not by the outcome watch. */
+  double *record_value;
+  double *unrecorded_value;
 } cs_record;
 
 /* The reporting grid: 0, every, 2*every, ... up to follow-up. Its number of points, as
@@ -52,6 +57,9 @@ typedef struct cs_outcome_watch {
   double relapse_cells; /* relapse at or above this burden after MRD negativity */
   double lethal_cells;  /* death at or above this burden (0: no death outcome) */
   bool clearance_final; /* clearance is absorbing in this model */
+  /* The cohort names tumour species: without `outcomes` nothing is "cleared" (a burden
+   * of no species is 0 from the start). */
+  bool tracks_clearance;
   bool mrd_negative;    /* currently below the MRD level, not yet relapsed */
   int64_t burden;       /* the current burden */
   /* Burdens strictly between these cannot change the outcome, so the engines skip the

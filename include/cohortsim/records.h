@@ -21,6 +21,7 @@ typedef struct cs_records {
   size_t first_patient;
   size_t n_patients;
   int n_arms, n_params, n_traits, n_reactions, n_species;
+  int n_recorded, n_unrecorded; /* species and observables, in `record` or not */
   size_t n_grid;
   double *param;
   unsigned char *trait; /* 1 = the patient has the trait (same in every arm) */
@@ -32,7 +33,17 @@ typedef struct cs_records {
   int64_t *reaction_count;
   double *species_peak;
   double *burden;
+  /* Rows [grid * n_recorded] and [grid * n_unrecorded]: the recorded quantities in
+   * `record` order, the others in quantity order (cs_records_quantity_columns). */
+  double *record_value;
+  double *unrecorded_value;
 } cs_records;
+
+/* Where each quantity's time course is kept (quantities as in cs_cohort.recorded):
+ * column[q] >= 0 is its column of record_value, column[q] < 0 is column -1 - column[q]
+ * of unrecorded_value. `column` has n_species + n_observables entries; returns the
+ * number of unrecorded quantities. */
+int cs_records_quantity_columns(const cs_cohort *cohort, int *column);
 
 /* Allocates a zeroed block of records for patients first_patient ..
  * first_patient + n_patients - 1 (n_patients may be 0). CS_ERR_NOMEM leaves *records

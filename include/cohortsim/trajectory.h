@@ -49,6 +49,8 @@ typedef struct cs_trajectory {
   size_t n_grid;
   cs_trajectory_sampler *sampler; /* NULL unless a path is being recorded */
   double next_watch_time;         /* the next grid or sampler time */
+  int *quantity_column;           /* [species + observables] cs_records_quantity_columns */
+  double *grid_concentrations;    /* [drug] scratch for observables on the grid */
 } cs_trajectory;
 
 /* Allocates a trajectory for the model's patients (reused across patients). */

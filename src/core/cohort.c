@@ -107,6 +107,8 @@ void cs_cohort_destroy(cs_cohort **cohort)
   for (int f = 0; f < c->n_formulas; f++)
     cs_formula_destroy(&c->formula[f]);
   free(c->formula);
+  free(c->observable);
+  free(c->recorded);
   free(c->reaction);
   free(c->drug);
   free(c->species);

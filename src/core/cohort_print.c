@@ -337,6 +337,11 @@ static void print_model(FILE *out, const cs_cohort *c)
 static void print_outcomes(FILE *out, const cs_cohort *c)
 {
   const cs_outcomes *o = &c->outcomes;
+  if (o->n_tumour == 0) {
+    fprintf(out, "\noutcomes: none (no clearance, no death: every patient is followed to the "
+                 "end)\n");
+    return;
+  }
   fprintf(out, "\noutcomes:\n  tumour burden = ");
   for (int i = 0; i < o->n_tumour; i++)
     fprintf(out, "%s%s", i == 0 ? "" : " + ", c->species[o->tumour[i]].name);
@@ -370,6 +375,23 @@ static void print_timing(FILE *out, const cs_cohort *c)
   fprintf(out, "  missed doses: probability %g each\n", t->missed_dose_probability);
 }
 
+/* The observables with their formulas, and what is recorded per patient. */
+static void print_time_courses(FILE *out, const cs_cohort *c)
+{
+  if (c->n_observables > 0) {
+    fprintf(out, "\nobservables (%d):\n", c->n_observables);
+    for (int o = 0; o < c->n_observables; o++)
+      fprintf(out, "  %s = %s\n", c->observable[o].name, cs_formula_text(c->observable[o].formula));
+  }
+  fprintf(out, "\nrecorded per patient on the reporting grid:");
+  for (int k = 0; k < c->n_recorded; k++) {
+    const int q = c->recorded[k];
+    fprintf(out, " %s",
+            q < c->n_species ? c->species[q].name : c->observable[q - c->n_species].name);
+  }
+  fprintf(out, "%s\n", c->n_recorded == 0 ? " nothing" : "");
+}
+
 void cs_cohort_print(const cs_cohort *cohort, FILE *out)
 {
   print_settings(out, cohort);
@@ -380,4 +402,5 @@ void cs_cohort_print(const cs_cohort *cohort, FILE *out)
   cs_sweep_print(cohort, out);
   print_timing(out, cohort);
   print_outcomes(out, cohort);
+  print_time_courses(out, cohort);
 }

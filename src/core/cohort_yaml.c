@@ -27,6 +27,7 @@
 
 #include "cohort_check.h"
 #include "cohort_expr.h"
+#include "cohort_observables.h"
 #include "cohort_resolve.h"
 #include "cohort_yaml.h"
 
@@ -1892,8 +1893,10 @@ static const char *const outcome_keys[] = {"tumour",     "reference_cells", "mrd
 static cs_status read_outcomes(cs_reader *r, const yaml_node_t *root)
 {
   cs_outcomes *o = &r->cohort->outcomes;
-  yaml_node_t *section = NULL;
-  CS_CALL(cs_ytree_require(&r->tree, root, "outcomes", &section));
+  /* Optional: without it, a plain stochastic simulation (no tumour, no clearance). */
+  const yaml_node_t *section = cs_ytree_lookup(&r->tree, root, "outcomes");
+  if (section == NULL)
+    return CS_OK;
   const size_t mark = cs_ytree_enter(&r->tree, "outcomes");
   int n = 0;
   CS_CALL(cs_ytree_mapping(&r->tree, section, outcome_keys, &n));
@@ -1943,6 +1946,8 @@ static const char *const root_keys[] = {"name",
                                         "traits",
                                         "timing",
                                         "sweep",
+                                        "observables",
+                                        "record",
                                         NULL};
 
 static cs_status read_cohort(cs_reader *r)
@@ -1956,6 +1961,7 @@ static cs_status read_cohort(cs_reader *r)
   CS_CALL(read_species(r, root));
   CS_CALL(read_drugs(r, root));
   CS_CALL(read_reactions(r, root));
+  CS_CALL(cs_observables_read(&r->tree, root, r->cohort));
   CS_CALL(read_arms(r, root));
   CS_CALL(read_sweep(r, root));
   CS_CALL(read_traits(r, root));

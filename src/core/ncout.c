@@ -12,6 +12,7 @@
 #include "cohortsim/outcome.h"
 #include "cohortsim/sweep.h"
 #include "cs_version.h"
+#include "ncout_timecourse.h"
 
 /* Dimensions, in the order of dim[] below. */
 enum {
@@ -411,6 +412,9 @@ static cs_status define_all(cs_ncout *o, const cs_run_info *info, cs_error *err)
   CS_CALL(define_var(o, &done, &o->chunk_done_varid, err));
   CS_CALL(
       nc_check(nc_def_var_fill(o->ncid, o->chunk_done_varid, NC_FILL, NULL), err, "chunk_done"));
+  const cs_timecourse_dims timecourse = {o->dim[DIM_ARM], o->dim[DIM_PATIENT], o->dim[DIM_TIME],
+                                         o->dim[DIM_SPECIES], o->dim[DIM_QUANTILE]};
+  CS_CALL(cs_timecourse_define(o->ncid, c, &timecourse, err));
   CS_CALL(define_global_attributes(o, info, err));
   CS_CALL(define_sweep(o, err));
   return nc_check(nc_enddef(o->ncid), err, "leaving define mode");
@@ -514,6 +518,7 @@ static cs_status write_coordinates(const cs_ncout *o, cs_error *err)
   CS_CALL(put_names(o->ncid, o->reaction_name_varid, (size_t)c->n_reactions, c->reaction[0].name,
                     sizeof c->reaction[0], err));
   CS_CALL(write_sweep(o, err));
+  CS_CALL(cs_timecourse_write_coordinates(o->ncid, c, err));
   return put_names(o->ncid, o->species_name_varid, (size_t)c->n_species, c->species[0].name,
                    sizeof c->species[0], err);
 }
@@ -600,7 +605,9 @@ cs_status cs_ncout_write_patients(const cs_ncout *o, const cs_records *r, size_t
   CS_CALL(put_block(o, REC_EVENTS, r, offset, count, 1, r->events, err));
   CS_CALL(put_block(o, REC_REACTION_COUNT, r, offset, count, n_reactions, r->reaction_count, err));
   CS_CALL(put_block(o, REC_SPECIES_PEAK, r, offset, count, n_species, r->species_peak, err));
-  return put_block(o, REC_BURDEN, r, offset, count, n_grid, r->burden, err);
+  CS_CALL(put_block(o, REC_BURDEN, r, offset, count, n_grid, r->burden, err));
+  return cs_timecourse_write_patients(o->ncid, r, offset, count,
+                                      r->first_patient - o->first_patient + offset, err);
 }
 
 size_t cs_ncout_chunk_size(size_t n_patients)
@@ -779,6 +786,9 @@ cs_status cs_ncout_write_cohort_results(const cs_ncout *o, int records_ncid, siz
     status = write_statistics(o, statistics, err);
   if (status == CS_OK)
     status = write_burden_quantiles(o, records_ncid, n_patients, err);
+  if (status == CS_OK)
+    status = cs_timecourse_write_statistics(o->ncid, c, records_ncid, n_patients, burden_quantile,
+                                            N_QUANTILES, err);
 cleanup:
   cs_statistics_destroy(&statistics);
   free(os_time);

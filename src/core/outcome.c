@@ -36,6 +36,7 @@ bool cs_outcome_begin(cs_outcome_watch *watch, const cs_cohort *cohort, const do
       .relapse_cells = o->relapse_at * o->reference_cells,
       .lethal_cells = o->lethal_cells,
       .clearance_final = clearance_absorbing,
+      .tracks_clearance = o->n_tumour > 0,
       .burden = burden0,
       .record = record,
   };
@@ -60,7 +61,7 @@ static int64_t ceil_count(double cells)
  * below it lie clearance and MRD negativity, above it relapse and death. */
 static void update_quiet_band(cs_outcome_watch *w)
 {
-  w->quiet_low = w->record->cleared ? -1 : 0;
+  w->quiet_low = w->record->cleared || !w->tracks_clearance ? -1 : 0;
   if (w->mrd_cells > 0 && !w->mrd_negative) {
     const int64_t below_mrd = ceil_count(w->mrd_cells) - 1;
     if (below_mrd > w->quiet_low)
@@ -112,7 +113,7 @@ static bool observe(cs_outcome_watch *watch, double t, int64_t burden)
     }
     return true;
   }
-  if (burden == 0 && !r->cleared) {
+  if (burden == 0 && !r->cleared && watch->tracks_clearance) {
     r->cleared = 1;
     r->clearance_time = t;
     return watch->clearance_final;

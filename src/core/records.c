@@ -2,6 +2,20 @@
 
 #include <stdlib.h>
 
+int cs_records_quantity_columns(const cs_cohort *cohort, int *column)
+{
+  const int n = cohort->n_species + cohort->n_observables;
+  for (int q = 0; q < n; q++)
+    column[q] = -1;
+  for (int k = 0; k < cohort->n_recorded; k++)
+    column[cohort->recorded[k]] = k;
+  int n_unrecorded = 0;
+  for (int q = 0; q < n; q++)
+    if (column[q] < 0)
+      column[q] = -1 - n_unrecorded++;
+  return n_unrecorded;
+}
+
 cs_status cs_records_create(const cs_cohort *cohort, size_t first_patient, size_t n_patients,
                             cs_records **records, cs_error *err)
 {
@@ -17,6 +31,8 @@ cs_status cs_records_create(const cs_cohort *cohort, size_t first_patient, size_
   r->n_reactions = cohort->n_reactions;
   r->n_species = cohort->n_species;
   r->n_grid = cs_outcome_grid_size(cohort);
+  r->n_recorded = cohort->n_recorded;
+  r->n_unrecorded = cohort->n_species + cohort->n_observables - cohort->n_recorded;
   /* calloc(0) may return NULL; one extra element keeps an empty block valid. */
   const size_t n = (size_t)cohort->n_arms * n_patients + 1;
   r->param = calloc(n_patients * (size_t)cohort->n_params + 1, sizeof *r->param);
@@ -35,7 +51,10 @@ cs_status cs_records_create(const cs_cohort *cohort, size_t first_patient, size_
   r->reaction_count = calloc(n * (size_t)cohort->n_reactions, sizeof *r->reaction_count);
   r->species_peak = calloc(n * (size_t)cohort->n_species, sizeof *r->species_peak);
   r->burden = calloc(n * r->n_grid, sizeof *r->burden);
-  if (r->param == NULL || r->trait == NULL || r->start_delay == NULL || r->os_time == NULL ||
+  r->record_value = calloc(n * r->n_grid * (size_t)r->n_recorded + 1, sizeof *r->record_value);
+  r->unrecorded_value =
+      calloc(n * r->n_grid * (size_t)r->n_unrecorded + 1, sizeof *r->unrecorded_value);
+  if (r->record_value == NULL || r->unrecorded_value == NULL || r->param == NULL || r->trait == NULL || r->start_delay == NULL || r->os_time == NULL ||
       r->rfs_time == NULL || r->clearance_time == NULL || r->mrd_negative_time == NULL ||
       r->relapse_time == NULL || r->final_burden == NULL || r->os_event == NULL ||
       r->rfs_event == NULL || r->cleared == NULL || r->events == NULL ||
@@ -55,7 +74,8 @@ size_t cs_records_patient_bytes(const cs_cohort *cohort)
                          + sizeof(int64_t)           /* events */
                          + (size_t)cohort->n_reactions * sizeof(int64_t) +
                          (size_t)cohort->n_species * sizeof(double) +
-                         cs_outcome_grid_size(cohort) * sizeof(double);
+                         cs_outcome_grid_size(cohort) * sizeof(double) *
+                             (1 + (size_t)(cohort->n_species + cohort->n_observables));
   return (size_t)cohort->n_params * sizeof(double) + (size_t)cohort->n_traits +
          sizeof(double) /* start delay */ + (size_t)cohort->n_arms * per_arm;
 }
@@ -81,6 +101,8 @@ void cs_records_destroy(cs_records **records)
   free(r->reaction_count);
   free(r->species_peak);
   free(r->burden);
+  free(r->record_value);
+  free(r->unrecorded_value);
   free(r);
   *records = NULL;
 }
@@ -92,6 +114,9 @@ cs_record cs_records_row(const cs_records *records, int arm, size_t i)
       .reaction_count = &records->reaction_count[row * (size_t)records->n_reactions],
       .species_peak = &records->species_peak[row * (size_t)records->n_species],
       .burden = &records->burden[row * records->n_grid],
+      .record_value = &records->record_value[row * records->n_grid * (size_t)records->n_recorded],
+      .unrecorded_value =
+          &records->unrecorded_value[row * records->n_grid * (size_t)records->n_unrecorded],
   };
 }
 

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cohortsim/records.h"
+
 cs_status cs_trajectory_create(const cs_model *model, cs_trajectory **trajectory, cs_error *err)
 {
   const cs_cohort *cohort = cs_model_cohort(model);
@@ -14,12 +16,17 @@ cs_status cs_trajectory_create(const cs_model *model, cs_trajectory **trajectory
   tr->n_grid = cs_outcome_grid_size(cohort);
   tr->counts = calloc((size_t)cohort->n_species, sizeof *tr->counts);
   tr->grid = calloc(tr->n_grid, sizeof *tr->grid);
-  if (tr->counts == NULL || tr->grid == NULL ||
+  tr->quantity_column =
+      calloc((size_t)(cohort->n_species + cohort->n_observables), sizeof *tr->quantity_column);
+  tr->grid_concentrations = calloc((size_t)cohort->n_drugs + 1, sizeof *tr->grid_concentrations);
+  if (tr->counts == NULL || tr->grid == NULL || tr->quantity_column == NULL ||
+      tr->grid_concentrations == NULL ||
       cs_pk_create(cohort->n_drugs, &tr->pk, err) != CS_OK) {
     cs_trajectory_destroy(&tr);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating a trajectory");
   }
   cs_outcome_grid(cohort, tr->grid);
+  cs_records_quantity_columns(cohort, tr->quantity_column);
   *trajectory = tr;
   return CS_OK;
 }
@@ -31,6 +38,8 @@ void cs_trajectory_destroy(cs_trajectory **trajectory)
   cs_trajectory *tr = *trajectory;
   free(tr->counts);
   free(tr->grid);
+  free(tr->quantity_column);
+  free(tr->grid_concentrations);
   cs_pk_destroy(&tr->pk);
   free(tr);
   *trajectory = NULL;
@@ -74,9 +83,43 @@ static void emit_sample(cs_trajectory *tr, double t)
   sampler->emit(sampler->context, t, tr->counts, sampler->concentrations);
 }
 
+/* Stores the species and observables at grid points [first, last) of the record: the
+ * current counts, and the drugs at time t_drugs (the grid point itself while the
+ * simulation runs; the stop after it, as the last state is held). */
+static void sample_grid(cs_trajectory *tr, size_t first, size_t last, double t_drugs)
+{
+  const cs_cohort *c = cs_model_cohort(tr->model);
+  cs_record *record = tr->record;
+  const size_t n_recorded = (size_t)c->n_recorded;
+  const size_t n_unrecorded = (size_t)(c->n_species + c->n_observables - c->n_recorded);
+  for (size_t k = first; k < last; k++) {
+    double *recorded = &record->record_value[k * n_recorded];
+    double *unrecorded = &record->unrecorded_value[k * n_unrecorded];
+    const double t = isnan(t_drugs) ? tr->grid[k] : t_drugs;
+    if (c->n_observables > 0)
+      cs_pk_concentration(tr->pk, fmax(t, tr->pk->t_ref), tr->grid_concentrations);
+    const cs_formula_state state = {.param = tr->kinetics->param,
+                                    .count = tr->counts,
+                                    .drug = tr->grid_concentrations,
+                                    .time = t};
+    for (int q = 0; q < c->n_species + c->n_observables; q++) {
+      const double value = q < c->n_species
+                               ? (double)tr->counts[q]
+                               : cs_formula_eval(c->observable[q - c->n_species].formula, &state);
+      const int column = tr->quantity_column[q];
+      if (column >= 0)
+        recorded[column] = value;
+      else
+        unrecorded[-1 - column] = value;
+    }
+  }
+}
+
 void cs_trajectory_pass_slow(cs_trajectory *tr, double t)
 {
+  const size_t first = tr->watch.next_grid;
   cs_outcome_advance(&tr->watch, t);
+  sample_grid(tr, first, tr->watch.next_grid, NAN);
   double next = tr->watch.next_grid < tr->watch.n_grid ? tr->grid[tr->watch.next_grid] : INFINITY;
   cs_trajectory_sampler *sampler = tr->sampler;
   if (sampler != NULL) {
@@ -117,5 +160,7 @@ void cs_trajectory_end(cs_trajectory *tr)
   cs_trajectory_pass(tr, tr->t);
   if (tr->sampler != NULL && tr->sampler->next_time - tr->sampler->every_days < tr->t)
     emit_sample(tr, tr->t);
+  const size_t first = tr->watch.next_grid;
   cs_outcome_end(&tr->watch);
+  sample_grid(tr, first, tr->n_grid, tr->t);
 }

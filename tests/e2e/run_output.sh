@@ -78,6 +78,9 @@ variables=(
   "clearance_fraction(arm)" "clearance_lower(arm)" "clearance_upper(arm)"
   "median_os(arm)" "median_os_lower(arm)" "median_os_upper(arm)"
   "logrank_p(arm, arm_other)"
+  "unrecorded_name(unrecorded)" "unrecorded_value(arm, patient, time, unrecorded)"
+  "species_mean(arm, time, species)" "species_sd(arm, time, species)"
+  "species_quantiles(arm, time, species, quantile)"
 )
 for var in "${variables[@]}"; do
   grep -q -E "^[[:space:]]+[a-z0-9]+ ${var//[()]/\\&} ;$" "$tmp/header.cdl" ||
