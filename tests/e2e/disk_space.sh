@@ -76,22 +76,22 @@ start=$SECONDS
 cohortsim run "$cohort" -o "$small/huge.nc" -n 100000 --quiet
 expect_rc 4 "a run larger than the free space"
 expect_one_error "a run larger than the free space"
-expect_stderr "not enough space for '$small/huge.nc.partial': the run needs about 41.6 MB, its file system has 16.8 MB free" \
+expect_stderr "not enough space for '$small/huge.nc.partial': the run needs about 59.2 MB, its file system has 16.8 MB free" \
   "a run larger than the free space"
 [ $((SECONDS - start)) -le 10 ] || fail "a run larger than the free space: refused after $((SECONDS - start)) s"
 [ -z "$(ls -A "$small")" ] || fail "a run larger than the free space: left $(ls -A "$small")"
 ok "a run larger than the free space: exit 4 at once: $(error_lines)"
 
 # --- Tight: a warning, and the run goes on.
-cohortsim run "$cohort" -o "$small/tight.nc" -n 36000 --quiet
+cohortsim run "$cohort" -o "$small/tight.nc" -n 26000 --quiet
 expect_rc 0 "a run that fits tightly"
-expect_stderr "cohortsim: warning: '$small/tight.nc.partial' needs about 15.7 MB and its file system has 16.8 MB free" \
+expect_stderr "cohortsim: warning: '$small/tight.nc.partial' needs about 16.2 MB and its file system has 16.8 MB free" \
   "a run that fits tightly"
 ok "a run that fits tightly: exit 0 with a warning: $(grep warning "$tmp/stderr")"
 rm -f "$small/tight.nc"
 
 # --- The disk fills during the run (a filler written once chunks are done).
-patients=30000
+patients=24000
 out="$small/full.nc"
 "$bin" run "$cohort" -o "$out" -n "$patients" -s 3 --quiet 2>"$tmp/full.stderr" &
 runner=$!
