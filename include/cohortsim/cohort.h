@@ -131,7 +131,8 @@ typedef struct cs_reaction {
  * after the end of the previous one (cycle k starts at start_day + k*(count*every_days +
  * cycle_gap_days)). */
 typedef struct cs_dose_plan {
-  int drug;
+  int drug;    /* the drug dosed, or -1 for a dose into a species */
+  int species; /* the species dosed (round(amount) copies added), or -1 for a drug */
   cs_expr amount; /* EC50 units added per dose */
   double start_day;
   double every_days;
@@ -165,12 +166,47 @@ typedef struct cs_timing {
   double missed_dose_probability; /* each dose independently, in [0, 1] */
 } cs_timing;
 
+/* Events (docs/cohort-reference.md "Events"): a timed event fires at `at`, or every
+ * `every` days from `from` to `until` inclusive (expressions of parameters, evaluated
+ * per patient at time 0); a state event fires when its trigger turns from false to
+ * true. An event sets or adds to species, parameters and drugs; all its values are
+ * computed from the state just before it fires. */
+typedef enum { CS_EVENT_AT, CS_EVENT_EVERY, CS_EVENT_WHEN } cs_event_kind;
+
+typedef enum { CS_TARGET_SPECIES, CS_TARGET_PARAM, CS_TARGET_DRUG } cs_target_kind;
+
+typedef struct cs_assignment {
+  cs_target_kind kind;
+  int target;               /* species, parameter or drug index */
+  bool add;                 /* add to the target (a dose for a drug) rather than set it */
+  const cs_formula *value;  /* over parameters, species, drugs and t; owned by the cohort */
+} cs_assignment;
+
+#define CS_ASSIGN_MAX 16 /* targets of one event */
+
+typedef struct cs_event {
+  char name[CS_NAME_MAX];
+  cs_event_kind kind;
+  cs_expr at;                /* AT */
+  cs_expr every, from, until; /* EVERY; until without a key is the end of follow-up */
+  bool has_until;
+  const cs_formula *trigger; /* WHEN: over parameters, species and drugs (never t) */
+  bool once;                 /* WHEN: fires at most once */
+  bool fires_at_start;       /* WHEN: a trigger true at time 0 fires then */
+  int n_assign;
+  cs_assignment assign[CS_ASSIGN_MAX];
+} cs_event;
+
 typedef struct cs_arm {
   char name[CS_NAME_MAX];
   int n_doses;
   cs_dose_plan *dose;
   int n_sets;
   cs_param_set *set;
+  /* The arm's own events, cohort->event[first_event .. first_event + n_events), which
+   * follow the cohort's (cohort->event[0 .. n_cohort_events)) for this arm. */
+  int first_event;
+  int n_events;
 } cs_arm;
 
 /* What a sweep axis varies in the base arm: a field of one drug's dose plan, or a
@@ -270,6 +306,11 @@ typedef struct cs_cohort {
    * observables (n_species + o). */
   int n_recorded;
   int *recorded;
+  /* The cohort's events, then each arm's (cs_arm.first_event); n_cohort_events of them
+   * apply to every arm. */
+  int n_events;
+  int n_cohort_events;
+  cs_event *event;
   int n_formulas;
   cs_formula **formula; /* the compiled formulas the cohort's expressions point to */
 } cs_cohort;
@@ -303,6 +344,9 @@ int cs_cohort_find_species(const cs_cohort *cohort, const char *name);
 int cs_cohort_find_drug(const cs_cohort *cohort, const char *name);
 int cs_cohort_find_reaction(const cs_cohort *cohort, const char *name);
 int cs_cohort_find_arm(const cs_cohort *cohort, const char *name);
+
+/* The name of the drug or species a plan doses. */
+const char *cs_dose_plan_target(const cs_cohort *cohort, const cs_dose_plan *plan);
 
 /* Prints the resolved cohort (what `cohortsim check` shows): parameters with their
  * distributions, correlations, traits, species, drugs, reactions with their

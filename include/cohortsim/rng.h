@@ -25,7 +25,7 @@
 
 typedef enum {
   CS_STREAM_PARAMS = 1,   /* the patient's parameters (same in every arm) */
-  CS_STREAM_SCHEDULE = 2, /* treatment timing: 0 the start delay, 1 + d drug d's doses */
+  CS_STREAM_SCHEDULE = 2, /* timing: 0 the start delay, 1 + d drug d, 1 + n_drugs + s species s */
   CS_STREAM_DYNAMICS = 3  /* the reactions (same in every arm: common random numbers) */
 } cs_stream_purpose;
 

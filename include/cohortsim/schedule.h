@@ -6,7 +6,8 @@
  * patient from the stream (seed, patient, CS_STREAM_SCHEDULE, 0). The doses of drug d
  * draw, in plan order (dose k of cycle c, cycle by cycle), first their jitter and then
  * the uniform that decides whether they are missed, from the stream (seed, patient,
- * CS_STREAM_SCHEDULE, 1 + d). The draws depend on the drug and the plan, not on the arm,
+ * CS_STREAM_SCHEDULE, 1 + d); the doses into species s from (seed, patient,
+ * CS_STREAM_SCHEDULE, 1 + n_drugs + s). The draws depend on the drug and the plan, not on the arm,
  * so two arms that give a drug by the same plan give that patient identical times for
  * it (common random numbers), and one that gives a longer course of the same plan
  * shares the times of the doses they have in common. A fixed (non-random) start delay
@@ -24,8 +25,9 @@
 
 typedef struct cs_dose {
   double t_days;
-  int drug;
-  double amount_ec50;
+  int drug;           /* -1 for a dose into a species */
+  int species;        /* the species dosed, or -1 for a drug */
+  double amount_ec50; /* EC50 units for a drug; copies (rounded when given) for a species */
 } cs_dose;
 
 typedef struct cs_schedule {
@@ -44,8 +46,8 @@ void cs_schedule_destroy(cs_schedule **schedule);
 /* Fills `schedule` with the doses of `arm` for patient `patient` of a run with `seed`,
  * whose parameter values (with the arm's settings) are `param_values`: the planned
  * times plus the start delay plus each dose's jitter (a time below 0 becomes 0), missed
- * doses left out, doses after the end of follow-up left out, sorted by time (ties by
- * drug index). `rng` (allocated with cs_rng_philox) is repositioned on the patient's
+ * doses left out, doses after the end of follow-up left out, sorted by time (ties: drugs
+ * by index, then species by index). `rng` (allocated with cs_rng_philox) is repositioned on the patient's
  * schedule streams; the caller selects its own stream again afterwards. Fails with
  * CS_ERR_COHORT if an amount evaluates to a negative or non-finite value for this
  * patient, and with CS_ERR_NUMERIC if a timing draw is not finite. Deterministic: a

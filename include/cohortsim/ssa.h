@@ -44,6 +44,12 @@ void cs_ssa_begin_patient(cs_ssa *ssa, const cs_kinetics *kinetics);
 int64_t cs_ssa_advance(cs_ssa *ssa, cs_trajectory *tr, gsl_rng *rng, double t_until,
                        int64_t max_events);
 
+/* cs_ssa_advance for a trajectory with state events: one firing at a time, the
+ * triggers looked at after each (cs_events_check), until t_until, max_events firings
+ * or a final outcome; *fired is the number fired. Fails as cs_events_check does. */
+cs_status cs_ssa_advance_watched(cs_ssa *ssa, cs_trajectory *tr, gsl_rng *rng, double t_until,
+                                 int64_t max_events, int64_t *fired, cs_error *err);
+
 /* Simulates a begun trajectory exactly to the end of follow-up or a final outcome.
  * At least every 65536 events (about a millisecond) it calls cs_ssa_check, so it
  * fails with CS_ERR_INTERRUPTED soon after a stop is asked for and with CS_ERR_NUMERIC

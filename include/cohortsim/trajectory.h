@@ -32,9 +32,12 @@ typedef struct cs_trajectory_sampler {
   double *concentrations; /* [drug] scratch */
 } cs_trajectory_sampler;
 
+/* One patient's events in one arm (events.h). */
+typedef struct cs_event_run cs_event_run;
+
 typedef struct cs_trajectory {
   const cs_model *model;
-  const cs_kinetics *kinetics;
+  cs_kinetics *kinetics; /* the patient's own copy: an event may set a parameter */
   const cs_schedule *schedule;
   cs_record *record;
   int64_t *counts; /* [species] */
@@ -51,6 +54,14 @@ typedef struct cs_trajectory {
   double next_watch_time;         /* the next grid or sampler time */
   int *quantity_column;           /* [species + observables] cs_records_quantity_columns */
   double *grid_concentrations;    /* [drug] scratch for observables on the grid */
+  cs_event_run *events;
+  int arm; /* the arm simulated (set by cs_events_begin) */
+  /* An event set a parameter since the patient began: dose amounts are computed again
+   * from the kinetics' parameters. */
+  bool params_changed;
+  /* An event changed rates or drug levels: the engine must prepare its propensities
+   * again (and clears the flag). */
+  bool restart;
 } cs_trajectory;
 
 /* Allocates a trajectory for the model's patients (reused across patients). */
@@ -60,7 +71,7 @@ cs_status cs_trajectory_create(const cs_model *model, cs_trajectory **trajectory
 void cs_trajectory_destroy(cs_trajectory **trajectory);
 
 /* Starts a patient at time 0 with its initial counts and no drug; resets the record. */
-void cs_trajectory_begin(cs_trajectory *tr, const cs_kinetics *kinetics,
+void cs_trajectory_begin(cs_trajectory *tr, cs_kinetics *kinetics,
                          const cs_schedule *schedule, cs_record *record);
 
 /* Records a patient's path: from the next cs_trajectory_begin on, the state is emitted
@@ -79,9 +90,12 @@ static inline void cs_trajectory_pass(cs_trajectory *tr, double t)
     cs_trajectory_pass_slow(tr, t);
 }
 
-/* Gives the doses due at the current time and returns the next stop: the time of the
- * next dose or the end of follow-up, whichever comes first. */
-double cs_trajectory_apply_doses(cs_trajectory *tr);
+/* Gives the doses due at the current time, fires the timed events due (events.h) and
+ * the state events triggered, and sets *t_stop to the next stop: the time of the next
+ * dose or timed event or the end of follow-up, whichever comes first. Fails (the
+ * message names the event or dose and the day) on an event's invalid result or a dose
+ * amount an event made invalid. */
+cs_status cs_trajectory_stop(cs_trajectory *tr, double *t_stop, cs_error *err);
 
 /* Counts changed at time t by more than one firing (a leap): updates the peaks, the
  * burden and the outcome. */

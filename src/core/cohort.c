@@ -97,6 +97,7 @@ void cs_cohort_destroy(cs_cohort **cohort)
     free(c->arm[a].set);
   }
   free(c->arm);
+  free(c->event);
   cs_sweep_free(&c->sweep);
   for (int t = 0; t < c->n_traits; t++)
     free(c->trait[t].set);

@@ -82,7 +82,7 @@ int cs_cohort_invalid_values(const cs_cohort *c, const cs_arm *arm, const double
     if (invalid_reaction(c, &c->reaction[i], values, what, size))
       return 1;
   for (int i = 0; i < arm->n_doses; i++) {
-    snprintf(where, sizeof where, "the dose amount of %s", c->drug[arm->dose[i].drug].name);
+    snprintf(where, sizeof where, "the dose amount of %s", cs_dose_plan_target(c, &arm->dose[i]));
     if (invalid_expr(c, &arm->dose[i].amount, CS_RULE_RATE, values, where, what, size))
       return 1;
   }

@@ -5,6 +5,11 @@
 
 #include <stdio.h>
 
+const char *cs_dose_plan_target(const cs_cohort *cohort, const cs_dose_plan *plan)
+{
+  return plan->drug >= 0 ? cohort->drug[plan->drug].name : cohort->species[plan->species].name;
+}
+
 double cs_expr_eval(const cs_expr *expr, const double *param_values)
 {
   if (expr->formula != NULL) {

@@ -160,7 +160,7 @@ static void print_dose_plan(FILE *out, const cs_dose_plan *d, const cs_cohort *c
   char amount[128];
   cs_expr_format(amount, sizeof amount, &d->amount, c);
   const long total = (long)d->count * d->cycles;
-  fprintf(out, "    %s: %s per dose, %ld dose%s at day%s", c->drug[d->drug].name, amount, total,
+  fprintf(out, "    %s: %s per dose, %ld dose%s at day%s", cs_dose_plan_target(c, d), amount, total,
           total == 1 ? "" : "s", total == 1 ? "" : "s");
   const double cycle_days = d->count * d->every_days + d->cycle_gap_days;
   long shown = 0;

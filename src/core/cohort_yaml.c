@@ -26,6 +26,7 @@
 #include "cohortsim/yamltree.h"
 
 #include "cohort_check.h"
+#include "cohort_events.h"
 #include "cohort_expr.h"
 #include "cohort_observables.h"
 #include "cohort_resolve.h"
@@ -1537,7 +1538,7 @@ static cs_status read_reactions(cs_reader *r, const yaml_node_t *root)
 
 /* ---- arms ---------------------------------------------------------------------------- */
 
-static const char *const arm_keys[] = {"doses", "set", "like", NULL};
+static const char *const arm_keys[] = {"doses", "set", "like", "events", NULL};
 static const char *const dose_keys[] = {"amount",    "cycles",         "count", "every_days",
                                         "start_day", "cycle_gap_days", NULL};
 
@@ -1546,7 +1547,7 @@ static const char *const dose_keys[] = {"amount",    "cycles",         "count", 
 static void put_dose(cs_arm *arm, const cs_dose_plan *plan)
 {
   for (int i = 0; i < arm->n_doses; i++)
-    if (arm->dose[i].drug == plan->drug) {
+    if (arm->dose[i].drug == plan->drug && arm->dose[i].species == plan->species) {
       arm->dose[i] = *plan;
       return;
     }
@@ -1609,8 +1610,12 @@ static cs_status read_doses(cs_reader *r, const yaml_node_t *arm_node, cs_arm *a
   for (int i = 0; i < n; i++) {
     const char *name = cs_ytree_key(&r->tree, node, i);
     const size_t inner = cs_ytree_enter(&r->tree, name);
-    cs_dose_plan plan = {.drug = find_name(r->cohort, CS_NAME_DRUG, name)};
-    if (plan.drug < 0)
+    /* A plan keyed by a species adds copies of it (language.md section 5). */
+    cs_dose_plan plan = {.drug = find_name(r->cohort, CS_NAME_DRUG, name),
+                         .species = find_name(r->cohort, CS_NAME_SPECIES, name)};
+    if (plan.drug >= 0)
+      plan.species = -1;
+    if (plan.drug < 0 && plan.species < 0)
       return unknown_name(r, cs_ytree_key_node(&r->tree, node, i), CS_NAME_DRUG, name);
     CS_CALL(read_dose_plan(r, cs_ytree_value(&r->tree, node, i), &plan));
     put_dose(arm, &plan);
@@ -1643,7 +1648,29 @@ static cs_status read_sets(cs_reader *r, const yaml_node_t *arm_node, cs_arm *ar
   return CS_OK;
 }
 
-/* Copies the doses and settings of the earlier arm named by `like`. */
+/* The `events` list of the cohort (arm NULL) or of an arm, which replaces the list an
+ * arm copied with `like`. */
+static cs_status read_events(cs_reader *r, const yaml_node_t *parent, const double *values,
+                             cs_arm *arm)
+{
+  cs_cohort *c = r->cohort;
+  const yaml_node_t *node = cs_ytree_lookup(&r->tree, parent, "events");
+  if (node == NULL)
+    return CS_OK;
+  const size_t mark = cs_ytree_enter(&r->tree, "events");
+  const int first = c->n_events;
+  CS_CALL(cs_cohort_read_events(&r->tree, node, c, values));
+  if (arm != NULL) {
+    arm->first_event = first;
+    arm->n_events = c->n_events - first;
+  } else {
+    c->n_cohort_events = c->n_events;
+  }
+  cs_ytree_leave(&r->tree, mark);
+  return CS_OK;
+}
+
+/* Copies the doses, settings and events of the earlier arm named by `like`. */
 static cs_status read_like(cs_reader *r, const yaml_node_t *arms, const yaml_node_t *arm_node,
                            int index)
 {
@@ -1667,6 +1694,8 @@ static cs_status read_like(cs_reader *r, const yaml_node_t *arms, const yaml_nod
     put_dose(arm, &c->arm[other].dose[i]);
   for (int i = 0; i < c->arm[other].n_sets; i++)
     put_set(arm, c->arm[other].set[i].param, c->arm[other].set[i].value);
+  arm->first_event = c->arm[other].first_event;
+  arm->n_events = c->arm[other].n_events;
   cs_ytree_leave(&r->tree, mark);
   return CS_OK;
 }
@@ -1678,7 +1707,7 @@ static cs_status read_arm(cs_reader *r, const yaml_node_t *arms, const yaml_node
   cs_arm *arm = &c->arm[index];
   int n_keys = 0;
   CS_CALL(cs_ytree_mapping(&r->tree, node, arm_keys, &n_keys));
-  CS_CALL(alloc_array(r, (void **)&arm->dose, c->n_drugs, sizeof *arm->dose));
+  CS_CALL(alloc_array(r, (void **)&arm->dose, c->n_drugs + c->n_species, sizeof *arm->dose));
   CS_CALL(alloc_array(r, (void **)&arm->set, c->n_params, sizeof *arm->set));
   /* like, then set, then doses, whatever the order in the file: the arm's own settings
    * override the copied ones, and dose amounts are checked with the arm's settings. */
@@ -1686,6 +1715,7 @@ static cs_status read_arm(cs_reader *r, const yaml_node_t *arms, const yaml_node
   CS_CALL(read_sets(r, node, arm));
   arm_values(r, arm, r->arm_values);
   CS_CALL(read_doses(r, node, arm));
+  CS_CALL(read_events(r, node, r->arm_values, arm));
   char what[512];
   if (arm->n_sets > 0 && cs_cohort_invalid_values(c, arm, r->arm_values, what, sizeof what))
     return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "with this arm's parameters, %s", what);
@@ -1948,6 +1978,7 @@ static const char *const root_keys[] = {"name",
                                         "sweep",
                                         "observables",
                                         "record",
+                                        "events",
                                         NULL};
 
 static cs_status read_cohort(cs_reader *r)
@@ -1962,6 +1993,7 @@ static cs_status read_cohort(cs_reader *r)
   CS_CALL(read_drugs(r, root));
   CS_CALL(read_reactions(r, root));
   CS_CALL(cs_observables_read(&r->tree, root, r->cohort));
+  CS_CALL(read_events(r, root, r->values, NULL));
   CS_CALL(read_arms(r, root));
   CS_CALL(read_sweep(r, root));
   CS_CALL(read_traits(r, root));

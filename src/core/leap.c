@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+
+#include "cohortsim/events.h"
 #include "cohortsim/factor.h"
 #include "cohortsim/poisson.h"
 #include "cohortsim/rng.h"
@@ -65,6 +68,11 @@ struct cs_leap {
   bool has_drug_products;   /* some reaction has two or more drug factors */
   bool has_drug_formulas;   /* some reaction has a general rate law reading a drug */
   drug_interval half, full; /* the first half of the current leap, and all of it */
+  /* Cutting a leap back to the firing where a trigger turned true (cut_leap). */
+  int64_t *cut_base;    /* [species] the counts at the start of the part searched */
+  int64_t *cut_firings; /* [reaction] the firings left in that part */
+  int64_t *cut_half;    /* [reaction] those of its first half */
+  int64_t *cut_applied; /* [reaction] the firings before it */
 };
 
 static bool watches_consumption(const cs_reaction *reaction)
@@ -125,7 +133,12 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
   w->half.node_effect = calloc(n_d * CS_GL_POINTS, sizeof(double));
   w->full.node_effect = calloc(n_d * CS_GL_POINTS, sizeof(double));
   w->full_effect = calloc(n_d, sizeof *w->full_effect);
-  if (w->propensity == NULL || w->species_part == NULL || w->midpoint == NULL ||
+  w->cut_base = calloc(n_s, sizeof *w->cut_base);
+  w->cut_firings = calloc(n_r, sizeof *w->cut_firings);
+  w->cut_half = calloc(n_r, sizeof *w->cut_half);
+  w->cut_applied = calloc(n_r, sizeof *w->cut_applied);
+  if (w->cut_base == NULL || w->cut_firings == NULL || w->cut_half == NULL ||
+      w->cut_applied == NULL || w->propensity == NULL || w->species_part == NULL || w->midpoint == NULL ||
       w->midpoint_counts == NULL || w->no_effect == NULL || w->full_effect == NULL ||
       w->n_drug_factors == NULL || w->drug_formula == NULL || w->watch_consumption == NULL || w->drug_factor == NULL || w->half.effect_integral == NULL ||
       w->full.effect_integral == NULL || w->half.node_effect == NULL ||
@@ -197,6 +210,10 @@ void cs_leap_destroy(cs_leap **leap)
   free(w->probe);
   free(w->half.node_conc);
   free(w->full.node_conc);
+  free(w->cut_base);
+  free(w->cut_firings);
+  free(w->cut_half);
+  free(w->cut_applied);
   free(w);
   *leap = NULL;
 }
@@ -568,8 +585,102 @@ static void predict_midpoint(cs_leap *w, const cs_trajectory *tr)
     w->midpoint_counts[s] = (int64_t)fmin(fmax(0.0, nearbyint(w->midpoint[s])), 0x1.0p62);
 }
 
-/* One leap of length at most tau (shortened to the first critical firing). Returns
- * false, leaving the trajectory as it was, if a count would go negative. */
+/* The firings of one reaction in the first half of an interval, given n in all: each
+ * falls in either half with probability 1/2, whatever the others do (a Poisson process
+ * given its count), so Binomial(n, 1/2). Beyond GSL's unsigned range (2^32 firings of
+ * one reaction in one leap) its normal approximation, rounded and kept within [0, n]. */
+static int64_t first_half(gsl_rng *rng, int64_t n)
+{
+  if (n <= 0)
+    return 0;
+  if (n < (int64_t)UINT32_MAX)
+    return (int64_t)gsl_ran_binomial(rng, 0.5, (unsigned int)n);
+  const double k = nearbyint(0.5 * (double)n + 0.5 * sqrt((double)n) * gsl_ran_ugaussian(rng));
+  return (int64_t)fmin(fmax(k, 0.0), (double)n);
+}
+
+static void add_firings(const cs_leap *w, const cs_kinetics *kinetics, const int64_t *firings,
+                        int64_t *counts)
+{
+  for (int r = 0; r < w->cohort->n_reactions; r++)
+    if (firings[r] != 0)
+      apply_firings(w, kinetics, r, firings[r], counts);
+}
+
+/* A leap [t, t_end] at whose end a state trigger is true that was false at its start:
+ * the firings are split between the halves of the interval (binomially, first_half),
+ * the half in which the trigger turns true is kept, and so on until one firing is
+ * left, the one that turned it true, placed uniformly in what is left of the interval
+ * (the time of a Poisson process's only event in an interval). The trajectory moves to
+ * that firing, the firings after it are dropped, and the caller fires the event there.
+ * The trigger is looked at only where the halves meet: a trigger that turns true and
+ * false again within one half is not seen, as the leap itself does not see changes
+ * within it (docs/cohort-reference.md "Events"). Returns false, the trajectory left as
+ * it was, if the counts at the firing found would be negative. */
+static bool cut_leap(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double t_end, int critical)
+{
+  const cs_cohort *c = w->cohort;
+  const cs_kinetics *kinetics = tr->kinetics;
+  const size_t species_bytes = (size_t)c->n_species * sizeof *tr->counts;
+  double lo = tr->t, hi = t_end;
+  memcpy(w->cut_base, tr->counts, species_bytes);
+  int64_t total = 0;
+  for (int r = 0; r < c->n_reactions; r++) {
+    w->cut_applied[r] = 0;
+    w->cut_firings[r] = r == critical ? 0 : w->firings[r];
+    total += w->cut_firings[r];
+  }
+  /* The critical firing falls at the leap's end: if the trigger turns true only with it,
+   * the whole leap stands and the event fires at its end. */
+  memcpy(w->new_counts, tr->counts, species_bytes);
+  add_firings(w, kinetics, w->cut_firings, w->new_counts);
+  if (critical >= 0 && !cs_events_would_fire(tr, w->new_counts, t_end)) {
+    w->cut_firings[critical] = 1;
+    total = 1 + total;
+    lo = hi;
+  }
+  while (total > 1 && lo < hi) {
+    const double mid = lo + 0.5 * (hi - lo);
+    int64_t first = 0;
+    memcpy(w->new_counts, w->cut_base, species_bytes);
+    for (int r = 0; r < c->n_reactions; r++) {
+      w->cut_half[r] = first_half(rng, w->cut_firings[r]);
+      first += w->cut_half[r];
+    }
+    add_firings(w, kinetics, w->cut_half, w->new_counts);
+    if (cs_events_would_fire(tr, w->new_counts, mid)) {
+      hi = mid;
+      memcpy(w->cut_firings, w->cut_half, (size_t)c->n_reactions * sizeof *w->cut_firings);
+      total = first;
+    } else {
+      lo = mid;
+      memcpy(w->cut_base, w->new_counts, species_bytes);
+      for (int r = 0; r < c->n_reactions; r++) {
+        w->cut_applied[r] += w->cut_half[r];
+        w->cut_firings[r] -= w->cut_half[r];
+      }
+      total -= first;
+    }
+  }
+  const double t_cut = lo < hi ? lo + cs_rng_uniform(rng) * (hi - lo) : hi;
+  memcpy(w->new_counts, w->cut_base, species_bytes);
+  add_firings(w, kinetics, w->cut_firings, w->new_counts);
+  for (int s = 0; s < c->n_species; s++)
+    if (w->new_counts[s] < 0)
+      return false;
+  cs_trajectory_pass(tr, t_cut);
+  memcpy(tr->counts, w->new_counts, species_bytes);
+  tr->record->events += 1;
+  for (int r = 0; r < c->n_reactions; r++)
+    tr->record->reaction_count[r] += w->cut_applied[r] + w->cut_firings[r];
+  tr->t = t_cut;
+  cs_trajectory_changed(tr, t_cut);
+  return true;
+}
+
+/* One leap of length at most tau (shortened to the first critical firing), cut back to
+ * the firing where a state trigger turned true (cut_leap). Returns false, leaving the
+ * trajectory as it was, if a count would go negative. */
 static bool try_leap(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double tau)
 {
   const cs_cohort *c = w->cohort;
@@ -602,6 +713,8 @@ static bool try_leap(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double tau)
   for (int s = 0; s < c->n_species; s++)
     if (w->new_counts[s] < 0)
       return false;
+  if (cs_events_watching(tr->events) && cs_events_would_fire(tr, w->new_counts, t_end))
+    return cut_leap(w, tr, rng, t_end, fired_critical);
   cs_trajectory_pass(tr, t_end);
   memcpy(tr->counts, w->new_counts, (size_t)c->n_species * sizeof *tr->counts);
   tr->record->events += 1 + (fired_critical >= 0);
@@ -646,6 +759,9 @@ static cs_status step(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double t_stop
   double tau = fmin(cgp_tau(w, kinetics, tr->counts), threshold_tau(w, tr));
   for (;;) {
     if (tau < CS_LEAP_MIN_STEPS / total) {
+      int64_t fired = 0;
+      if (cs_events_watching(tr->events))
+        return cs_ssa_advance_watched(w->ssa, tr, rng, t_stop, CS_EXACT_BATCH, &fired, err);
       cs_ssa_advance(w->ssa, tr, rng, t_stop, CS_EXACT_BATCH);
       return CS_OK;
     }
@@ -653,6 +769,16 @@ static cs_status step(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, double t_stop
       return CS_OK;
     tau = fmin(tau, t_stop - tr->t) / 2;
   }
+}
+
+/* After an event changed rates or drug levels, the exact stretches' reactions are
+ * sorted again (the leaps evaluate everything at every step anyway). */
+static void restart_after_event(cs_leap *w, cs_trajectory *tr)
+{
+  if (!tr->restart)
+    return;
+  cs_ssa_begin_patient(w->ssa, tr->kinetics);
+  tr->restart = false;
 }
 
 cs_status cs_leap_simulate(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, cs_error *err)
@@ -663,13 +789,17 @@ cs_status cs_leap_simulate(cs_leap *w, cs_trajectory *tr, gsl_rng *rng, cs_error
   int steps = 0;
   size_t next_grid = 0;
   while (!tr->final && tr->t < tr->t_end) {
-    double t_stop = cs_trajectory_apply_doses(tr);
+    double t_stop = tr->t_end;
+    CS_CALL(cs_trajectory_stop(tr, &t_stop, err));
+    restart_after_event(w, tr);
     /* Leaps also stop at the reporting grid, so the burden there is a real state. */
     while (next_grid < tr->n_grid && tr->grid[next_grid] <= tr->t)
       next_grid++;
     if (next_grid < tr->n_grid)
       t_stop = fmin(t_stop, tr->grid[next_grid]);
     CS_CALL(step(w, tr, rng, t_stop, err));
+    CS_CALL(cs_events_check(tr, err));
+    restart_after_event(w, tr);
     if (++steps == CS_LEAP_CHECK_STEPS) {
       CS_CALL(cs_ssa_check(w->ssa, tr, t_paced, steps, "steps", err));
       t_paced = tr->t;

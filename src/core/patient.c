@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cohortsim/events.h"
 #include "cohortsim/leap.h"
 #include "cohortsim/population.h"
 #include "cohortsim/rng.h"
@@ -88,6 +89,7 @@ static cs_status run_arm(cs_patient_sim *s, uint64_t seed, size_t patient, int a
   cs_rng_select_stream(s->rng, seed, patient, CS_STREAM_DYNAMICS, 0);
   cs_record record = cs_records_row(records, arm, i);
   cs_trajectory_begin(s->trajectory, s->kinetics, s->schedule, &record);
+  CS_CALL(cs_events_begin(s->trajectory, arm, err));
   CS_CALL(s->leap != NULL ? cs_leap_simulate(s->leap, s->trajectory, s->rng, err)
                           : cs_ssa_simulate(s->ssa, s->trajectory, s->rng, err));
   cs_trajectory_end(s->trajectory);

@@ -1,6 +1,7 @@
 #include "cohortsim/schedule.h"
 
 #include <gsl/gsl_randist.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -44,12 +45,18 @@ void cs_schedule_destroy(cs_schedule **schedule)
   *schedule = NULL;
 }
 
+/* Drugs first, by index, then species: the order doses at one time are given in. */
+static int dose_key(const cs_dose *dose)
+{
+  return dose->drug >= 0 ? dose->drug : INT_MAX / 2 + dose->species;
+}
+
 static int compare_doses(const void *a, const void *b)
 {
   const cs_dose *x = a, *y = b;
   if (x->t_days != y->t_days)
     return x->t_days < y->t_days ? -1 : 1;
-  return (x->drug > y->drug) - (x->drug < y->drug);
+  return (dose_key(x) > dose_key(y)) - (dose_key(x) < dose_key(y));
 }
 
 /* One draw of a timing quantity: a fixed value draws nothing, any other draws one
@@ -75,13 +82,15 @@ cs_status cs_schedule_plan(const cs_cohort *cohort, int arm, const double *param
   schedule->start_delay_days = delay;
   for (int p = 0; p < a->n_doses; p++) {
     const cs_dose_plan *plan = &a->dose[p];
-    const char *drug = cohort->drug[plan->drug].name;
+    const char *drug = cs_dose_plan_target(cohort, plan);
     const double amount = cs_expr_eval(&plan->amount, param_values);
     CS_CHECK(isfinite(amount) && amount >= 0, err, CS_ERR_COHORT,
              "arm '%s', drug '%s': dose amount evaluates to %g; it must be finite and >= 0",
              a->name, drug, amount);
-    /* The drug's own stream, whatever the arm: common random numbers across arms. */
-    cs_rng_select_stream(rng, seed, patient, CS_STREAM_SCHEDULE, 1u + (uint32_t)plan->drug);
+    /* The drug's (or species') own stream, whatever the arm: common random numbers
+     * across arms. */
+    const int stream = plan->drug >= 0 ? plan->drug : cohort->n_drugs + plan->species;
+    cs_rng_select_stream(rng, seed, patient, CS_STREAM_SCHEDULE, 1u + (uint32_t)stream);
     const double cycle_days = plan->count * plan->every_days + plan->cycle_gap_days;
     for (int cycle = 0; cycle < plan->cycles; cycle++)
       for (int k = 0; k < plan->count; k++) {
@@ -95,7 +104,10 @@ cs_status cs_schedule_plan(const cs_cohort *cohort, int arm, const double *param
         if (missed || t > cohort->followup_days)
           continue;
         schedule->dose[schedule->n_doses++] =
-            (cs_dose){.t_days = t, .drug = plan->drug, .amount_ec50 = amount};
+            (cs_dose){.t_days = t,
+                      .drug = plan->drug,
+                      .species = plan->species,
+                      .amount_ec50 = amount};
       }
   }
   qsort(schedule->dose, schedule->n_doses, sizeof *schedule->dose, compare_doses);

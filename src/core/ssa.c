@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cohortsim/events.h"
 #include "cohortsim/rng.h"
 
 /* How far ahead the propensity bound of a drug-dependent reaction is taken, in units of
@@ -658,20 +659,59 @@ cs_status cs_ssa_check(cs_ssa *w, const cs_trajectory *tr, double t_from, double
 /* Batches of CS_SSA_CHECK_EVENTS events with a check after each: a batch ends exactly
  * where the next begins (the same random numbers, the drug-effect window kept), so the
  * path does not depend on where the checks fall. */
+/* After an event changed rates or drug levels: the reactions sorted again and the
+ * drug-effect window ended. */
+static void restart_after_event(cs_ssa *w, cs_trajectory *tr, double *t_horizon)
+{
+  if (!tr->restart)
+    return;
+  cs_ssa_begin_patient(w, tr->kinetics);
+  tr->restart = false;
+  *t_horizon = tr->t;
+}
+
+cs_status cs_ssa_advance_watched(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, double t_until,
+                                 int64_t max_events, int64_t *fired, cs_error *err)
+{
+  double t_horizon = tr->t;
+  *fired = 0;
+  while (*fired < max_events && !tr->final && tr->t < t_until) {
+    const int64_t one = advance(w, tr, rng, t_until, 1, &t_horizon);
+    *fired += one;
+    if (one == 0)
+      break;
+    CS_CALL(cs_events_check(tr, err));
+    restart_after_event(w, tr, &t_horizon);
+  }
+  return CS_OK;
+}
+
 cs_status cs_ssa_simulate(cs_ssa *w, cs_trajectory *tr, gsl_rng *rng, cs_error *err)
 {
   cs_ssa_begin_patient(w, tr->kinetics);
   CS_CALL(cs_ssa_check(w, tr, tr->t, 0, "events", err));
   double t_paced = tr->t;
   int64_t events_paced = 0;
+  /* With state events, one firing at a time and the triggers looked at after each; else
+   * the loops run free (no look at events inside them). */
+  const bool watching = cs_events_watching(tr->events);
+  const int64_t batch = watching ? 1 : CS_SSA_CHECK_EVENTS;
   while (!tr->final && tr->t < tr->t_end) {
-    const double t_stop = cs_trajectory_apply_doses(tr);
+    double t_stop = tr->t_end;
+    CS_CALL(cs_trajectory_stop(tr, &t_stop, err));
     double t_horizon = tr->t; /* a dose ends the drug-effect window */
+    restart_after_event(w, tr, &t_horizon);
     while (!tr->final && tr->t < t_stop) {
       const double t_before = tr->t;
-      const int64_t fired = advance(w, tr, rng, t_stop, CS_SSA_CHECK_EVENTS, &t_horizon);
+      const int64_t fired = advance(w, tr, rng, t_stop, batch, &t_horizon);
       events_paced += fired;
       const bool full = events_paced >= CS_SSA_CHECK_EVENTS;
+      if (watching && fired > 0) {
+        CS_CALL(cs_events_check(tr, err));
+        restart_after_event(w, tr, &t_horizon);
+        if (!full)
+          continue; /* the look below only between batches, as without events */
+      }
       CS_CALL(cs_ssa_check(w, tr, t_paced, full ? (double)events_paced : 0, "events", err));
       /* Only a bound that is not finite (advance_varying) stops a call without an event
        * or a step in time, when the propensities themselves are finite. */

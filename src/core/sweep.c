@@ -346,7 +346,7 @@ static cs_status check_dose_count(cs_ytree *tree, const yaml_node_t *node, const
     if ((long)arm->dose[i].count * arm->dose[i].cycles > CS_DOSES_MAX)
       return cs_ytree_fail(tree, node, CS_ERR_COHORT,
                            "the generated arm %s gives more than %ld doses of %s", arm->name,
-                           CS_DOSES_MAX, c->drug[arm->dose[i].drug].name);
+                           CS_DOSES_MAX, cs_dose_plan_target(c, &arm->dose[i]));
   return CS_OK;
 }
 
@@ -363,7 +363,7 @@ static cs_status generate_arms(cs_ytree *tree, const yaml_node_t *node, cs_cohor
   for (int index = s->first_arm; index < s->first_arm + s->n_arms; index++) {
     cs_arm *arm = &c->arm[index];
     const cs_arm *base = &c->arm[s->base_arm];
-    arm->dose = calloc((size_t)c->n_drugs + 1, sizeof *arm->dose);
+    arm->dose = calloc((size_t)(c->n_drugs + c->n_species) + 1, sizeof *arm->dose);
     arm->set = calloc((size_t)c->n_params + 1, sizeof *arm->set);
     c->n_arms = index + 1; /* counted at once, so cs_cohort_destroy frees its arrays */
     if (arm->dose == NULL || arm->set == NULL)
@@ -372,6 +372,8 @@ static cs_status generate_arms(cs_ytree *tree, const yaml_node_t *node, cs_cohor
     memcpy(arm->set, base->set, (size_t)base->n_sets * sizeof *arm->set);
     arm->n_doses = base->n_doses;
     arm->n_sets = base->n_sets;
+    arm->first_event = base->first_event;
+    arm->n_events = base->n_events;
     for (int k = 0; k < s->n_axes; k++)
       apply_value(arm, &s->axis[k], cs_sweep_arm_value(s, index, k));
     CS_CALL(name_arm(tree, node, c, index));

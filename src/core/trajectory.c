@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "cohortsim/records.h"
+#include "cohortsim/events.h"
 
 cs_status cs_trajectory_create(const cs_model *model, cs_trajectory **trajectory, cs_error *err)
 {
@@ -21,7 +22,8 @@ cs_status cs_trajectory_create(const cs_model *model, cs_trajectory **trajectory
   tr->grid_concentrations = calloc((size_t)cohort->n_drugs + 1, sizeof *tr->grid_concentrations);
   if (tr->counts == NULL || tr->grid == NULL || tr->quantity_column == NULL ||
       tr->grid_concentrations == NULL ||
-      cs_pk_create(cohort->n_drugs, &tr->pk, err) != CS_OK) {
+      cs_pk_create(cohort->n_drugs, &tr->pk, err) != CS_OK ||
+      cs_event_run_create(cohort, &tr->events, err) != CS_OK) {
     cs_trajectory_destroy(&tr);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating a trajectory");
   }
@@ -41,11 +43,12 @@ void cs_trajectory_destroy(cs_trajectory **trajectory)
   free(tr->quantity_column);
   free(tr->grid_concentrations);
   cs_pk_destroy(&tr->pk);
+  cs_event_run_destroy(&tr->events);
   free(tr);
   *trajectory = NULL;
 }
 
-void cs_trajectory_begin(cs_trajectory *tr, const cs_kinetics *kinetics,
+void cs_trajectory_begin(cs_trajectory *tr, cs_kinetics *kinetics,
                          const cs_schedule *schedule, cs_record *record)
 {
   const cs_cohort *cohort = cs_model_cohort(tr->model);
@@ -55,6 +58,8 @@ void cs_trajectory_begin(cs_trajectory *tr, const cs_kinetics *kinetics,
   tr->t = 0;
   tr->t_end = cohort->followup_days;
   tr->next_dose = 0;
+  tr->params_changed = false;
+  tr->restart = false;
   for (int s = 0; s < cohort->n_species; s++)
     tr->counts[s] = kinetics->initial[s];
   cs_pk_reset(tr->pk, kinetics->elimination);
@@ -132,16 +137,63 @@ void cs_trajectory_pass_slow(cs_trajectory *tr, double t)
   tr->next_watch_time = next;
 }
 
-double cs_trajectory_apply_doses(cs_trajectory *tr)
+/* A dose into a species: round(amount) copies added at once. */
+static cs_status dose_species(cs_trajectory *tr, int species, double amount, cs_error *err)
+{
+  const double count = (double)tr->counts[species] + round(amount);
+  CS_CHECK(count <= (double)CS_COUNT_MAX, err, CS_ERR_NUMERIC,
+           "day %g: a dose of %g copies of species '%s' makes %g, beyond %g", tr->t, amount,
+           cs_model_cohort(tr->model)->species[species].name, count, (double)CS_COUNT_MAX);
+  cs_trajectory_pass(tr, tr->t);
+  tr->counts[species] = (int64_t)count;
+  cs_trajectory_changed(tr, tr->t);
+  return CS_OK;
+}
+
+/* The plan of the arm's that a dose comes from. */
+static const cs_dose_plan *plan_of(const cs_trajectory *tr, const cs_dose *dose)
+{
+  const cs_arm *arm = &cs_model_cohort(tr->model)->arm[tr->arm];
+  int p = 0;
+  while (p + 1 < arm->n_doses &&
+         (arm->dose[p].drug != dose->drug || arm->dose[p].species != dose->species))
+    p++;
+  return &arm->dose[p];
+}
+
+static cs_status apply_doses(cs_trajectory *tr, cs_error *err)
 {
   const cs_schedule *schedule = tr->schedule;
   while (tr->next_dose < schedule->n_doses && schedule->dose[tr->next_dose].t_days <= tr->t) {
     const cs_dose *dose = &schedule->dose[tr->next_dose++];
-    cs_pk_dose(tr->pk, tr->t, dose->drug, dose->amount_ec50);
+    /* The amount planned, unless an event has set a parameter since, which it may read. */
+    const cs_dose_plan *plan = tr->params_changed ? plan_of(tr, dose) : NULL;
+    const double amount =
+        plan != NULL ? cs_expr_eval(&plan->amount, tr->kinetics->param) : dose->amount_ec50;
+    CS_CHECK(isfinite(amount) && amount >= 0, err, CS_ERR_COHORT,
+             "day %g: the dose amount of '%s' evaluates to %g with the parameters events set; "
+             "it must be finite and >= 0",
+             tr->t, plan != NULL ? cs_dose_plan_target(cs_model_cohort(tr->model), plan) : "?",
+             amount);
+    if (dose->drug >= 0)
+      cs_pk_dose(tr->pk, tr->t, dose->drug, amount);
+    else
+      CS_CALL(dose_species(tr, dose->species, amount, err));
   }
-  if (tr->next_dose < schedule->n_doses && schedule->dose[tr->next_dose].t_days < tr->t_end)
-    return schedule->dose[tr->next_dose].t_days;
-  return tr->t_end;
+  return CS_OK;
+}
+
+cs_status cs_trajectory_stop(cs_trajectory *tr, double *t_stop, cs_error *err)
+{
+  const cs_schedule *schedule = tr->schedule;
+  CS_CALL(apply_doses(tr, err));
+  CS_CALL(cs_events_fire_timed(tr, err));
+  CS_CALL(cs_events_check(tr, err));
+  double next = fmin(tr->t_end, cs_events_next_time(tr->events));
+  if (tr->next_dose < schedule->n_doses && schedule->dose[tr->next_dose].t_days < next)
+    next = schedule->dose[tr->next_dose].t_days;
+  *t_stop = next;
+  return CS_OK;
 }
 
 void cs_trajectory_changed(cs_trajectory *tr, double t)
