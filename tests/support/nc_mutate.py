@@ -129,7 +129,8 @@ copy_dataset(mutant("extra_dimension", "malformed", "extra dimension"), extra_di
 copy_dataset(mutant("extra_variable", "malformed", "extra variable"), extra_var=True)
 
 # Variables deleted, renamed, retyped or reshaped.
-for var in ("os_time", "median_os", "chunk_done", "time", "arm_name", param):
+for var in ("os_time", "median_os", "chunk_done", "time", "arm_name", param, "species_mean",
+            "unrecorded_value"):
     copy_dataset(mutant(f"deleted_{var}", "malformed", f"variable {var}"), drop_var=var)
 copy_dataset(mutant("renamed_os_time", "malformed", "variable os_time"),
              rename_var={"os_time": "os_time2"})
@@ -184,10 +185,13 @@ def rename_first(var, to):
 for var, index in (("os_time", (1, 7)), ("burden", (0, 3, 2)), (param, (5,)),
                    ("reaction_count", (1, 4, 0)), ("clearance_fraction", (0,)),
                    ("median_os", (1,)), ("logrank_p", (0, 1)), ("os_survival", (0, 5)),
-                   ("rfs_at_risk", (1, 3)), ("burden_quantiles", (1, 2, 4)), ("time", (3,))):
+                   ("rfs_at_risk", (1, 3)), ("burden_quantiles", (1, 2, 4)), ("time", (3,)),
+                   ("unrecorded_value", (0, 3, 2, 0)), ("species_mean", (1, 2, 0)),
+                   ("species_sd", (0, 3, 0)), ("species_quantiles", (1, 2, 0, 4))):
     edit(f"tampered_{var}", "data", var, bump(var, index))
 edit("tampered_arm_name", "data", "arm_name", rename_first("arm_name", "placebo"))
 edit("tampered_reaction_name", "data", "reaction_name", rename_first("reaction_name", "growth"))
+edit("tampered_unrecorded_name", "data", "unrecorded_name", rename_first("unrecorded_name", "B"))
 edit("tampered_seed", "identity", "differs", lambda ds: ds.setncattr("seed", np.uint64(2)))
 
 
