@@ -11,6 +11,8 @@
 
 #include "cohortsim/formula.h"
 
+#include "cohort_expr.h"
+
 static const char *const event_keys[] = {"name",  "at",   "every", "from",           "until",
                                          "when",  "once", "set",   "fires_at_start", "add",
                                          NULL};
@@ -352,7 +354,7 @@ static cs_status read_event(cs_ytree *tree, const yaml_node_t *node, cs_cohort *
   } else {
     CS_CALL(read_trigger(tree, node, c, values, e));
   }
-  if (e->kind != CS_EVENT_WHEN) {
+  if (cs_ytree_lookup(tree, node, "when") == NULL) {
     CS_CALL(refuse_key(tree, node, "once", "belongs to a state event (when)"));
     CS_CALL(refuse_key(tree, node, "fires_at_start", "belongs to a state event (when)"));
   }
@@ -380,4 +382,48 @@ cs_status cs_cohort_read_events(cs_ytree *tree, const yaml_node_t *node, cs_coho
     cs_ytree_leave(tree, mark);
   }
   return CS_OK;
+}
+
+static const char *target_name(const cs_cohort *c, const cs_assignment *a)
+{
+  switch (a->kind) {
+  case CS_TARGET_SPECIES:
+    return c->species[a->target].name;
+  case CS_TARGET_PARAM:
+    return c->param[a->target].name;
+  case CS_TARGET_DRUG:
+    return c->drug[a->target].name;
+  }
+  return "?";
+}
+
+void cs_cohort_print_events(FILE *out, const cs_cohort *c, int first, int n, int indent)
+{
+  for (int i = first; i < first + n; i++) {
+    const cs_event *e = &c->event[i];
+    char a[128], b[128], d[128];
+    fprintf(out, "%*s%s: ", indent, "", e->name);
+    switch (e->kind) {
+    case CS_EVENT_AT:
+      cs_expr_format(a, sizeof a, &e->at, c);
+      fprintf(out, "at day %s", a);
+      break;
+    case CS_EVENT_EVERY:
+      cs_expr_format(a, sizeof a, &e->every, c);
+      cs_expr_format(b, sizeof b, &e->from, c);
+      if (e->has_until)
+        cs_expr_format(d, sizeof d, &e->until, c);
+      fprintf(out, "every %s days from day %s until %s", a, b,
+              e->has_until ? d : "the end of follow-up");
+      break;
+    case CS_EVENT_WHEN:
+      fprintf(out, "when %s%s%s", cs_formula_text(e->trigger), e->once ? ", once" : "",
+              e->fires_at_start ? "" : ", not at start");
+      break;
+    }
+    for (int k = 0; k < e->n_assign; k++)
+      fprintf(out, "%s%s %s %s", k == 0 ? ": " : ", ", target_name(c, &e->assign[k]),
+              e->assign[k].add ? "+=" : "=", cs_formula_text(e->assign[k].value));
+    fprintf(out, "\n");
+  }
 }

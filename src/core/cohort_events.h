@@ -7,6 +7,8 @@
 #include "cohortsim/cohort.h"
 #include "cohortsim/yamltree.h"
 
+#include <stdio.h>
+
 /* Reads the list at `node` (the value of an `events` key, whose key the caller has
  * entered in the tree's path) and appends its events to cohort->event, compiling their
  * formulas into cohort->formula. Timing expressions are checked with the parameter
@@ -16,5 +18,9 @@
  * CS_ERR_NOMEM). */
 cs_status cs_cohort_read_events(cs_ytree *tree, const yaml_node_t *node, cs_cohort *cohort,
                                 const double *values);
+
+/* Prints events[first .. first + n) as `cohortsim check` shows them, one a line,
+ * indented by `indent` spaces: "reset: at day 25: set X = 50". */
+void cs_cohort_print_events(FILE *out, const cs_cohort *cohort, int first, int n, int indent);
 
 #endif

@@ -11,6 +11,7 @@
 #include "cohortsim/factor.h"
 #include "cohortsim/sweep.h"
 
+#include "cohort_events.h"
 #include "cohort_expr.h"
 
 /* Prints "k A" for a species' count or amount on one side of a reaction. */
@@ -180,6 +181,9 @@ static void print_arm(FILE *out, const cs_arm *arm, const cs_cohort *c)
   fprintf(out, "  %s:%s\n", arm->name, arm->n_doses == 0 ? " no doses" : "");
   for (int i = 0; i < arm->n_doses; i++)
     print_dose_plan(out, &arm->dose[i], c);
+  if (arm->n_events > 0)
+    fprintf(out, "    events (after the cohort's):\n");
+  cs_cohort_print_events(out, c, arm->first_event, arm->n_events, 6);
   if (arm->n_sets == 0)
     return;
   fprintf(out, "    set:");
@@ -396,6 +400,9 @@ void cs_cohort_print(const cs_cohort *cohort, FILE *out)
 {
   print_settings(out, cohort);
   print_model(out, cohort);
+  if (cohort->n_cohort_events > 0)
+    fprintf(out, "\nevents (%d, in every arm):\n", cohort->n_cohort_events);
+  cs_cohort_print_events(out, cohort, 0, cohort->n_cohort_events, 2);
   fprintf(out, "\narms (%d):\n", cohort->n_arms);
   for (int a = 0; a < cohort->n_arms; a++)
     print_arm(out, &cohort->arm[a], cohort);

@@ -122,6 +122,10 @@ cs_status cs_events_begin(cs_trajectory *tr, int arm, cs_error *err)
     switch (e->kind) {
     case CS_EVENT_AT:
       CS_CALL(event_time(tr, e, &e->at, "at", false, &w->next_time[i], err));
+      /* `when: t >= 0` with fires_at_start false: true from the start, so no transition
+       * ever comes. */
+      if (!e->fires_at_start && w->next_time[i] <= 0)
+        w->next_time[i] = INFINITY;
       break;
     case CS_EVENT_EVERY:
       CS_CALL(event_time(tr, e, &e->every, "every", true, &w->every[i], err));
