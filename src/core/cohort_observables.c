@@ -7,28 +7,12 @@
  */
 #include "cohort_observables.h"
 
+#include "cohort_yaml.h"
+
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Names become NetCDF coordinate values and are read back from formulas, so they follow
- * the same rule as every name of the file: a C identifier. */
-static cs_status check_identifier(cs_ytree *tree, const yaml_node_t *node, const char *name)
-{
-  if (strlen(name) >= CS_NAME_MAX)
-    return cs_ytree_fail(tree, node, CS_ERR_COHORT, "name is longer than %d characters",
-                         CS_NAME_MAX - 1);
-  bool valid = isalpha((unsigned char)name[0]) || name[0] == '_';
-  for (const char *p = name; *p != '\0'; p++)
-    valid = valid && (isalnum((unsigned char)*p) || *p == '_');
-  if (!valid)
-    return cs_ytree_fail(tree, node, CS_ERR_COHORT,
-                         "'%s' is not a valid name: use letters, digits and '_', starting "
-                         "with a letter or '_'",
-                         name);
-  return CS_OK;
-}
 
 static int find_observable(const cs_cohort *c, int n, const char *name)
 {
@@ -94,20 +78,6 @@ static long word_offset(const char *text, const char *word)
   return -1;
 }
 
-/* Keeps a compiled formula for the cohort's lifetime (cs_cohort_destroy frees it). */
-static cs_status own_formula(cs_ytree *tree, cs_cohort *c, cs_formula *formula)
-{
-  cs_formula **list = realloc(c->formula, (size_t)(c->n_formulas + 1) * sizeof *list);
-  if (list == NULL) {
-    cs_formula_destroy(&formula);
-    return cs_error_set(tree->err, CS_ERR_NOMEM, "%s: out of memory reading observables",
-                        tree->origin);
-  }
-  c->formula = list;
-  c->formula[c->n_formulas++] = formula;
-  return CS_OK;
-}
-
 static cs_status compile_observable(cs_ytree *tree, const yaml_node_t *node, cs_cohort *c,
                                     cs_observable *observable)
 {
@@ -137,8 +107,8 @@ static cs_status compile_observable(cs_ytree *tree, const yaml_node_t *node, cs_
                                    "(write its formula in place)",
                                    names.refused);
   if (status != CS_OK)
-    return cs_ytree_fail_in_scalar(tree, node, offset, CS_ERR_COHORT, "cannot read '%s': %s",
-                                   text, problem.message);
+    return cs_ytree_fail_in_scalar(tree, node, offset, CS_ERR_COHORT, "cannot read '%s': %s", text,
+                                   problem.message);
   if (cs_formula_reads(formula, CS_SYMBOL_TIME, -1)) {
     cs_formula_destroy(&formula);
     long at = word_offset(text, "t");
@@ -148,7 +118,7 @@ static cs_status compile_observable(cs_ytree *tree, const yaml_node_t *node, cs_
                                    "of the state");
   }
   observable->formula = formula;
-  return own_formula(tree, c, formula);
+  return cs_cohort_yaml_own_formula(c, formula, tree->err);
 }
 
 static cs_status read_observables(cs_ytree *tree, const yaml_node_t *root, cs_cohort *c)
@@ -171,7 +141,7 @@ static cs_status read_observables(cs_ytree *tree, const yaml_node_t *root, cs_co
     const char *name = cs_ytree_key(tree, section, i);
     const yaml_node_t *key = cs_ytree_key_node(tree, section, i);
     const size_t inner = cs_ytree_enter(tree, name);
-    CS_CALL(check_identifier(tree, key, name));
+    CS_CALL(cs_cohort_yaml_check_name(tree, key, name));
     const char *taken = name_taken(c, c->n_observables, name);
     if (taken != NULL)
       return cs_ytree_fail(tree, key, CS_ERR_COHORT,
@@ -202,8 +172,7 @@ static cs_status record_all(cs_ytree *tree, cs_cohort *c, int n)
 {
   c->recorded = calloc((size_t)n + 1, sizeof *c->recorded);
   if (c->recorded == NULL)
-    return cs_error_set(tree->err, CS_ERR_NOMEM, "%s: out of memory reading record",
-                        tree->origin);
+    return cs_error_set(tree->err, CS_ERR_NOMEM, "%s: out of memory reading record", tree->origin);
   for (int q = 0; q < n; q++)
     c->recorded[q] = q;
   c->n_recorded = n;
@@ -216,8 +185,7 @@ static cs_status read_record(cs_ytree *tree, const yaml_node_t *root, cs_cohort 
   if (section == NULL) {
     /* The default: a plain simulation (no outcomes) or a model with observables is
      * there to be watched over time; an outcome cohort keeps its files as they were. */
-    const bool watched =
-        c->n_observables > 0 || cs_ytree_lookup(tree, root, "outcomes") == NULL;
+    const bool watched = c->n_observables > 0 || cs_ytree_lookup(tree, root, "outcomes") == NULL;
     return watched ? record_all(tree, c, c->n_species + c->n_observables) : CS_OK;
   }
   const size_t mark = cs_ytree_enter(tree, "record");
@@ -225,8 +193,7 @@ static cs_status read_record(cs_ytree *tree, const yaml_node_t *root, cs_cohort 
   CS_CALL(cs_ytree_sequence(tree, section, &n));
   c->recorded = calloc((size_t)n + 1, sizeof *c->recorded);
   if (c->recorded == NULL)
-    return cs_error_set(tree->err, CS_ERR_NOMEM, "%s: out of memory reading record",
-                        tree->origin);
+    return cs_error_set(tree->err, CS_ERR_NOMEM, "%s: out of memory reading record", tree->origin);
   for (int i = 0; i < n; i++) {
     const yaml_node_t *item = cs_ytree_item(tree, section, i);
     const size_t inner = cs_ytree_enter_index(tree, i);

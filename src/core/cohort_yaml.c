@@ -214,21 +214,26 @@ static cs_status unknown_name(cs_reader *r, const yaml_node_t *node, cs_name_kin
 
 /* Names become NetCDF variable names (param_<name>) and C identifiers in messages, so
  * they follow C's rules. */
-static cs_status check_name(cs_reader *r, const yaml_node_t *node, const char *name)
+cs_status cs_cohort_yaml_check_name(cs_ytree *tree, const yaml_node_t *node, const char *name)
 {
   if (strlen(name) >= CS_NAME_MAX)
-    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT, "name is longer than %d characters",
+    return cs_ytree_fail(tree, node, CS_ERR_COHORT, "name is longer than %d characters",
                          CS_NAME_MAX - 1);
   int valid = isalpha((unsigned char)name[0]) || name[0] == '_';
   for (const char *p = name; *p != '\0'; p++)
     if (!isalnum((unsigned char)*p) && *p != '_')
       valid = 0;
   if (!valid)
-    return cs_ytree_fail(&r->tree, node, CS_ERR_COHORT,
+    return cs_ytree_fail(tree, node, CS_ERR_COHORT,
                          "'%s' is not a valid name: use letters, digits and '_', starting "
                          "with a letter or '_'",
                          name);
   return CS_OK;
+}
+
+static cs_status check_name(cs_reader *r, const yaml_node_t *node, const char *name)
+{
+  return cs_cohort_yaml_check_name(&r->tree, node, name);
 }
 
 /* Reads the name held by `node` and resolves it to an index of `kind`. */
@@ -467,17 +472,21 @@ static bool name_at_text(const char *at, const char *name)
 }
 
 /* Keeps a compiled formula for the cohort's lifetime (cs_cohort_destroy frees it). */
-static cs_status own_formula(cs_reader *r, cs_formula *formula)
+cs_status cs_cohort_yaml_own_formula(cs_cohort *c, cs_formula *formula, cs_error *err)
 {
-  cs_cohort *c = r->cohort;
   cs_formula **list = realloc(c->formula, (size_t)(c->n_formulas + 1) * sizeof *list);
   if (list == NULL) {
     cs_formula_destroy(&formula);
-    return cs_error_set(r->tree.err, CS_ERR_NOMEM, "out of memory reading expressions");
+    return cs_error_set(err, CS_ERR_NOMEM, "out of memory reading expressions");
   }
   c->formula = list;
   c->formula[c->n_formulas++] = formula;
   return CS_OK;
+}
+
+static cs_status own_formula(cs_reader *r, cs_formula *formula)
+{
+  return cs_cohort_yaml_own_formula(r->cohort, formula, r->tree.err);
 }
 
 /* Compiles `text`, which is not a product, as a formula of parameters; an error names the

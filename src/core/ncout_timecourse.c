@@ -73,8 +73,8 @@ static cs_status define_statistics(int ncid, const char *kind, int dim, const ch
            kind);
   CS_CALL(define(ncid, name, NC_DOUBLE, 3, dims, units, what, err));
   snprintf(name, sizeof name, "%s_sd", kind);
-  snprintf(what, sizeof what, "sample standard deviation (n - 1) over the arm's patients of each %s",
-           kind);
+  snprintf(what, sizeof what,
+           "sample standard deviation (n - 1) over the arm's patients of each %s", kind);
   CS_CALL(define(ncid, name, NC_DOUBLE, 3, dims, units, what, err));
   snprintf(name, sizeof name, "%s_quantiles", kind);
   snprintf(what, sizeof what, "quantiles over the arm's patients of each %s", kind);
@@ -89,8 +89,8 @@ cs_status cs_timecourse_define(int ncid, const cs_cohort *c, const cs_timecourse
   CS_CALL(define_axis(ncid, "recorded", c->n_recorded, "species or observable recorded", &recorded,
                       err));
   CS_CALL(define_axis(ncid, "unrecorded", n_unrecorded(c),
-                      "species or observable not recorded (kept for the statistics)",
-                      &unrecorded, err));
+                      "species or observable not recorded (kept for the statistics)", &unrecorded,
+                      err));
   /* Counts have unit 1; an observable's unit is its formula's, which the file cannot
    * know: "1" as for every value of the model language (counts, EC50 units). */
   CS_CALL(define_statistics(ncid, "species", d->species, "1", d, err));
@@ -134,7 +134,8 @@ cs_status cs_timecourse_write_coordinates(int ncid, const cs_cohort *c, cs_error
   cs_status status = CS_OK;
   for (int q = 0; q < c->n_species + c->n_observables && status == CS_OK; q++)
     if (column[q] < 0)
-      status = put_name(ncid, "unrecorded_name", (size_t)(-1 - column[q]), quantity_name(c, q), err);
+      status =
+          put_name(ncid, "unrecorded_name", (size_t)(-1 - column[q]), quantity_name(c, q), err);
   free(column);
   return status;
 }
@@ -181,8 +182,8 @@ static cs_status read_time(int ncid, const char *variable, size_t arm, size_t k,
 
 /* Mean, SD and quantiles of n values (sorted in place); NaN if any value is NaN (an
  * observable undefined for some patient: no order of the values would be meaningful). */
-static void summarise(double *values, size_t n, const double *levels, size_t n_levels,
-                      double *mean, double *sd, double *quantiles)
+static void summarise(double *values, size_t n, const double *levels, size_t n_levels, double *mean,
+                      double *sd, double *quantiles)
 {
   bool any_nan = false;
   for (size_t i = 0; i < n; i++)
@@ -219,8 +220,8 @@ static cs_status put_statistics(int ncid, const char *kind, size_t arm, size_t k
 }
 
 cs_status cs_timecourse_write_statistics(int ncid, const cs_cohort *c, int records_ncid,
-                                         size_t n_patients, const double *levels,
-                                         size_t n_levels, cs_error *err)
+                                         size_t n_patients, const double *levels, size_t n_levels,
+                                         cs_error *err)
 {
   if (n_patients == 0)
     return CS_OK;
@@ -253,16 +254,15 @@ cs_status cs_timecourse_write_statistics(int ncid, const cs_cohort *c, int recor
         const size_t width = col >= 0 ? n_rec : n_unrec;
         for (size_t i = 0; i < n_patients; i++)
           values[i] = from[i * width];
-        summarise(values, n_patients, levels, n_levels, &mean[q], &sd[q],
-                  &quantiles[q * n_levels]);
+        summarise(values, n_patients, levels, n_levels, &mean[q], &sd[q], &quantiles[q * n_levels]);
       }
       if (status == CS_OK)
-        status = put_statistics(ncid, "species", a, k, n_species, mean, sd, quantiles, n_levels,
-                                err);
+        status =
+            put_statistics(ncid, "species", a, k, n_species, mean, sd, quantiles, n_levels, err);
       if (status == CS_OK && c->n_observables > 0)
-        status = put_statistics(ncid, "observable", a, k, (size_t)c->n_observables,
-                                mean + n_species, sd + n_species,
-                                quantiles + n_species * n_levels, n_levels, err);
+        status =
+            put_statistics(ncid, "observable", a, k, (size_t)c->n_observables, mean + n_species,
+                           sd + n_species, quantiles + n_species * n_levels, n_levels, err);
     }
 cleanup:
   free(column);

@@ -36,7 +36,7 @@ cs_status cs_timecourse_write_patients(int ncid, const cs_records *records, size
  * observable, per arm and grid time, and writes them into file `ncid`. A pure function
  * of the records: each column of patients is sorted before anything is summed. */
 cs_status cs_timecourse_write_statistics(int ncid, const cs_cohort *cohort, int records_ncid,
-                                         size_t n_patients, const double *levels,
-                                         size_t n_levels, cs_error *err);
+                                         size_t n_patients, const double *levels, size_t n_levels,
+                                         cs_error *err);
 
 #endif

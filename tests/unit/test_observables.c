@@ -69,8 +69,8 @@ static void expect_error_at(const char *tail, const char *marker, const char *pa
   free(text);
   if (status != CS_ERR_COHORT || cohort != NULL || strstr(err.message, head) == NULL ||
       strstr(err.message, what) == NULL) {
-    print_error("status %d, message \"%s\"\n  wanted \"%s\" and \"%s\"\n", (int)status,
-                err.message, head, what);
+    print_error("status %d, message \"%s\"\n  wanted \"%s\" and \"%s\"\n", (int)status, err.message,
+                head, what);
     _fail(file, line);
   }
   cs_cohort_destroy(&cohort);
@@ -162,8 +162,7 @@ static void test_observable_errors(void **state)
 static void test_record_errors(void **state)
 {
   (void)state;
-  expect_error("record: [A, Z]\n", "Z]", "record[1]",
-               "'Z' is neither a species nor an observable");
+  expect_error("record: [A, Z]\n", "Z]", "record[1]", "'Z' is neither a species nor an observable");
   expect_error("record: [A, A]\n", "A]\n", "record[1]", "'A' is listed twice");
   expect_error("record: [b]\n", "b]", "record[0]", "'b' is neither a species nor an observable");
   expect_error("record: A\n", "A\n", "record", "expected a list");

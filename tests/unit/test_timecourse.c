@@ -264,12 +264,99 @@ static void test_state_held_after_death(void **state)
   cs_cohort_destroy(&c);
 }
 
+/* One dose of 8 EC50 units at day 0, half-life 1 day: the observable `level: x` is
+ * 8 * 2^-t at the grid times 0, 1, 2, 3 (time 0 after the dose due then). */
+static void test_observable_reads_drug_level(void **state)
+{
+  (void)state;
+  static const char text[] = "name: level\n"
+                             "method: exact\n"
+                             "followup_days: 3\n"
+                             "parameters: {b: 0.01}\n"
+                             "species: {A: {initial: 5}}\n"
+                             "drugs: {x: {half_life_days: 1}}\n"
+                             "reactions:\n"
+                             "  birth: {change: {A: +1}, rate: b, factors: [{species: A}]}\n"
+                             "arms: {dosed: {doses: {x: {amount: 8, start_day: 0, count: 1}}}}\n"
+                             "observables: {level: x}\n"
+                             "record: [level]\n";
+  cs_cohort *c = NULL;
+  cs_model *model = NULL;
+  cs_patient_sim *sim = NULL;
+  cs_records *r = NULL;
+  cs_error err = {0};
+  if (cs_cohort_load_string(text, "level.yaml", 0, NULL, &c, &err) != CS_OK)
+    fail_msg("%s", err.message);
+  assert_int_equal(cs_model_create(c, &model, &err), CS_OK);
+  assert_int_equal(cs_patient_sim_create(model, &sim, &err), CS_OK);
+  assert_int_equal(cs_records_create(c, 0, 1, &r, &err), CS_OK);
+  assert_int_equal(cs_patient_sim_run(sim, 3, 0, r, &err), CS_OK);
+  assert_int_equal(r->n_grid, 4);
+  for (size_t k = 0; k < 4; k++)
+    assert_near(r->record_value[k], 8 * pow(2, -(double)k), 1e-13);
+  cs_records_destroy(&r);
+  cs_patient_sim_destroy(&sim);
+  cs_model_destroy(&model);
+  cs_cohort_destroy(&c);
+}
+
+/* Runs patient 0 of `text` (one arm) and returns its block. */
+static cs_records *run_one(const char *text)
+{
+  cs_cohort *c = NULL;
+  cs_model *model = NULL;
+  cs_patient_sim *sim = NULL;
+  cs_records *r = NULL;
+  cs_error err = {0};
+  if (cs_cohort_load_string(text, "clear.yaml", 0, NULL, &c, &err) != CS_OK)
+    fail_msg("%s", err.message);
+  assert_int_equal(cs_model_create(c, &model, &err), CS_OK);
+  assert_int_equal(cs_patient_sim_create(model, &sim, &err), CS_OK);
+  assert_int_equal(cs_records_create(c, 0, 1, &r, &err), CS_OK);
+  assert_int_equal(cs_patient_sim_run(sim, 9, 0, r, &err), CS_OK);
+  cs_patient_sim_destroy(&sim);
+  cs_model_destroy(&model);
+  cs_cohort_destroy(&c);
+  return r;
+}
+
+static void test_no_clearance_without_outcomes(void **state)
+{
+  (void)state;
+  static const char plain[] = "name: plain\n"
+                              "followup_days: 4\n"
+                              "species: {X: {initial: 0}, Y: {initial: 50}}\n"
+                              "reactions:\n"
+                              "  decay: {change: {X: -1}, rate: 1, factors: [{species: X}]}\n"
+                              "  loss: {change: {Y: -1}, rate: 1, factors: [{species: Y}]}\n"
+                              "arms: {only: {}}\n";
+  cs_records *r = run_one(plain);
+  assert_int_equal(r->cleared[0], 0);
+  assert_true(isnan(r->clearance_time[0]));
+  assert_true(r->os_time[0] == 4 && r->os_event[0] == 0);
+  assert_true(r->final_burden[0] == 0);
+  /* The run went on: Y decayed (50 e^{-4} ~ 1 is expected left; at least one loss). */
+  assert_true(r->events[0] > 0);
+  assert_true(r->record_value[4 * 2 + 1] < 50);
+  cs_records_destroy(&r);
+
+  char with_outcomes[sizeof plain + 64];
+  snprintf(with_outcomes, sizeof with_outcomes, "%soutcomes: {tumour: [X]}\n", plain);
+  r = run_one(with_outcomes);
+  assert_int_equal(r->cleared[0], 1);
+  assert_true(r->clearance_time[0] == 0);
+  assert_int_equal(r->events[0], 0); /* cleared for good at time 0: nothing simulated */
+  cs_records_destroy(&r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_schema_and_values),
       cmocka_unit_test(test_statistics),
       cmocka_unit_test(test_state_held_after_death),
+      cmocka_unit_test(test_observable_reads_drug_level),
+      cmocka_unit_test(test_no_clearance_without_outcomes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
