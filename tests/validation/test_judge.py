@@ -118,6 +118,18 @@ class JudgeTest(unittest.TestCase):
         rc, out, _ = self.judge("00001", "--allowed", "4")
         self.assertEqual(rc, 0, out)
 
+    def test_skip(self):
+        t, mu, sigma = exact("00001", "X")
+        write_output(self.out, t, 10000, species={"X": (mu, 1.15 * sigma)})
+        rc, out, _ = self.judge("00001", "--skip", "X-sd")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("SKIP X sd: 50 of 51 points", out)
+        rc, out, _ = self.judge("00001", "--skip", "X-mean")
+        self.assertEqual(rc, 1, out)
+        rc, _, err = self.judge("00001", "--skip", "y-sd")
+        self.assertEqual(rc, 2)
+        self.assertIn("--skip y-sd: not a test of", err)
+
     def test_range_ends_are_inside(self):
         t, mu, sigma = exact("00001", "X")
         n = 10000
