@@ -8,7 +8,8 @@
  * Then the hybrid engine where it leaps: a scaled-up case 00028 against its analytic law,
  * and its rule for state events (a leap is cut back to the firing where the trigger
  * turned true) compared with the exact engine on a large population reset by a state
- * event, the means within their standard errors.
+ * event, the means within their standard errors, and judged by the exact law of the time
+ * a trigger fires (a Yule process's hitting time).
  */
 #include <math.h>
 #include <setjmp.h>
