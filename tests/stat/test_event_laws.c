@@ -8,7 +8,8 @@
  * Then the hybrid engine where it leaps: a scaled-up case 00028 against its analytic law,
  * and its rule for state events (a leap is cut back to the firing where the trigger
  * turned true) compared with the exact engine on a large population reset by a state
- * event, the means within their standard errors.
+ * event, the means within their standard errors, and judged by the exact law of the time
+ * a trigger fires (a Yule process's hitting time).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -308,6 +309,56 @@ static void test_hybrid_state_event_bias(void **state)
   cs_records_destroy(&hybrid);
 }
 
+/* When a trigger fires, against an exact law: a Yule process (N -> 2N at b N) from 1000
+ * whose state event `N > 20000` stops the growth and records the time it fired (S =
+ * round(1000 t)). The hitting time of 20001 is a sum of independent exponentials,
+ * sum_{k=1000}^{20000} Exp(b k): mean sum 1/(b k), variance sum 1/(b k)^2. The exact
+ * engine must match it; the hybrid engine leaps (about 10^4 copies) and its cut rule
+ * decides the time, so its mean and variance are held to the same standard errors. */
+static const char *const yule = "name: yule\n"
+                                "followup_days: 40\n"
+                                "report_every_days: 40\n"
+                                "parameters: {b: 0.1}\n"
+                                "species: {N: {initial: 1000}, S: {initial: 0}}\n"
+                                "reactions:\n"
+                                "  birth: {reactants: {N: 1}, products: {N: 2}, mass_action: b}\n"
+                                "events:\n"
+                                "  - {when: \"N > 20000\", set: {b: 0, S: 1000 * t}}\n"
+                                "arms: {baseline: {}}\n"
+                                "outcomes: {tumour: [N]}\n";
+
+static void test_trigger_time(void **state)
+{
+  (void)state;
+  double mean = 0, variance = 0;
+  for (int k = 1000; k <= 20000; k++) {
+    mean += 1 / (0.1 * k);
+    variance += 1 / (0.01 * k * k);
+  }
+  variance += 1e-6 / 12; /* the rounding of S to 1/1000 day */
+  const char *methods[] = {"method=exact", "method=hybrid"};
+  for (int m = 0; m < 2; m++) {
+    const size_t n = 2000;
+    cs_records *r = simulate_text(yule, methods[m], n, 5001 + (uint64_t)m);
+    double *when = malloc(n * sizeof *when);
+    assert_non_null(when);
+    for (size_t i = 0; i < n; i++) {
+      when[i] = r->species_peak[i * (size_t)r->n_species + 1] / 1000;
+      assert_true(r->final_burden[i] == 20001); /* it fired at the firing that made 20001 */
+    }
+    char what[64];
+    snprintf(what, sizeof what, "Yule hitting time of 20001, %s", methods[m] + 7);
+    cs_test_assert_moments(what, when, n, mean, variance, LIMIT_SIGMA);
+    int64_t steps = 0;
+    for (size_t i = 0; i < n; i++)
+      steps += r->events[i];
+    if (m == 1) /* the hybrid engine leaps: 19000 firings in far fewer steps */
+      assert_true(steps < (int64_t)n * 1000);
+    free(when);
+    cs_records_destroy(&r);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -316,6 +367,7 @@ int main(void)
       cmocka_unit_test(test_sbml_00033),
       cmocka_unit_test(test_hybrid_scaled_timed_reset),
       cmocka_unit_test(test_hybrid_state_event_bias),
+      cmocka_unit_test(test_trigger_time),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

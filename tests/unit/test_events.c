@@ -202,20 +202,34 @@ static void test_timed_reset(void **state)
 static void test_state_event_stops_growth(void **state)
 {
   (void)state;
-  for (int m = 0; m < 2; m++) {
-    const char *sets[] = {methods[m], "parameters.b=0.5"};
-    char *text = cohort_text("events: [{when: \"N > 1000\", set: {b: 0}}]", "", "");
-    cs_cohort *c = NULL;
-    cs_error err = {0};
-    assert_int_equal(cs_cohort_load_string(text, "ev.yaml", 2, sets, &c, &err), CS_OK);
-    cs_records *r = run(c, 50, 12);
-    for (size_t i = 0; i < 50; i++)
-      if (r->final_burden[i] != 1001)
-        fail_msg("%s: patient %zu ends at %g", methods[m], i, r->final_burden[i]);
-    cs_records_destroy(&r);
-    cs_cohort_destroy(&c);
-    free(text);
-  }
+  /* The growth as mass action (the rate is bound into the kinetics) and as a general
+   * rate law (the formula reads the parameter at every evaluation). */
+  const char *const growth[] = {"growth: {reactants: {N: 1}, products: {N: 2}, mass_action: b}",
+                                "growth: {products: {N: 1}, rate: \"b * N\"}"};
+  for (int g = 0; g < 2; g++)
+    for (int m = 0; m < 2; m++) {
+      const char *sets[] = {methods[m], "parameters.b=0.5"};
+      char *text = cohort_text("events: [{when: \"N > 1000\", set: {b: 0}}]", "", "");
+      char *at = strstr(text, growth[0]);
+      assert_non_null(at);
+      const size_t size = strlen(text) + strlen(growth[g]) + 1;
+      char *variant = malloc(size);
+      assert_non_null(variant);
+      snprintf(variant, size, "%.*s%s%s", (int)(at - text), text, growth[g],
+               at + strlen(growth[0]));
+      cs_cohort *c = NULL;
+      cs_error err = {0};
+      if (cs_cohort_load_string(variant, "ev.yaml", 2, sets, &c, &err) != CS_OK)
+        fail_msg("%s", err.message);
+      cs_records *r = run(c, 50, 12);
+      for (size_t i = 0; i < 50; i++)
+        if (r->final_burden[i] != 1001)
+          fail_msg("%s, %s: patient %zu ends at %g", growth[g], methods[m], i, r->final_burden[i]);
+      cs_records_destroy(&r);
+      cs_cohort_destroy(&c);
+      free(variant);
+      free(text);
+    }
 }
 
 /* Doses into a species, a repeating event, and a parameter an event sets reaching the
