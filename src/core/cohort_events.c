@@ -12,6 +12,7 @@
 #include "cohortsim/formula.h"
 
 #include "cohort_expr.h"
+#include "cohort_observables.h"
 
 static const char *const event_keys[] = {"name", "at",  "every",          "from", "until", "when",
                                          "once", "set", "fires_at_start", "add",  NULL};
@@ -27,7 +28,7 @@ typedef struct event_names {
   const cs_cohort *cohort;
   names_allowed allowed;
   char refused[CS_NAME_MAX]; /* the last name asked and not given */
-  const char *refused_kind;  /* "species", "drug", or NULL (unknown) */
+  const char *refused_kind;  /* "a species", "a drug", "an observable", or NULL */
 } event_names;
 
 static bool resolve_event_name(void *context, const char *name, cs_symbol *symbol)
@@ -48,10 +49,21 @@ static bool resolve_event_name(void *context, const char *name, cs_symbol *symbo
     *symbol = (cs_symbol){.kind = CS_SYMBOL_DRUG, .index = drug};
     return true;
   }
+  /* An observable is a formula of the state, so a trigger or a value reads it by
+   * compiling its code in place ("start treatment when total > 1e5"). */
+  const int observable = cs_observables_find(names->cohort, name);
+  if (names->allowed != NAMES_PARAMS && observable >= 0) {
+    *symbol = (cs_symbol){.kind = CS_SYMBOL_INLINE,
+                          .inline_formula = names->cohort->observable[observable].formula};
+    return true;
+  }
   if (strcmp(name, "t") == 0 || strcmp(name, "time") == 0)
     return false; /* the formula module reads it as the time */
   snprintf(names->refused, sizeof names->refused, "%s", name);
-  names->refused_kind = species >= 0 ? "species" : drug >= 0 ? "drug" : NULL;
+  names->refused_kind = species >= 0      ? "a species"
+                        : drug >= 0       ? "a drug"
+                        : observable >= 0 ? "an observable"
+                                          : NULL;
   return false;
 }
 
@@ -85,7 +97,7 @@ static cs_status compile(cs_ytree *tree, const yaml_node_t *node, const char *te
     const size_t at = offset + (size_t)(column > 0 ? column - 1 : 0);
     if (names.refused[0] != '\0' && names.refused_kind != NULL)
       return cs_ytree_fail_in_scalar(tree, node, at, CS_ERR_COHORT,
-                                     "'%s' is a %s: only parameters are allowed here (fixed "
+                                     "'%s' is %s: only parameters are allowed here (fixed "
                                      "per patient)",
                                      names.refused, names.refused_kind);
     return cs_ytree_fail_in_scalar(tree, node, at, CS_ERR_COHORT, "cannot read '%s': %s", text,

@@ -22,6 +22,11 @@ static int find_observable(const cs_cohort *c, int n, const char *name)
   return -1;
 }
 
+int cs_observables_find(const cs_cohort *cohort, const char *name)
+{
+  return find_observable(cohort, cohort->n_observables, name);
+}
+
 /* What else a name of the shared namespace already stands for, or NULL. */
 static const char *name_taken(const cs_cohort *c, int n_observables, const char *name)
 {

@@ -17,4 +17,7 @@
  * path, the column inside a formula for a problem in it. */
 cs_status cs_observables_read(cs_ytree *tree, const yaml_node_t *root, cs_cohort *cohort);
 
+/* The index of the observable named `name` among those read, or -1. */
+int cs_observables_find(const cs_cohort *cohort, const char *name);
+
 #endif

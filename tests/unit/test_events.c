@@ -1,7 +1,8 @@
 /* Events and doses into species: reading (every kind, the t >= E rule, errors at
  * file:line:column and key path) and firing in both engines (timed and state resets,
  * parameter assignments reaching rates and dose amounts, repeating events, the start
- * rule, a negative count refused, treatment started when the burden exceeds a level). */
+ * rule, an observable read by a trigger, a negative count refused, treatment started
+ * when the burden exceeds a level). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -232,6 +233,31 @@ static void test_state_event_stops_growth(void **state)
     }
 }
 
+/* An observable read by a trigger and by an assigned value is its formula in place:
+ * when twice = 2 N exceeds 2000 (N = 1001), N is set to twice (2002) and growth stops. */
+static void test_observable_in_event(void **state)
+{
+  (void)state;
+  for (int m = 0; m < 2; m++) {
+    const char *sets[] = {methods[m], "parameters.b=0.5"};
+    char *text = cohort_text("observables: {twice: \"2 * N\"}\n"
+                             "events: [{when: \"twice > 2000\", once: true, "
+                             "set: {b: 0, N: twice}}]",
+                             "", "");
+    cs_cohort *c = NULL;
+    cs_error err = {0};
+    if (cs_cohort_load_string(text, "ev.yaml", 2, sets, &c, &err) != CS_OK)
+      fail_msg("%s", err.message);
+    cs_records *r = run(c, 20, 21);
+    for (size_t i = 0; i < 20; i++)
+      if (r->final_burden[i] != 2002)
+        fail_msg("%s: patient %zu ends at %g", methods[m], i, r->final_burden[i]);
+    cs_records_destroy(&r);
+    cs_cohort_destroy(&c);
+    free(text);
+  }
+}
+
 /* Doses into a species, a repeating event, and a parameter an event sets reaching the
  * dose amounts that read it. Nothing else happens (no reactions fire). */
 static void test_doses_and_repeats(void **state)
@@ -331,6 +357,7 @@ int main(void)
       cmocka_unit_test(test_read_errors),
       cmocka_unit_test(test_timed_reset),
       cmocka_unit_test(test_state_event_stops_growth),
+      cmocka_unit_test(test_observable_in_event),
       cmocka_unit_test(test_doses_and_repeats),
       cmocka_unit_test(test_fires_at_start),
       cmocka_unit_test(test_negative_count_refused),
