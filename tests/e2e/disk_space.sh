@@ -87,8 +87,8 @@ ok "a run larger than the free space: exit 4 at once: $(error_lines)"
 # this hang guard is longer for this run only.
 timeout_seconds=600
 cohortsim run "$cohort" -o "$small/tight.nc" -n 26000 --quiet
-timeout_seconds=120
 expect_rc 0 "a run that fits tightly"
+timeout_seconds=120
 expect_stderr "cohortsim: warning: '$small/tight.nc.partial' needs about 16.2 MB and its file system has 16.8 MB free" \
   "a run that fits tightly"
 ok "a run that fits tightly: exit 0 with a warning: $(grep warning "$tmp/stderr")"
