@@ -167,16 +167,18 @@ cs_status cs_timecourse_write_patients(int ncid, const cs_records *r, size_t off
                     offset, count, file_index, err);
 }
 
-/* One arm's values at one grid time: every patient's record_value and unrecorded_value
- * at (arm, time), [patient * width + column]. */
-static cs_status read_time(int ncid, const char *variable, size_t arm, size_t k, size_t n_patients,
-                           size_t width, double *values, cs_error *err)
+/* A block of consecutive grid times of one arm: every patient's record_value or
+ * unrecorded_value at (arm, k0 .. k0 + n_times - 1), [(patient * n_times + kk) * width +
+ * column]. Whole blocks, rather than one time at a time, keep the number of small reads
+ * (each costs HDF5 far more than its bytes) proportional to the memory budget. */
+static cs_status read_times(int ncid, const char *variable, size_t arm, size_t k0, size_t n_times,
+                            size_t n_patients, size_t width, double *values, cs_error *err)
 {
   if (width == 0)
     return CS_OK;
   int varid;
   CS_CALL(nc_check(nc_inq_varid(ncid, variable, &varid), err, variable));
-  const size_t start[4] = {arm, 0, k, 0}, count[4] = {1, n_patients, 1, width};
+  const size_t start[4] = {arm, 0, k0, 0}, count[4] = {1, n_patients, n_times, width};
   return nc_check(nc_get_vara_double(ncid, varid, start, count, values), err, variable);
 }
 
@@ -201,15 +203,39 @@ static void summarise(double *values, size_t n, const double *levels, size_t n_l
     quantiles[l] = gsl_stats_quantile_from_sorted_data(values, 1, n, levels[l]);
 }
 
-/* Writes one (arm, time) row of mean, sd and quantiles of `kind` (n quantities). */
-static cs_status put_statistics(int ncid, const char *kind, size_t arm, size_t k, size_t n,
-                                const double *mean, const double *sd, const double *quantiles,
-                                size_t n_levels, cs_error *err)
+/* The statistics of one kind of quantity (the species, or the observables) at every grid
+ * time of one arm: [k * n + j] and, for the quantiles, [(k * n + j) * n_levels + l]. */
+typedef struct {
+  size_t n;
+  double *mean, *sd, *quantiles;
+} arm_statistics;
+
+static bool arm_statistics_alloc(arm_statistics *s, size_t n, size_t n_grid, size_t n_levels)
 {
+  s->n = n;
+  s->mean = malloc((n_grid * n + 1) * sizeof *s->mean);
+  s->sd = malloc((n_grid * n + 1) * sizeof *s->sd);
+  s->quantiles = malloc((n_grid * n * n_levels + 1) * sizeof *s->quantiles);
+  return s->mean != NULL && s->sd != NULL && s->quantiles != NULL;
+}
+
+static void arm_statistics_free(arm_statistics *s)
+{
+  free(s->mean);
+  free(s->sd);
+  free(s->quantiles);
+}
+
+/* Writes one arm's statistics of `kind` at every grid time, one write per variable. */
+static cs_status put_statistics(int ncid, const char *kind, size_t arm, size_t n_grid,
+                                const arm_statistics *s, size_t n_levels, cs_error *err)
+{
+  if (s->n == 0)
+    return CS_OK;
   char name[NC_MAX_NAME + 1];
-  const size_t start[4] = {arm, k, 0, 0}, count[4] = {1, 1, n, n_levels};
+  const size_t start[4] = {arm, 0, 0, 0}, count[4] = {1, n_grid, s->n, n_levels};
   const char *suffix[3] = {"mean", "sd", "quantiles"};
-  const double *data[3] = {mean, sd, quantiles};
+  const double *data[3] = {s->mean, s->sd, s->quantiles};
   for (int v = 0; v < 3; v++) {
     int varid;
     snprintf(name, sizeof name, "%s_%s", kind, suffix[v]);
@@ -219,6 +245,16 @@ static cs_status put_statistics(int ncid, const char *kind, size_t arm, size_t k
   return CS_OK;
 }
 
+/* How many grid times one block read holds: as many as fit in 32 MiB per variable, at
+ * least one (a single time of a huge cohort is needed whatever it costs). */
+static size_t times_per_block(size_t n_patients, size_t width, size_t n_grid)
+{
+  const size_t budget = ((size_t)32 << 20) / sizeof(double);
+  const size_t per_time = n_patients * (width > 0 ? width : 1);
+  const size_t n = budget / per_time;
+  return n < 1 ? 1 : n > n_grid ? n_grid : n;
+}
+
 cs_status cs_timecourse_write_statistics(int ncid, const cs_cohort *c, int records_ncid,
                                          size_t n_patients, const double *levels, size_t n_levels,
                                          cs_error *err)
@@ -226,51 +262,53 @@ cs_status cs_timecourse_write_statistics(int ncid, const cs_cohort *c, int recor
   if (n_patients == 0)
     return CS_OK;
   const size_t n_grid = cs_outcome_grid_size(c);
-  const size_t n_quantities = (size_t)(c->n_species + c->n_observables);
+  const size_t n_species = (size_t)c->n_species, n_quantities = n_species + (size_t)c->n_observables;
   const size_t n_rec = (size_t)c->n_recorded, n_unrec = (size_t)n_unrecorded(c);
+  const size_t block = times_per_block(n_patients, n_rec > n_unrec ? n_rec : n_unrec, n_grid);
   int *column = malloc(n_quantities * sizeof *column);
-  double *recorded = malloc((n_patients * n_rec + 1) * sizeof *recorded);
-  double *unrecorded = malloc((n_patients * n_unrec + 1) * sizeof *unrecorded);
+  double *recorded = malloc((n_patients * block * n_rec + 1) * sizeof *recorded);
+  double *unrecorded = malloc((n_patients * block * n_unrec + 1) * sizeof *unrecorded);
   double *values = malloc(n_patients * sizeof *values);
-  double *mean = malloc(n_quantities * sizeof *mean), *sd = malloc(n_quantities * sizeof *sd);
-  double *quantiles = malloc(n_quantities * n_levels * sizeof *quantiles);
+  arm_statistics kind[2] = {{0}, {0}};
+  const char *kind_name[2] = {"species", "observable"};
   cs_status status = CS_OK;
-  if (column == NULL || recorded == NULL || unrecorded == NULL || values == NULL || mean == NULL ||
-      sd == NULL || quantiles == NULL) {
+  if (column == NULL || recorded == NULL || unrecorded == NULL || values == NULL ||
+      !arm_statistics_alloc(&kind[0], n_species, n_grid, n_levels) ||
+      !arm_statistics_alloc(&kind[1], (size_t)c->n_observables, n_grid, n_levels)) {
     status = cs_error_set(err, CS_ERR_NOMEM, "out of memory computing time course statistics");
     goto cleanup;
   }
   cs_records_quantity_columns(c, column);
-  const size_t n_species = (size_t)c->n_species;
-  for (size_t a = 0; a < (size_t)c->n_arms && status == CS_OK; a++)
-    for (size_t k = 0; k < n_grid && status == CS_OK; k++) {
-      status = read_time(records_ncid, "record_value", a, k, n_patients, n_rec, recorded, err);
+  for (size_t a = 0; a < (size_t)c->n_arms && status == CS_OK; a++) {
+    for (size_t k0 = 0; k0 < n_grid && status == CS_OK; k0 += block) {
+      const size_t n_times = n_grid - k0 < block ? n_grid - k0 : block;
+      status = read_times(records_ncid, "record_value", a, k0, n_times, n_patients, n_rec,
+                          recorded, err);
       if (status == CS_OK)
-        status =
-            read_time(records_ncid, "unrecorded_value", a, k, n_patients, n_unrec, unrecorded, err);
-      for (size_t q = 0; q < n_quantities && status == CS_OK; q++) {
-        const int col = column[q];
-        const double *from = col >= 0 ? recorded + col : unrecorded + (-1 - col);
-        const size_t width = col >= 0 ? n_rec : n_unrec;
-        for (size_t i = 0; i < n_patients; i++)
-          values[i] = from[i * width];
-        summarise(values, n_patients, levels, n_levels, &mean[q], &sd[q], &quantiles[q * n_levels]);
-      }
-      if (status == CS_OK)
-        status =
-            put_statistics(ncid, "species", a, k, n_species, mean, sd, quantiles, n_levels, err);
-      if (status == CS_OK && c->n_observables > 0)
-        status =
-            put_statistics(ncid, "observable", a, k, (size_t)c->n_observables, mean + n_species,
-                           sd + n_species, quantiles + n_species * n_levels, n_levels, err);
+        status = read_times(records_ncid, "unrecorded_value", a, k0, n_times, n_patients, n_unrec,
+                            unrecorded, err);
+      for (size_t kk = 0; kk < n_times && status == CS_OK; kk++)
+        for (size_t q = 0; q < n_quantities; q++) {
+          const int col = column[q];
+          const double *from = col >= 0 ? recorded + col : unrecorded + (-1 - col);
+          const size_t width = col >= 0 ? n_rec : n_unrec;
+          for (size_t i = 0; i < n_patients; i++)
+            values[i] = from[(i * n_times + kk) * width];
+          const arm_statistics *s = &kind[q < n_species ? 0 : 1];
+          const size_t at = (k0 + kk) * s->n + (q < n_species ? q : q - n_species);
+          summarise(values, n_patients, levels, n_levels, &s->mean[at], &s->sd[at],
+                    &s->quantiles[at * n_levels]);
+        }
     }
+    for (int t = 0; t < 2 && status == CS_OK; t++)
+      status = put_statistics(ncid, kind_name[t], a, n_grid, &kind[t], n_levels, err);
+  }
 cleanup:
   free(column);
   free(recorded);
   free(unrecorded);
   free(values);
-  free(mean);
-  free(sd);
-  free(quantiles);
+  arm_statistics_free(&kind[0]);
+  arm_statistics_free(&kind[1]);
   return status;
 }
