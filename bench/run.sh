@@ -29,14 +29,9 @@ cmake --build "$build" --parallel "$(nproc)" --target cohortsim cohortsim-bench-
 cc -O2 -o "$out/direct_ref" "$shared/bench/direct_ref.c" -lgsl -lgslcblas -lm
 bin="$build/cohortsim"
 
-calc() { awk "BEGIN { print $* }"; }
-seconds() { # command... -> wall seconds on stdout
-  local start end
-  start=$(date +%s.%N)
-  "$@" >/dev/null
-  end=$(date +%s.%N)
-  calc "$end - $start"
-}
+# shellcheck source=bench/lib.bash
+source "$here/bench/lib.bash"
+seconds() { wall_and_cpu "$@" | cut -d' ' -f1; } # command... -> its wall seconds
 total_events() { # file -> sum of the events variable
   ncdump -v events "$1" | sed -n '/^ events =/,/;/p' | tr -d ' ;\n' | cut -d= -f2 | tr ',' '\n' |
     awk '{s += $1} END {printf "%.0f", s}'
@@ -48,7 +43,6 @@ echo
 
 echo "1. exact engine, birth-death n0=10000 b=1 d=1.1, 10 days, $exact_patients patients (1 rank)"
 echo "   three runs of each, interleaved, medians (the machine's noise is about 10%)"
-median() { sort -g | sed -n 2p; }
 ref_walls=() cs_walls=() ref_loops=() cs_loops=()
 for repeat in 1 2 3; do
   start=$(date +%s.%N)
@@ -79,14 +73,23 @@ printf '   direct_ref %.2f s (%.1f ns/event), cohortsim %.2f s (%.1f ns/event): 
   "$(calc "1e9 * $cs_loop / $cs_events")" "$(calc "$ref_loop / $cs_loop")"
 
 echo "2. hybrid engine, patients per second per core (1 rank; every arm of each patient)"
+echo "   whole process, three runs of each, medians of the wall and of the CPU time"
 for scale in mouse human; do
   if [ "$scale" = mouse ]; then cohort="$here/cohorts/necroptosis_triple.yaml" n=$mouse_patients
   else cohort="$here/cohorts/necroptosis_human.yaml" n=$human_patients; fi
-  wall=$(seconds "$bin" run "$cohort" -o "$out/$scale.nc" -n "$n" --quiet --restart)
+  walls=() cpus=()
+  for repeat in 1 2 3; do
+    read -r wall cpu < <(wall_and_cpu "$bin" run "$cohort" -o "$out/$scale.nc" -n "$n" --quiet \
+      --restart)
+    walls+=("$wall") cpus+=("$cpu")
+  done
+  wall=$(printf '%s\n' "${walls[@]}" | median) cpu=$(printf '%s\n' "${cpus[@]}" | median)
   arms=$(ncdump -h "$out/$scale.nc" | sed -n 's/^\tarm = \([0-9]*\) ;/\1/p')
-  printf '   %-5s: %4d patients x %d arms in %7.2f s: %7.1f patient-arms/s, %6.2f ms each\n' \
+  printf '   %-5s: %4d patients x %d arms in %7.2f s: %7.1f patient-arms/s, %6.2f ms each' \
     "$scale" "$n" "$arms" "$wall" "$(calc "$n * $arms / $wall")" \
     "$(calc "1000 * $wall / ($n * $arms)")"
+  printf ' (CPU %.2f s, %.2f ms each; walls: %s)\n' "$cpu" "$(calc "1000 * $cpu / ($n * $arms)")" \
+    "${walls[*]}"
 done
 echo
 
