@@ -308,6 +308,10 @@ typedef struct cs_cohort {
    * observables (n_species + o). */
   int n_recorded;
   int *recorded;
+  /* `time_course_statistics`: whether the species' and observables' mean, SD and
+   * quantiles over patients are computed, and so whether the time courses not in
+   * `record` are stored as their input (default true). */
+  bool time_course_statistics;
   /* The cohort's events, then each arm's (cs_arm.first_event); n_cohort_events of them
    * apply to every arm. */
   int n_events;

@@ -10,6 +10,7 @@
 #ifndef COHORTSIM_RECORDS_H
 #define COHORTSIM_RECORDS_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,11 +40,18 @@ typedef struct cs_records {
   double *unrecorded_value;
 } cs_records;
 
+/* The quantities whose time courses are kept in unrecorded_value: those not in
+ * `record`, unless the cohort has no time-course statistics (then none). */
+int cs_records_n_unrecorded(const cs_cohort *cohort);
+
+/* column[q] of a quantity whose time course is not kept at all. */
+#define CS_RECORDS_NOT_STORED INT_MIN
+
 /* Where each quantity's time course is kept (quantities as in cs_cohort.recorded):
- * column[q] >= 0 is its column of record_value, column[q] < 0 is column -1 - column[q]
- * of unrecorded_value. `column` has n_species + n_observables entries; returns the
- * number of unrecorded quantities. */
-int cs_records_quantity_columns(const cs_cohort *cohort, int *column);
+ * column[q] >= 0 is its column of record_value, CS_RECORDS_NOT_STORED nowhere, and any
+ * other column[q] < 0 is column -1 - column[q] of unrecorded_value. `column` has
+ * n_species + n_observables entries. */
+void cs_records_quantity_columns(const cs_cohort *cohort, int *column);
 
 /* Allocates a zeroed block of records for patients first_patient ..
  * first_patient + n_patients - 1 (n_patients may be 0). CS_ERR_NOMEM leaves *records

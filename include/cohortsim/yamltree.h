@@ -15,6 +15,7 @@
 #ifndef COHORTSIM_YAMLTREE_H
 #define COHORTSIM_YAMLTREE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <yaml.h>
 
@@ -133,6 +134,11 @@ yaml_node_t *cs_ytree_item(cs_ytree *tree, const yaml_node_t *sequence, int inde
 
 /* Reads a scalar as text. */
 cs_status cs_ytree_string(cs_ytree *tree, const yaml_node_t *node, const char **value);
+
+/* The value of `key` in a checked mapping read as `true` or `false`; `fallback` when the
+ * key is absent. */
+cs_status cs_ytree_flag(cs_ytree *tree, const yaml_node_t *mapping, const char *key,
+                        bool fallback, bool *value);
 
 /* Reads a finite number: the whole scalar must be a decimal (or hexadecimal) floating
  * point literal as strtod reads it; NaN, infinities and overflow (1e999) are rejected. */

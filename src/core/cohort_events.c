@@ -150,28 +150,6 @@ static cs_status read_time(cs_ytree *tree, const yaml_node_t *event, const char 
   return CS_OK;
 }
 
-static cs_status read_flag(cs_ytree *tree, const yaml_node_t *event, const char *key, bool fallback,
-                           bool *value)
-{
-  const yaml_node_t *node = cs_ytree_lookup(tree, event, key);
-  *value = fallback;
-  if (node == NULL)
-    return CS_OK;
-  const size_t mark = cs_ytree_enter(tree, key);
-  const char *text = cs_ytree_scalar(node);
-  if (text != NULL && strcmp(text, "true") == 0)
-    *value = true;
-  else if (text != NULL && strcmp(text, "false") == 0)
-    *value = false;
-  else {
-    char got[64];
-    cs_ytree_describe(node, got, sizeof got);
-    return cs_ytree_fail(tree, node, CS_ERR_COHORT, "expected true or false, got %s", got);
-  }
-  cs_ytree_leave(tree, mark);
-  return CS_OK;
-}
-
 /* If `text` is exactly "t >= E" or "t > E" (or with `time`), the offset of E; else 0. */
 static size_t time_threshold(const char *text)
 {
@@ -367,8 +345,8 @@ static cs_status read_event(cs_ytree *tree, const yaml_node_t *node, cs_cohort *
     CS_CALL(refuse_key(tree, node, "once", "belongs to a state event (when)"));
     CS_CALL(refuse_key(tree, node, "fires_at_start", "belongs to a state event (when)"));
   }
-  CS_CALL(read_flag(tree, node, "once", false, &e->once));
-  CS_CALL(read_flag(tree, node, "fires_at_start", true, &e->fires_at_start));
+  CS_CALL(cs_ytree_flag(tree, node, "once", false, &e->once));
+  CS_CALL(cs_ytree_flag(tree, node, "fires_at_start", true, &e->fires_at_start));
   CS_CALL(read_assignments(tree, node, "set", c, e));
   return read_assignments(tree, node, "add", c, e);
 }

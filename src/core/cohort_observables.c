@@ -224,5 +224,7 @@ static cs_status read_record(cs_ytree *tree, const yaml_node_t *root, cs_cohort 
 cs_status cs_observables_read(cs_ytree *tree, const yaml_node_t *root, cs_cohort *cohort)
 {
   CS_CALL(read_observables(tree, root, cohort));
-  return read_record(tree, root, cohort);
+  CS_CALL(read_record(tree, root, cohort));
+  return cs_ytree_flag(tree, root, "time_course_statistics", true,
+                       &cohort->time_course_statistics);
 }

@@ -394,6 +394,10 @@ static void print_time_courses(FILE *out, const cs_cohort *c)
             q < c->n_species ? c->species[q].name : c->observable[q - c->n_species].name);
   }
   fprintf(out, "%s\n", c->n_recorded == 0 ? " nothing" : "");
+  fprintf(out, "time-course statistics: %s\n",
+          c->time_course_statistics
+              ? "mean, sd and quantiles of every species and observable (all stored)"
+              : "none (time_course_statistics: false; only what is recorded is stored)");
 }
 
 void cs_cohort_print(const cs_cohort *cohort, FILE *out)

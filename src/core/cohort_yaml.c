@@ -1988,6 +1988,7 @@ static const char *const root_keys[] = {"name",
                                         "sweep",
                                         "observables",
                                         "record",
+                                        "time_course_statistics",
                                         "model",
                                         "events",
                                         NULL};

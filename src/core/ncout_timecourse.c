@@ -27,11 +27,6 @@ static cs_status nc_check(int rc, cs_error *err, const char *what)
   return cs_error_set(err, CS_ERR_NETCDF, "NetCDF: %s: %s", what, nc_strerror(rc));
 }
 
-static int n_unrecorded(const cs_cohort *c)
-{
-  return c->n_species + c->n_observables - c->n_recorded;
-}
-
 /* The name of quantity q (a species, then the observables). */
 static const char *quantity_name(const cs_cohort *c, int q)
 {
@@ -88,13 +83,14 @@ cs_status cs_timecourse_define(int ncid, const cs_cohort *c, const cs_timecourse
   CS_CALL(define_axis(ncid, "observable", c->n_observables, "observable", &observable, err));
   CS_CALL(define_axis(ncid, "recorded", c->n_recorded, "species or observable recorded", &recorded,
                       err));
-  CS_CALL(define_axis(ncid, "unrecorded", n_unrecorded(c),
+  CS_CALL(define_axis(ncid, "unrecorded", cs_records_n_unrecorded(c),
                       "species or observable not recorded (kept for the statistics)", &unrecorded,
                       err));
   /* Counts have unit 1; an observable's unit is its formula's, which the file cannot
    * know: "1" as for every value of the model language (counts, EC50 units). */
-  CS_CALL(define_statistics(ncid, "species", d->species, "1", d, err));
-  if (observable >= 0)
+  if (c->time_course_statistics)
+    CS_CALL(define_statistics(ncid, "species", d->species, "1", d, err));
+  if (c->time_course_statistics && observable >= 0)
     CS_CALL(define_statistics(ncid, "observable", observable, "1", d, err));
   if (recorded >= 0) {
     const int dims[4] = {d->arm, d->patient, d->time, recorded};
@@ -133,7 +129,7 @@ cs_status cs_timecourse_write_coordinates(int ncid, const cs_cohort *c, cs_error
   cs_records_quantity_columns(c, column);
   cs_status status = CS_OK;
   for (int q = 0; q < c->n_species + c->n_observables && status == CS_OK; q++)
-    if (column[q] < 0)
+    if (column[q] < 0 && column[q] != CS_RECORDS_NOT_STORED)
       status =
           put_name(ncid, "unrecorded_name", (size_t)(-1 - column[q]), quantity_name(c, q), err);
   free(column);
@@ -259,11 +255,11 @@ cs_status cs_timecourse_write_statistics(int ncid, const cs_cohort *c, int recor
                                          size_t n_patients, const double *levels, size_t n_levels,
                                          cs_error *err)
 {
-  if (n_patients == 0)
+  if (n_patients == 0 || !c->time_course_statistics)
     return CS_OK;
   const size_t n_grid = cs_outcome_grid_size(c);
   const size_t n_species = (size_t)c->n_species, n_quantities = n_species + (size_t)c->n_observables;
-  const size_t n_rec = (size_t)c->n_recorded, n_unrec = (size_t)n_unrecorded(c);
+  const size_t n_rec = (size_t)c->n_recorded, n_unrec = (size_t)cs_records_n_unrecorded(c);
   const size_t block = times_per_block(n_patients, n_rec > n_unrec ? n_rec : n_unrec, n_grid);
   int *column = malloc(n_quantities * sizeof *column);
   double *recorded = malloc((n_patients * block * n_rec + 1) * sizeof *recorded);

@@ -2,18 +2,26 @@
 
 #include <stdlib.h>
 
-int cs_records_quantity_columns(const cs_cohort *cohort, int *column)
+int cs_records_n_unrecorded(const cs_cohort *cohort)
+{
+  return cohort->time_course_statistics
+             ? cohort->n_species + cohort->n_observables - cohort->n_recorded
+             : 0;
+}
+
+void cs_records_quantity_columns(const cs_cohort *cohort, int *column)
 {
   const int n = cohort->n_species + cohort->n_observables;
   for (int q = 0; q < n; q++)
-    column[q] = -1;
+    column[q] = CS_RECORDS_NOT_STORED;
   for (int k = 0; k < cohort->n_recorded; k++)
     column[cohort->recorded[k]] = k;
+  if (!cohort->time_course_statistics)
+    return;
   int n_unrecorded = 0;
   for (int q = 0; q < n; q++)
-    if (column[q] < 0)
+    if (column[q] == CS_RECORDS_NOT_STORED)
       column[q] = -1 - n_unrecorded++;
-  return n_unrecorded;
 }
 
 cs_status cs_records_create(const cs_cohort *cohort, size_t first_patient, size_t n_patients,
@@ -32,7 +40,7 @@ cs_status cs_records_create(const cs_cohort *cohort, size_t first_patient, size_
   r->n_species = cohort->n_species;
   r->n_grid = cs_outcome_grid_size(cohort);
   r->n_recorded = cohort->n_recorded;
-  r->n_unrecorded = cohort->n_species + cohort->n_observables - cohort->n_recorded;
+  r->n_unrecorded = cs_records_n_unrecorded(cohort);
   /* calloc(0) may return NULL; one extra element keeps an empty block valid. */
   const size_t n = (size_t)cohort->n_arms * n_patients + 1;
   r->param = calloc(n_patients * (size_t)cohort->n_params + 1, sizeof *r->param);
@@ -75,7 +83,7 @@ size_t cs_records_patient_bytes(const cs_cohort *cohort)
                          + (size_t)cohort->n_reactions * sizeof(int64_t) +
                          (size_t)cohort->n_species * sizeof(double) +
                          cs_outcome_grid_size(cohort) * sizeof(double) *
-                             (1 + (size_t)(cohort->n_species + cohort->n_observables));
+                             (1 + (size_t)(cohort->n_recorded + cs_records_n_unrecorded(cohort)));
   return (size_t)cohort->n_params * sizeof(double) + (size_t)cohort->n_traits +
          sizeof(double) /* start delay */ + (size_t)cohort->n_arms * per_arm;
 }

@@ -96,7 +96,7 @@ static void sample_grid(cs_trajectory *tr, size_t first, size_t last, double t_d
   const cs_cohort *c = cs_model_cohort(tr->model);
   cs_record *record = tr->record;
   const size_t n_recorded = (size_t)c->n_recorded;
-  const size_t n_unrecorded = (size_t)(c->n_species + c->n_observables - c->n_recorded);
+  const size_t n_unrecorded = (size_t)cs_records_n_unrecorded(c);
   for (size_t k = first; k < last; k++) {
     double *recorded = &record->record_value[k * n_recorded];
     double *unrecorded = &record->unrecorded_value[k * n_unrecorded];
@@ -108,10 +108,12 @@ static void sample_grid(cs_trajectory *tr, size_t first, size_t last, double t_d
                                     .drug = tr->grid_concentrations,
                                     .time = t};
     for (int q = 0; q < c->n_species + c->n_observables; q++) {
+      const int column = tr->quantity_column[q];
+      if (column == CS_RECORDS_NOT_STORED)
+        continue;
       const double value = q < c->n_species
                                ? (double)tr->counts[q]
                                : cs_formula_eval(c->observable[q - c->n_species].formula, &state);
-      const int column = tr->quantity_column[q];
       if (column >= 0)
         recorded[column] = value;
       else

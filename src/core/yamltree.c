@@ -616,6 +616,25 @@ cs_status cs_ytree_string(cs_ytree *tree, const yaml_node_t *node, const char **
   return CS_OK;
 }
 
+cs_status cs_ytree_flag(cs_ytree *tree, const yaml_node_t *mapping, const char *key,
+                        bool fallback, bool *value)
+{
+  const yaml_node_t *node = cs_ytree_lookup(tree, mapping, key);
+  *value = fallback;
+  if (node == NULL)
+    return CS_OK;
+  const size_t mark = cs_ytree_enter(tree, key);
+  const char *text = cs_ytree_scalar(node);
+  if (text != NULL && strcmp(text, "true") == 0)
+    *value = true;
+  else if (text != NULL && strcmp(text, "false") == 0)
+    *value = false;
+  else
+    return expected(tree, node, "true or false");
+  cs_ytree_leave(tree, mark);
+  return CS_OK;
+}
+
 /* YAML spells infinity and NaN ".inf" and ".nan"; strtod does not read them, but they
  * are numbers all the same, to be rejected as non-finite rather than as text. */
 static int parse_yaml_special(const char *text, double *value)

@@ -132,3 +132,42 @@ grep -q "species_mean(arm, time, species)" "$tmp/none.cdl" || fail "record: [] l
 grep -q "unrecorded_value(arm, patient, time, unrecorded)" "$tmp/none.cdl" ||
   fail "record: [] has no unrecorded_value for the statistics"
 ok "record: []: no record_value, species statistics from unrecorded_value"
+
+# --- time_course_statistics: false keeps only what `record` lists: no unrecorded_value,
+# no species_* or observable_* statistics, the same record_value as with them, the same
+# on 1 and 2 ranks and merged from shards, and verify passes.
+lean="$tmp/lean.yaml"
+{ cat "$model"; printf 'record: [twice]\ntime_course_statistics: false\n'; } >"$lean"
+cohortsim check "$lean"
+expect_rc 0 "check with time_course_statistics: false"
+expect_stdout "time-course statistics: none" "check"
+for ranks in 1 2; do
+  cohortsim_mpi "$ranks" run "$lean" -o "$tmp/lean$ranks.nc" -n "$patients" -s "$seed" --quiet
+  expect_rc 0 "run with time_course_statistics: false on $ranks rank(s)"
+done
+for k in 0 1; do
+  cohortsim run "$lean" -o "$tmp/lean_shard$k.nc" -n "$patients" -s "$seed" --quiet --shard "$k/2"
+  expect_rc 0 "run --shard $k/2 without time-course statistics"
+done
+cohortsim merge "$tmp/lean_shard0.nc" "$tmp/lean_shard1.nc" -o "$tmp/lean_merged.nc"
+expect_rc 0 "merge without time-course statistics"
+data_of "$tmp/lean1.nc" >"$tmp/lean1.cdl"
+for other in lean2 lean_merged; do
+  diff -q "$tmp/lean1.cdl" <(data_of "$tmp/$other.nc") >/dev/null ||
+    fail "without time-course statistics: $other differs from the run on 1 rank"
+done
+cohortsim verify "$tmp/lean2.nc" --sample 40
+expect_rc 0 "verify without time-course statistics"
+ncdump -h "$tmp/lean1.nc" >"$tmp/lean.cdl"
+for absent in unrecorded_value species_mean species_sd species_quantiles observable_mean; do
+  ! grep -q " $absent(" "$tmp/lean.cdl" || fail "time_course_statistics: false still has $absent"
+done
+"$python" - "$tmp/one.nc" "$tmp/lean1.nc" <<'PY' || fail "record_value without the statistics"
+import sys
+import netCDF4
+
+full, lean = (netCDF4.Dataset(path) for path in sys.argv[1:])
+assert list(lean["recorded_name"][:]) == ["twice"]
+assert (lean["record_value"][..., 0] == full["record_value"][..., 1]).all()
+PY
+ok "time_course_statistics: false: only record_value kept, identical on 1/2 ranks, shards, verify"

@@ -168,6 +168,20 @@ static void test_record_errors(void **state)
   expect_error("record: A\n", "A\n", "record", "expected a list");
 }
 
+/* time_course_statistics: true by default, false read, anything else refused. */
+static void test_time_course_statistics(void **state)
+{
+  (void)state;
+  cs_cohort *cohort = load("");
+  assert_true(cohort->time_course_statistics);
+  cs_cohort_destroy(&cohort);
+  cohort = load("time_course_statistics: false\n");
+  assert_false(cohort->time_course_statistics);
+  cs_cohort_destroy(&cohort);
+  expect_error("time_course_statistics: no\n", "no\n", "time_course_statistics",
+               "expected true or false, got 'no'");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -175,6 +189,7 @@ int main(void)
       cmocka_unit_test(test_record_rule),
       cmocka_unit_test(test_observable_errors),
       cmocka_unit_test(test_record_errors),
+      cmocka_unit_test(test_time_course_statistics),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
