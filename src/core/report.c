@@ -486,8 +486,9 @@ static cs_status section_species(cs_report *r, cs_error *err)
 {
   int varid;
   if (nc_inq_varid(r->file->ncid, "species_mean", &varid) != NC_NOERR) {
-    cs_html_note(r->out, "This run recorded no species time courses (the file has no "
-                         "species_mean variable), so there is nothing to draw here.");
+    cs_html_note(r->out, "This file has no species statistics over time (no species_mean: "
+                         "written before time courses existed, or by a cohort with "
+                         "time_course_statistics: false), so there is nothing to draw here.");
     return CS_OK;
   }
   double *time = NULL, *mean = NULL, *lines = NULL;

@@ -171,3 +171,8 @@ assert list(lean["recorded_name"][:]) == ["twice"]
 assert (lean["record_value"][..., 0] == full["record_value"][..., 1]).all()
 PY
 ok "time_course_statistics: false: only record_value kept, identical on 1/2 ranks, shards, verify"
+cohortsim report "$tmp/lean1.nc" -o "$tmp/lean.html"
+expect_rc 0 "report of a file without time-course statistics"
+grep -q "time_course_statistics: false), so there is nothing to draw here" "$tmp/lean.html" ||
+  fail "the report does not say why it has no species time courses"
+ok "report: the species section says why it is empty"
