@@ -176,6 +176,24 @@ static double burden(const cs_records *r, int arm, size_t patient, size_t k)
 
 static const char *const methods[] = {"method=exact", "method=hybrid"};
 
+/* Loads `text` with the --set overrides `sets`, simulates `n` patients from `seed`, and
+ * fails unless every one ends at exactly `want` (a stopped process ends on one count, not
+ * near it); `what` names the variant in the message. */
+static void expect_all_end_at(const char *text, int n_sets, const char *const *sets, size_t n,
+                              uint64_t seed, double want, const char *what)
+{
+  cs_cohort *c = NULL;
+  cs_error err = {0};
+  if (cs_cohort_load_string(text, "ev.yaml", n_sets, sets, &c, &err) != CS_OK)
+    fail_msg("%s", err.message);
+  cs_records *r = run(c, n, seed);
+  for (size_t i = 0; i < n; i++)
+    if (r->final_burden[i] != want)
+      fail_msg("%s: patient %zu ends at %g", what, i, r->final_burden[i]);
+  cs_records_destroy(&r);
+  cs_cohort_destroy(&c);
+}
+
 /* Birth-death grown from 2000 and reset at day 12: every patient holds exactly 50 there. */
 static void test_timed_reset(void **state)
 {
@@ -218,16 +236,9 @@ static void test_state_event_stops_growth(void **state)
       assert_non_null(variant);
       snprintf(variant, size, "%.*s%s%s", (int)(at - text), text, growth[g],
                at + strlen(growth[0]));
-      cs_cohort *c = NULL;
-      cs_error err = {0};
-      if (cs_cohort_load_string(variant, "ev.yaml", 2, sets, &c, &err) != CS_OK)
-        fail_msg("%s", err.message);
-      cs_records *r = run(c, 50, 12);
-      for (size_t i = 0; i < 50; i++)
-        if (r->final_burden[i] != 1001)
-          fail_msg("%s, %s: patient %zu ends at %g", growth[g], methods[m], i, r->final_burden[i]);
-      cs_records_destroy(&r);
-      cs_cohort_destroy(&c);
+      char what[128];
+      snprintf(what, sizeof what, "%s, %s", growth[g], methods[m]);
+      expect_all_end_at(variant, 2, sets, 50, 12, 1001, what);
       free(variant);
       free(text);
     }
@@ -244,16 +255,7 @@ static void test_observable_in_event(void **state)
                              "events: [{when: \"twice > 2000\", once: true, "
                              "set: {b: 0, N: twice}}]",
                              "", "");
-    cs_cohort *c = NULL;
-    cs_error err = {0};
-    if (cs_cohort_load_string(text, "ev.yaml", 2, sets, &c, &err) != CS_OK)
-      fail_msg("%s", err.message);
-    cs_records *r = run(c, 20, 21);
-    for (size_t i = 0; i < 20; i++)
-      if (r->final_burden[i] != 2002)
-        fail_msg("%s: patient %zu ends at %g", methods[m], i, r->final_burden[i]);
-    cs_records_destroy(&r);
-    cs_cohort_destroy(&c);
+    expect_all_end_at(text, 2, sets, 20, 21, 2002, methods[m]);
     free(text);
   }
 }

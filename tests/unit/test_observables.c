@@ -55,28 +55,33 @@ static cs_cohort *load(const char *tail)
   return cohort;
 }
 
-/* base + tail must fail at `marker` (of the tail), naming `path` and saying `what`. */
-static void expect_error_at(const char *tail, const char *marker, const char *path,
-                            const char *what, const char *file, int line)
+/* An error case: base + tail must fail at `marker` (of the tail), naming `path` and
+ * saying `what`. */
+typedef struct {
+  const char *tail, *marker, *path, *what;
+} error_case;
+
+/* Every case of a table, in order; the first that does not fail as it should fails the
+ * test, named by its index and tail (the line cmocka reports is the loop's). */
+static void expect_errors(const error_case *cases, size_t n)
 {
-  char *text = with(tail);
-  char location[64], head[256];
-  cs_test_location_of("obs.yaml", text, marker, location, sizeof location);
-  snprintf(head, sizeof head, "%s %s: ", location, path);
-  cs_cohort *cohort = NULL;
-  cs_error err = {0};
-  const cs_status status = cs_cohort_load_string(text, "obs.yaml", 0, NULL, &cohort, &err);
-  free(text);
-  if (status != CS_ERR_COHORT || cohort != NULL || strstr(err.message, head) == NULL ||
-      strstr(err.message, what) == NULL) {
-    print_error("status %d, message \"%s\"\n  wanted \"%s\" and \"%s\"\n", (int)status, err.message,
-                head, what);
-    _fail(file, line);
+  for (size_t i = 0; i < n; i++) {
+    const error_case *e = &cases[i];
+    char *text = with(e->tail);
+    char location[64], head[256];
+    cs_test_location_of("obs.yaml", text, e->marker, location, sizeof location);
+    snprintf(head, sizeof head, "%s %s: ", location, e->path);
+    cs_cohort *cohort = NULL;
+    cs_error err = {0};
+    const cs_status status = cs_cohort_load_string(text, "obs.yaml", 0, NULL, &cohort, &err);
+    free(text);
+    if (status != CS_ERR_COHORT || cohort != NULL || strstr(err.message, head) == NULL ||
+        strstr(err.message, e->what) == NULL)
+      fail_msg("case %zu, tail \"%s\": status %d, message \"%s\"\n  wanted \"%s\" and \"%s\"", i,
+               e->tail, (int)status, err.message, head, e->what);
+    cs_cohort_destroy(&cohort);
   }
-  cs_cohort_destroy(&cohort);
 }
-#define expect_error(tail, marker, path, what)                                                     \
-  expect_error_at((tail), (marker), (path), (what), __FILE__, __LINE__)
 
 static void test_observables_read(void **state)
 {
@@ -135,37 +140,36 @@ static void test_record_rule(void **state)
 static void test_observable_errors(void **state)
 {
   (void)state;
-  expect_error("observables:\n  total: \"A + Q\"\n", "Q\"", "observables.total",
-               "unknown name 'Q'");
-  expect_error("observables:\n  total: \"A + M\"\n  more: \"2 * total\"\n", "total\"\n",
-               "observables.more", "'total' is an observable: an observable may not read another");
-  expect_error("observables:\n  grows: \"A * t\"\n", "t\"", "observables.grows",
-               "may not read the time");
-  expect_error("observables:\n  late: \"time + A\"\n", "time +", "observables.late",
-               "may not read the time");
-  expect_error("observables:\n  total: \"A + (M\"\n", "\"\n", "observables.total",
-               "cannot read 'A + (M'");
-  expect_error("observables:\n  A: \"2 * M\"\n", "A: \"2", "observables.A",
-               "'A' is already a species");
-  expect_error("observables:\n  b: \"2 * M\"\n", "b: \"2", "observables.b",
-               "'b' is already a parameter");
-  expect_error("observables:\n  x: \"2 * M\"\n", "x: \"2", "observables.x",
-               "'x' is already a drug");
-  expect_error("observables:\n  birth: \"2 * M\"\n", "birth: \"2", "observables.birth",
-               "'birth' is already a reaction");
-  expect_error("observables:\n  total: {A: 1}\n", "{A: 1}", "observables.total",
-               "expected a formula");
-  expect_error("observables:\n  2x: A\n", "2x:", "observables.2x", "'2x' is not a valid name");
-  expect_error("observables: [A]\n", "[A]", "observables", "expected a mapping");
+  static const error_case cases[] = {
+      {"observables:\n  total: \"A + Q\"\n", "Q\"", "observables.total", "unknown name 'Q'"},
+      {"observables:\n  total: \"A + M\"\n  more: \"2 * total\"\n", "total\"\n", "observables.more",
+       "'total' is an observable: an observable may not read another"},
+      {"observables:\n  grows: \"A * t\"\n", "t\"", "observables.grows", "may not read the time"},
+      {"observables:\n  late: \"time + A\"\n", "time +", "observables.late",
+       "may not read the time"},
+      {"observables:\n  total: \"A + (M\"\n", "\"\n", "observables.total", "cannot read 'A + (M'"},
+      {"observables:\n  A: \"2 * M\"\n", "A: \"2", "observables.A", "'A' is already a species"},
+      {"observables:\n  b: \"2 * M\"\n", "b: \"2", "observables.b", "'b' is already a parameter"},
+      {"observables:\n  x: \"2 * M\"\n", "x: \"2", "observables.x", "'x' is already a drug"},
+      {"observables:\n  birth: \"2 * M\"\n", "birth: \"2", "observables.birth",
+       "'birth' is already a reaction"},
+      {"observables:\n  total: {A: 1}\n", "{A: 1}", "observables.total", "expected a formula"},
+      {"observables:\n  2x: A\n", "2x:", "observables.2x", "'2x' is not a valid name"},
+      {"observables: [A]\n", "[A]", "observables", "expected a mapping"},
+  };
+  expect_errors(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void test_record_errors(void **state)
 {
   (void)state;
-  expect_error("record: [A, Z]\n", "Z]", "record[1]", "'Z' is neither a species nor an observable");
-  expect_error("record: [A, A]\n", "A]\n", "record[1]", "'A' is listed twice");
-  expect_error("record: [b]\n", "b]", "record[0]", "'b' is neither a species nor an observable");
-  expect_error("record: A\n", "A\n", "record", "expected a list");
+  static const error_case cases[] = {
+      {"record: [A, Z]\n", "Z]", "record[1]", "'Z' is neither a species nor an observable"},
+      {"record: [A, A]\n", "A]\n", "record[1]", "'A' is listed twice"},
+      {"record: [b]\n", "b]", "record[0]", "'b' is neither a species nor an observable"},
+      {"record: A\n", "A\n", "record", "expected a list"},
+  };
+  expect_errors(cases, sizeof cases / sizeof cases[0]);
 }
 
 /* time_course_statistics: true by default, false read, anything else refused. */

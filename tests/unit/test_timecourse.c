@@ -20,11 +20,10 @@
 #include <cmocka.h>
 
 #include "cohortsim/cohort.h"
-#include "cohortsim/model.h"
 #include "cohortsim/ncout.h"
 #include "cohortsim/outcome.h"
-#include "cohortsim/patient.h"
 #include "cohortsim/records.h"
+#include "cs_test_support.h"
 
 static const char cohort_yaml[] = "name: timecourse_test\n"
                                   "followup_days: 2\n"
@@ -115,13 +114,19 @@ static int write_file(const cs_cohort *c, size_t split)
   return ncid;
 }
 
-static cs_cohort *load(void)
+/* The cohort of `text`, read as the file `origin` (which error messages name). */
+static cs_cohort *load_text(const char *text, const char *origin)
 {
   cs_cohort *c = NULL;
   cs_error err = {0};
-  if (cs_cohort_load_string(cohort_yaml, "tc.yaml", 0, NULL, &c, &err) != CS_OK)
+  if (cs_cohort_load_string(text, origin, 0, NULL, &c, &err) != CS_OK)
     fail_msg("%s", err.message);
   return c;
+}
+
+static cs_cohort *load(void)
+{
+  return load_text(cohort_yaml, "tc.yaml");
 }
 
 static void get(int ncid, const char *name, double *values)
@@ -232,18 +237,9 @@ static void test_state_held_after_death(void **state)
                              "arms: {only: {}}\n"
                              "observables: {double_A: 2 * A}\n"
                              "outcomes: {tumour: [A], lethal_cells: 8}\n";
-  cs_cohort *c = NULL;
-  cs_model *model = NULL;
-  cs_patient_sim *sim = NULL;
-  cs_records *r = NULL;
-  cs_error err = {0};
-  assert_int_equal(cs_cohort_load_string(text, "held.yaml", 0, NULL, &c, &err), CS_OK);
+  cs_cohort *c = load_text(text, "held.yaml");
   assert_int_equal(c->n_recorded, 2);
-  assert_int_equal(cs_model_create(c, &model, &err), CS_OK);
-  assert_int_equal(cs_patient_sim_create(model, &sim, &err), CS_OK);
-  assert_int_equal(cs_records_create(c, 0, 5, &r, &err), CS_OK);
-  for (size_t p = 0; p < 5; p++)
-    assert_int_equal(cs_patient_sim_run(sim, 42, p, r, &err), CS_OK);
+  cs_records *r = cs_test_simulate(c, 5, 42);
   const size_t n_grid = r->n_grid;
   for (size_t p = 0; p < 5; p++) {
     const cs_record rec = cs_records_row(r, 0, p);
@@ -259,8 +255,6 @@ static void test_state_held_after_death(void **state)
     }
   }
   cs_records_destroy(&r);
-  cs_patient_sim_destroy(&sim);
-  cs_model_destroy(&model);
   cs_cohort_destroy(&c);
 }
 
@@ -280,42 +274,20 @@ static void test_observable_reads_drug_level(void **state)
                              "arms: {dosed: {doses: {x: {amount: 8, start_day: 0, count: 1}}}}\n"
                              "observables: {level: x}\n"
                              "record: [level]\n";
-  cs_cohort *c = NULL;
-  cs_model *model = NULL;
-  cs_patient_sim *sim = NULL;
-  cs_records *r = NULL;
-  cs_error err = {0};
-  if (cs_cohort_load_string(text, "level.yaml", 0, NULL, &c, &err) != CS_OK)
-    fail_msg("%s", err.message);
-  assert_int_equal(cs_model_create(c, &model, &err), CS_OK);
-  assert_int_equal(cs_patient_sim_create(model, &sim, &err), CS_OK);
-  assert_int_equal(cs_records_create(c, 0, 1, &r, &err), CS_OK);
-  assert_int_equal(cs_patient_sim_run(sim, 3, 0, r, &err), CS_OK);
+  cs_cohort *c = load_text(text, "level.yaml");
+  cs_records *r = cs_test_simulate(c, 1, 3);
   assert_int_equal(r->n_grid, 4);
   for (size_t k = 0; k < 4; k++)
     assert_near(r->record_value[k], 8 * pow(2, -(double)k), 1e-13);
   cs_records_destroy(&r);
-  cs_patient_sim_destroy(&sim);
-  cs_model_destroy(&model);
   cs_cohort_destroy(&c);
 }
 
 /* Runs patient 0 of `text` (one arm) and returns its block. */
 static cs_records *run_one(const char *text)
 {
-  cs_cohort *c = NULL;
-  cs_model *model = NULL;
-  cs_patient_sim *sim = NULL;
-  cs_records *r = NULL;
-  cs_error err = {0};
-  if (cs_cohort_load_string(text, "clear.yaml", 0, NULL, &c, &err) != CS_OK)
-    fail_msg("%s", err.message);
-  assert_int_equal(cs_model_create(c, &model, &err), CS_OK);
-  assert_int_equal(cs_patient_sim_create(model, &sim, &err), CS_OK);
-  assert_int_equal(cs_records_create(c, 0, 1, &r, &err), CS_OK);
-  assert_int_equal(cs_patient_sim_run(sim, 9, 0, r, &err), CS_OK);
-  cs_patient_sim_destroy(&sim);
-  cs_model_destroy(&model);
+  cs_cohort *c = load_text(text, "clear.yaml");
+  cs_records *r = cs_test_simulate(c, 1, 9);
   cs_cohort_destroy(&c);
   return r;
 }

@@ -2,7 +2,8 @@
 # sbml.sh NNNNN [judge.py options]: runs the SBML stochastic test suite's case NNNNN
 # from the suite's own SBML file (tests/validation/suite/NNNNN/NNNNN-sbml-l3v2.xml) as a
 # cohort on that model (`model: {sbml: ...}`), 10,000 patients on 2 MPI ranks, then
-# judges it like dsmts.sh (tests/validation/judge.py).
+# judges it like dsmts.sh (tests/validation/judge.py; the run and the judge are
+# case.bash's, shared with dsmts.sh).
 #
 # The suite's models declare their time unit (the second), which cohortsim converts to
 # days: the run's follow-up is the case's duration in days, and the expected results'
@@ -10,23 +11,10 @@
 # ctest (validation_sbml_NNNNN) the environment names the binary and the source tree;
 # SBML_PATIENTS and SBML_SEED change the run.
 set -euo pipefail
+# shellcheck source=tests/validation/case.bash
+source "$(dirname "${BASH_SOURCE[0]}")/case.bash" sbml.sh SBML "$@"
 
-case_id=${1:?usage: sbml.sh NNNNN [judge.py options]}
-shift
-[[ $case_id =~ ^[0-9]{5}$ ]] || { echo "sbml.sh: case '$case_id': expected 5 digits, e.g. 00001" >&2; exit 2; }
-
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-export COHORTSIM_SOURCE_DIR=${COHORTSIM_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
-export COHORTSIM_BINARY=${COHORTSIM_BINARY:-$COHORTSIM_SOURCE_DIR/build/cohortsim}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-source "$COHORTSIM_SOURCE_DIR/tests/support/script_common.bash"
-timeout_seconds=600
-
-patients=${SBML_PATIENTS:-10000}
-seed=${SBML_SEED:-1}
-suite="$src/tests/validation/suite/$case_id"
 model="$suite/$case_id-sbml-l3v2.xml"
-python=/usr/bin/python3
 [ -f "$model" ] || fail "case $case_id: no SBML file $model"
 
 # The case's grid (duration, steps) in days, and its results on that time axis.
@@ -50,14 +38,4 @@ with open(f"{tmp}/results.csv", "w", newline="") as out:
             w.writerow([repr(float(row[0]) / day)] + row[1:])
 PY
 
-capture mpirun -n 2 --oversubscribe "$bin" run "$tmp/cohort.yaml" -o "$tmp/out.nc" -n "$patients" -s "$seed" --quiet
-expect_rc 0 "case $case_id: cohortsim run on the SBML file ($patients patients, seed $seed)"
-ok "case $case_id: $patients patients simulated from the SBML file, seed $seed"
-
-set +e
-"$python" "$src/tests/validation/judge.py" "$tmp/out.nc" "$tmp/results.csv" \
-  "$suite/$case_id-settings.txt" "$@"
-rc=$?
-set -e
-[ "$rc" -eq 0 ] || fail "case $case_id: the judge found failures (exit $rc); rerun with --table for the points"
-ok "case $case_id: every mean and sd test passes"
+run_and_judge "$tmp/cohort.yaml" "$tmp/results.csv" " from the SBML file"
