@@ -182,8 +182,11 @@ static void test_time_course_statistics(void **state)
   cohort = load("time_course_statistics: false\n");
   assert_false(cohort->time_course_statistics);
   cs_cohort_destroy(&cohort);
-  expect_error("time_course_statistics: no\n", "no\n", "time_course_statistics",
-               "expected true or false, got 'no'");
+  static const error_case cases[] = {
+      {"time_course_statistics: no\n", "no\n", "time_course_statistics",
+       "expected true or false, got 'no'"},
+  };
+  expect_errors(cases, sizeof cases / sizeof cases[0]);
 }
 
 int main(void)
