@@ -283,60 +283,65 @@ static cs_status quotient(cs_sbml_reader *r, const ASTNode_t *node, int remainde
   return status;
 }
 
-static cs_status logarithm(cs_sbml_reader *r, const ASTNode_t *node, const math_site *site,
-                           cs_sbml_text *out)
+/* log and root: with one operand a call of `one_operand`; with two, `before` child 1
+ * `between` child 0 `after`, since libsbml puts the log's base and the root's degree
+ * first and the formula language wants them second. */
+static cs_status one_or_two_operands(cs_sbml_reader *r, const ASTNode_t *node, const char *name,
+                                     const char *one_operand, const char *before,
+                                     const char *between, const char *after, const math_site *site,
+                                     cs_sbml_text *out)
 {
   const unsigned n = ASTNode_getNumChildren(node);
   if (n == 1)
-    return call(r, node, "log10", site, out);
+    return call(r, node, one_operand, site, out);
   if (n != 2)
-    return refuse_at(r, site, "'%s' needs one or two operands", "log");
-  /* libsbml puts the base first. */
-  cs_sbml_text_add(out, "(log(");
+    return refuse_at(r, site, "'%s' needs one or two operands", name);
+  cs_sbml_text_add(out, "%s", before);
   CS_CALL(translate(r, ASTNode_getChild(node, 1), site, out));
-  cs_sbml_text_add(out, ") / log(");
+  cs_sbml_text_add(out, "%s", between);
   CS_CALL(translate(r, ASTNode_getChild(node, 0), site, out));
-  cs_sbml_text_add(out, "))");
+  cs_sbml_text_add(out, "%s", after);
   return CS_OK;
 }
 
+/* log_b(x) = log(x) / log(b). */
+static cs_status logarithm(cs_sbml_reader *r, const ASTNode_t *node, const math_site *site,
+                           cs_sbml_text *out)
+{
+  return one_or_two_operands(r, node, "log", "log10", "(log(", ") / log(", "))", site, out);
+}
+
+/* The n-th root of x is x ^ (1 / n). */
 static cs_status root(cs_sbml_reader *r, const ASTNode_t *node, const math_site *site,
                       cs_sbml_text *out)
 {
-  const unsigned n = ASTNode_getNumChildren(node);
-  if (n == 1)
-    return call(r, node, "sqrt", site, out);
-  if (n != 2)
-    return refuse_at(r, site, "'%s' needs one or two operands", "root");
-  cs_sbml_text_add(out, "((");
-  CS_CALL(translate(r, ASTNode_getChild(node, 1), site, out));
-  cs_sbml_text_add(out, ") ^ (1 / ");
-  CS_CALL(translate(r, ASTNode_getChild(node, 0), site, out));
-  cs_sbml_text_add(out, "))");
+  return one_or_two_operands(r, node, "root", "sqrt", "((", ") ^ (1 / ", "))", site, out);
+}
+
+/* (a != 0) + (b != 0) + ...: how many operands are true. */
+static cs_status count_true(cs_sbml_reader *r, const ASTNode_t *node, const math_site *site,
+                            cs_sbml_text *out)
+{
+  for (unsigned i = 0; i < ASTNode_getNumChildren(node); i++) {
+    cs_sbml_text_add(out, i > 0 ? " + (" : "(");
+    CS_CALL(translate(r, ASTNode_getChild(node, i), site, out));
+    cs_sbml_text_add(out, " != 0)");
+  }
   return CS_OK;
 }
 
 static cs_status exclusive_or(cs_sbml_reader *r, const ASTNode_t *node, const math_site *site,
                               cs_sbml_text *out)
 {
-  /* Odd parity of the true operands: (a != 0) + (b != 0) + ... is odd. */
-  const unsigned n = ASTNode_getNumChildren(node);
-  if (n == 0) {
+  /* Odd parity of the true operands: the count is not twice its half rounded down. */
+  if (ASTNode_getNumChildren(node) == 0) {
     cs_sbml_text_add(out, "0");
     return CS_OK;
   }
   cs_sbml_text_add(out, "(floor((");
-  for (unsigned i = 0; i < n; i++) {
-    cs_sbml_text_add(out, i > 0 ? " + (" : "(");
-    CS_CALL(translate(r, ASTNode_getChild(node, i), site, out));
-    cs_sbml_text_add(out, " != 0)");
-  }
+  CS_CALL(count_true(r, node, site, out));
   cs_sbml_text_add(out, ") / 2) * 2 != (");
-  for (unsigned i = 0; i < n; i++) {
-    cs_sbml_text_add(out, i > 0 ? " + (" : "(");
-    CS_CALL(translate(r, ASTNode_getChild(node, i), site, out));
-    cs_sbml_text_add(out, " != 0)");
-  }
+  CS_CALL(count_true(r, node, site, out));
   cs_sbml_text_add(out, "))");
   return CS_OK;
 }

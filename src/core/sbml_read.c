@@ -336,6 +336,17 @@ static void write_number_line(writer *w, unsigned line, const char *name, double
   free(number.s);
 }
 
+/* One line `INDENT NAME: "FORMULA"`, the formula a double-quoted YAML scalar. */
+static void write_formula_line(writer *w, unsigned line, const char *indent, const char *name,
+                               const cs_sbml_text *formula)
+{
+  cs_sbml_text text = {0};
+  quoted(&text, cs_sbml_text_string(formula));
+  emit(w, line, "%s%s: %s", indent, name, cs_sbml_text_string(&text));
+  w->yaml.failed |= text.failed | formula->failed;
+  free(text.s);
+}
+
 static cs_status write_parameters(writer *w)
 {
   Model_t *m = w->r.model;
@@ -634,11 +645,7 @@ static cs_status write_observables(writer *w)
     if (status == CS_OK) {
       if (written++ == 0)
         emit(w, 0, "observables:");
-      cs_sbml_text line = {0};
-      quoted(&line, cs_sbml_text_string(&value));
-      emit(w, line_of(rule), "  %s: %s", id, cs_sbml_text_string(&line));
-      w->yaml.failed |= value.failed | line.failed;
-      free(line.s);
+      write_formula_line(w, line_of(rule), "  ", id, &value);
     }
     free(value.s);
     CS_CALL(status);
@@ -686,13 +693,8 @@ static cs_status write_event(writer *w, Event_t *e, int index)
   cs_status status = timed < 0 ? w->r.err->status : CS_OK;
   if (timed == 0)
     status = cs_sbml_math(&w->r, Trigger_getMath(trigger), (const SBase_t *)e, "event", id, &when);
-  if (status == CS_OK) {
-    cs_sbml_text quoted_when = {0};
-    quoted(&quoted_when, cs_sbml_text_string(&when));
-    emit(w, line_of(trigger), "    when: %s", cs_sbml_text_string(&quoted_when));
-    w->yaml.failed |= quoted_when.failed | when.failed;
-    free(quoted_when.s);
-  }
+  if (status == CS_OK)
+    write_formula_line(w, line_of(trigger), "    ", "when", &when);
   free(when.s);
   CS_CALL(status);
   /* SBML's initialValue true: the trigger counts as already true before time 0, so a
@@ -718,13 +720,8 @@ static cs_status write_event(writer *w, Event_t *e, int index)
         cs_sbml_math(&w->r, EventAssignment_getMath(ea), (const SBase_t *)ea, "event", id, &value);
     if (concentration)
       cs_sbml_text_add(&value, ") * %s", Species_getCompartment(s));
-    if (status == CS_OK) {
-      cs_sbml_text text = {0};
-      quoted(&text, cs_sbml_text_string(&value));
-      emit(w, line_of(ea), "      %s: %s", target, cs_sbml_text_string(&text));
-      w->yaml.failed |= text.failed | value.failed;
-      free(text.s);
-    }
+    if (status == CS_OK)
+      write_formula_line(w, line_of(ea), "      ", target, &value);
     free(value.s);
     CS_CALL(status);
   }

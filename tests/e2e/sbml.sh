@@ -46,21 +46,24 @@ model: {sbml: dimerisation.xml}
 arms:
   baseline: {}
 YAML
+# expect_same_numbers A.nc B.nc BETWEEN: the two outputs hold the same statistics and
+# records; BETWEEN names the two in the failure message.
+expect_same_numbers() {
+  local var
+  for var in species_mean species_sd record_value; do
+    [ "$(values "$1" $var)" = "$(values "$2" $var)" ] || fail "$var differs between $3"
+  done
+}
 cohortsim_mpi 2 run "$tmp/imported.yaml" -o "$tmp/imported.nc" -n 40 -s 7 --quiet
 expect_rc 0 "run of the imported cohort"
 cohortsim_mpi 2 run "$tmp/on_sbml.yaml" -o "$tmp/on_sbml.nc" -n 40 -s 7 --quiet
 expect_rc 0 "run of the cohort on the SBML file"
-for var in species_mean species_sd record_value; do
-  [ "$(values "$tmp/imported.nc" $var)" = "$(values "$tmp/on_sbml.nc" $var)" ] ||
-    fail "$var differs between the imported cohort and the cohort on the SBML file"
-done
+expect_same_numbers "$tmp/imported.nc" "$tmp/on_sbml.nc" \
+  "the imported cohort and the cohort on the SBML file"
 ok "the imported cohort and the cohort on the SBML file give identical numbers"
 cohortsim_mpi 3 run "$tmp/on_sbml.yaml" -o "$tmp/on_sbml3.nc" -n 40 -s 7 --quiet
 expect_rc 0 "run of the cohort on the SBML file on 3 ranks"
-for var in species_mean species_sd record_value; do
-  [ "$(values "$tmp/on_sbml3.nc" $var)" = "$(values "$tmp/on_sbml.nc" $var)" ] ||
-    fail "$var differs between 2 and 3 ranks"
-done
+expect_same_numbers "$tmp/on_sbml3.nc" "$tmp/on_sbml.nc" "2 and 3 ranks"
 ok "a cohort on an SBML file gives the same numbers on 2 and 3 ranks"
 
 ncdump -h "$tmp/on_sbml.nc" > "$tmp/header.txt"

@@ -79,22 +79,29 @@ static void expect_in(const char *yaml, const char *line)
 #define COMPARTMENT                                                                                \
   "<listOfCompartments><compartment id=\"cell\" spatialDimensions=\"3\" size=\"2\" "               \
   "constant=\"true\"/></listOfCompartments>\n"
+/* Species X in cell: `initial` is its initialAmount or initialConcentration attribute,
+ * `amounts` its hasOnlySubstanceUnits. */
+#define SPECIES_X_WITH(initial, amounts)                                                           \
+  "<species id=\"X\" compartment=\"cell\" " initial " hasOnlySubstanceUnits=\"" amounts            \
+  "\" boundaryCondition=\"false\" constant=\"false\"/>"
 #define SPECIES_X                                                                                  \
-  "<listOfSpecies><species id=\"X\" compartment=\"cell\" initialAmount=\"100\" "                   \
-  "hasOnlySubstanceUnits=\"true\" boundaryCondition=\"false\" constant=\"false\"/>"                \
-  "</listOfSpecies>\n"
+  "<listOfSpecies>" SPECIES_X_WITH("initialAmount=\"100\"", "true") "</listOfSpecies>\n"
 #define PARAMS                                                                                     \
   "<listOfParameters><parameter id=\"k\" value=\"0.1\" constant=\"true\"/>"                        \
   "<parameter id=\"d\" value=\"0.2\" constant=\"true\"/></listOfParameters>\n"
 #define PREAMBLE MODEL_OPEN DAY_UNIT COMPARTMENT SPECIES_X PARAMS
 #define MATH_OPEN "<math xmlns=\"http://www.w3.org/1998/Math/MathML\">"
+/* Reaction `id` (with the attributes `attrs`) consuming `stoich` X at the propensity `law`
+ * (MathML). */
+#define X_REACTION(id, attrs, stoich, law)                                                         \
+  "<reaction id=\"" id "\" " attrs "><listOfReactants><speciesReference species=\"X\" "            \
+  "stoichiometry=\"" stoich "\" constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN law   \
+  "</math></kineticLaw></reaction>"
+#define DEATH_REACTION                                                                             \
+  X_REACTION("death", "reversible=\"false\"", "1", "<apply><times/><ci>d</ci><ci>X</ci></apply>")  \
+  "\n"
 /* Death of X at d * X, on line 8. */
-#define DEATH                                                                                      \
-  "<listOfReactions>\n"                                                                            \
-  "<reaction id=\"death\" reversible=\"false\"><listOfReactants><speciesReference "                \
-  "species=\"X\" stoichiometry=\"1\" constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN  \
-  "<apply><times/><ci>d</ci><ci>X</ci></apply></math></kineticLaw></reaction>\n"                   \
-  "</listOfReactions>\n"
+#define DEATH "<listOfReactions>\n" DEATH_REACTION "</listOfReactions>\n"
 
 static void test_mass_action_and_units(void **state)
 {
@@ -168,23 +175,19 @@ static void test_level2(void **state)
   free(xml);
 }
 
+/* X in a concentration of 50, and a saturating reaction that reads it. */
+#define SPECIES_X_CONCENTRATION                                                                    \
+  "<listOfSpecies>" SPECIES_X_WITH("initialConcentration=\"50\"", "false") "</listOfSpecies>\n"
+#define SATURATION_REACTION                                                                        \
+  X_REACTION("sat", "reversible=\"false\"", "1",                                                   \
+             "<apply><divide/><ci>X</ci><apply><plus/><ci>k</ci><ci>X</ci></apply></apply>")       \
+  "\n"
+
 static void test_concentrations(void **state)
 {
   (void)state;
-  const char *model = MODEL_OPEN DAY_UNIT COMPARTMENT
-      "<listOfSpecies><species id=\"X\" compartment=\"cell\" initialConcentration=\"50\" "
-      "hasOnlySubstanceUnits=\"false\" boundaryCondition=\"false\" constant=\"false\"/>"
-      "</listOfSpecies>\n" PARAMS "<listOfReactions>\n"
-      "<reaction id=\"death\" reversible=\"false\"><listOfReactants><speciesReference "
-      "species=\"X\" stoichiometry=\"1\" "
-      "constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN
-      "<apply><times/><ci>d</ci><ci>X</ci></apply></math></kineticLaw></reaction>\n"
-      "<reaction id=\"sat\" reversible=\"false\"><listOfReactants><speciesReference "
-      "species=\"X\" stoichiometry=\"1\" "
-      "constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN
-      "<apply><divide/><ci>X</ci><apply><plus/><ci>k</ci><ci>X</ci></apply></apply></math>"
-      "</kineticLaw></reaction>\n"
-      "</listOfReactions>\n";
+  const char *model = MODEL_OPEN DAY_UNIT COMPARTMENT SPECIES_X_CONCENTRATION PARAMS
+      "<listOfReactions>\n" DEATH_REACTION SATURATION_REACTION "</listOfReactions>\n";
   char *yaml = read_ok(model, 0);
   /* The count is concentration times size; in math X reads as X / cell. */
   expect_in(yaml, "  X: {initial: \"50 * cell\"}\n");
@@ -253,14 +256,17 @@ static void test_rules_events_initial_assignments(void **state)
   free(yaml);
 }
 
+/* X at 0, and S a boundary species at 10. */
+#define BOUNDARY_S                                                                                 \
+  "<species id=\"S\" compartment=\"cell\" initialAmount=\"10\" hasOnlySubstanceUnits=\"true\" "    \
+  "boundaryCondition=\"true\" constant=\"false\"/>"
+#define SPECIES_X_AND_BOUNDARY_S                                                                   \
+  "<listOfSpecies>" SPECIES_X_WITH("initialAmount=\"0\"", "true") BOUNDARY_S "</listOfSpecies>\n"
+
 static void test_boundary_species_and_catalysts(void **state)
 {
   (void)state;
-  const char *model = MODEL_OPEN DAY_UNIT COMPARTMENT
-      "<listOfSpecies><species id=\"X\" compartment=\"cell\" initialAmount=\"0\" "
-      "hasOnlySubstanceUnits=\"true\" boundaryCondition=\"false\" constant=\"false\"/>"
-      "<species id=\"S\" compartment=\"cell\" initialAmount=\"10\" hasOnlySubstanceUnits=\"true\" "
-      "boundaryCondition=\"true\" constant=\"false\"/></listOfSpecies>\n" PARAMS
+  const char *model = MODEL_OPEN DAY_UNIT COMPARTMENT SPECIES_X_AND_BOUNDARY_S PARAMS
       "<listOfReactions>\n"
       "<reaction id=\"in\" reversible=\"false\"><listOfReactants><speciesReference species=\"S\" "
       "stoichiometry=\"1\" constant=\"true\"/></listOfReactants><listOfProducts>"
@@ -298,10 +304,7 @@ static void refused(const char *element, const char *message)
 }
 
 #define REACTION(attrs, stoich, law)                                                               \
-  "<listOfReactions><reaction id=\"R\" " attrs "><listOfReactants><speciesReference "              \
-  "species=\"X\" stoichiometry=\"" stoich                                                          \
-  "\" constant=\"true\"/></listOfReactants><kineticLaw>" MATH_OPEN law                             \
-  "</math></kineticLaw></reaction></listOfReactions>\n"
+  "<listOfReactions>" X_REACTION("R", attrs, stoich, law) "</listOfReactions>\n"
 
 static void test_refusals(void **state)
 {
