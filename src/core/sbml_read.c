@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,9 @@ typedef struct writer {
   cs_sbml_text yaml;
   int *line;
   int n_lines, capacity;
+  /* [species index]: the formula of the species' initial assignment when it reads only
+   * parameters and compartments (species_initial_formulas), else empty. */
+  cs_sbml_text *initial_formula;
 } writer;
 
 double cs_sbml_unit_days(const char *name)
@@ -398,6 +402,84 @@ static cs_status write_parameters(writer *w)
   return CS_OK;
 }
 
+/* A species' initial assignment that reads only parameters and compartments becomes
+ * the species' `initial` expression, so that each patient's values of what it reads (a
+ * distribution, an arm's `set`, `--set`) flow into it. Taken before libsbml's converter
+ * replaces every initial assignment by its value at the file's parameters, which is all
+ * that is kept of the others (those of parameters and compartments, and those reading
+ * species or the time). */
+static cs_status species_initial_formulas(writer *w)
+{
+  Model_t *m = w->r.model;
+  const unsigned n = Model_getNumSpecies(m);
+  w->initial_formula = calloc((size_t)n + 1, sizeof *w->initial_formula);
+  if (w->initial_formula == NULL)
+    return cs_error_set(w->r.err, CS_ERR_NOMEM, "%s: out of memory", w->r.origin);
+  for (unsigned i = 0; i < n; i++) {
+    const char *id = Species_getId(Model_getSpecies(m, i));
+    const InitialAssignment_t *ia = Model_getInitialAssignmentBySym(m, id);
+    const ASTNode_t *math = ia != NULL ? InitialAssignment_getMath(ia) : NULL;
+    if (math == NULL || cs_sbml_math_reads_state(&w->r, math))
+      continue;
+    const cs_status status = cs_sbml_math(&w->r, math, (const SBase_t *)ia, "initial assignment",
+                                          id, &w->initial_formula[i]);
+    if (status == CS_ERR_NOMEM)
+      return status;
+    if (status != CS_OK) {
+      /* Math the formula language cannot say: the converter's value will do. */
+      free(w->initial_formula[i].s);
+      w->initial_formula[i] = (cs_sbml_text){0};
+      *w->r.err = (cs_error){0};
+    }
+  }
+  return CS_OK;
+}
+
+static void free_initial_formulas(writer *w, unsigned n)
+{
+  if (w->initial_formula == NULL)
+    return;
+  for (unsigned i = 0; i < n; i++)
+    free(w->initial_formula[i].s);
+  free(w->initial_formula);
+}
+
+/* The species' initial value as a count: its initial assignment's formula, its initial
+ * amount, or its initial concentration times its compartment's size (the compartment
+ * parameter, per patient, so a distribution over the size scales it). */
+static cs_status initial_count(writer *w, unsigned i, cs_sbml_text *initial)
+{
+  Model_t *m = w->r.model;
+  const Species_t *s = Model_getSpecies(m, i);
+  const char *id = Species_getId(s);
+  const char *formula = w->initial_formula[i].s;
+  w->yaml.failed |= w->initial_formula[i].failed;
+  /* An assignment to a species in concentration units sets its concentration. */
+  const bool amount = formula != NULL ? Species_getHasOnlySubstanceUnits(s)
+                                      : Species_isSetInitialAmount(s);
+  if (formula == NULL && !amount && !Species_isSetInitialConcentration(s))
+    return cs_sbml_refuse(&w->r, s, "species", id, "has no initial amount or concentration");
+  if (!amount) {
+    const Compartment_t *c = Model_getCompartmentById(m, Species_getCompartment(s));
+    if (c == NULL || !Compartment_isSetSize(c))
+      return cs_sbml_refuse(&w->r, s, "species", id,
+                            "an initial concentration in a compartment without a size");
+  }
+  if (formula == NULL && amount) {
+    cs_sbml_text_number(initial, Species_getInitialAmount(s));
+    return CS_OK;
+  }
+  cs_sbml_text_add(initial, "\"");
+  if (formula != NULL)
+    cs_sbml_text_add(initial, "%s", formula);
+  else
+    cs_sbml_text_number(initial, Species_getInitialConcentration(s));
+  if (!amount)
+    cs_sbml_text_add(initial, " * %s", Species_getCompartment(s));
+  cs_sbml_text_add(initial, "\"");
+  return CS_OK;
+}
+
 static cs_status write_species(writer *w)
 {
   Model_t *m = w->r.model;
@@ -408,24 +490,12 @@ static cs_status write_species(writer *w)
     if (has_rule(m, id))
       continue; /* an observable */
     cs_sbml_text initial = {0};
-    if (Species_isSetInitialAmount(s)) {
-      cs_sbml_text_number(&initial, Species_getInitialAmount(s));
-    } else if (Species_isSetInitialConcentration(s)) {
-      /* A concentration times its compartment's size: a count, per patient, of the
-       * compartment parameter (so a distribution over the size scales it). */
-      const Compartment_t *c = Model_getCompartmentById(m, Species_getCompartment(s));
-      if (c == NULL || !Compartment_isSetSize(c))
-        return cs_sbml_refuse(&w->r, s, "species", id,
-                              "an initial concentration in a compartment without a size");
-      cs_sbml_text_add(&initial, "\"");
-      cs_sbml_text_number(&initial, Species_getInitialConcentration(s));
-      cs_sbml_text_add(&initial, " * %s\"", Species_getCompartment(s));
-    } else {
-      return cs_sbml_refuse(&w->r, s, "species", id, "has no initial amount or concentration");
-    }
-    emit(w, line_of(s), "  %s: {initial: %s}", id, cs_sbml_text_string(&initial));
+    const cs_status status = initial_count(w, i, &initial);
+    if (status == CS_OK)
+      emit(w, line_of(s), "  %s: {initial: %s}", id, cs_sbml_text_string(&initial));
     w->yaml.failed |= initial.failed;
     free(initial.s);
+    CS_CALL(status);
   }
   return CS_OK;
 }
@@ -766,6 +836,8 @@ cs_status cs_sbml_read(const char *xml, const char *origin, double undeclared_un
     status = read_time_unit(&w, doc, undeclared_unit_days, model);
   if (status == CS_OK && Model_getNumFunctionDefinitions(w.r.model) > 0)
     status = convert(&w, doc, "expandFunctionDefinitions", "function definitions");
+  if (status == CS_OK)
+    status = species_initial_formulas(&w);
   if (status == CS_OK && Model_getNumInitialAssignments(w.r.model) > 0)
     status = convert(&w, doc, "expandInitialAssignments", "initial assignments");
   if (status == CS_OK) {
@@ -783,6 +855,7 @@ cs_status cs_sbml_read(const char *xml, const char *origin, double undeclared_un
     status = write_events(&w);
   if (status == CS_OK && w.yaml.failed)
     status = cs_error_set(err, CS_ERR_NOMEM, "%s: out of memory writing the model", origin);
+  free_initial_formulas(&w, w.r.model != NULL ? Model_getNumSpecies(w.r.model) : 0);
   SBMLDocument_free(doc);
   if (status != CS_OK) {
     free(w.yaml.s);

@@ -128,3 +128,18 @@ expect_stdout "T_killing: T -> 0" "the Kuznetsov model's reactions"
 cohortsim_mpi 2 run "$src/cohorts/kuznetsov1994.yaml" -o "$tmp/kuznetsov.nc" -n 6 -s 1 --quiet
 expect_rc 0 "run of cohorts/kuznetsov1994.yaml"
 ok "the Kuznetsov 1994 cohort on its SBML file checks and runs"
+
+# A species' initial assignment (X = k * 1000) follows each patient's k: an arm's set
+# and --set reach it, as they would a cohort's own `initial: "k * 1000"`.
+cp "$src/tests/data/sbml/initial_assignment.xml" "$tmp/initial_assignment.xml"
+printf 'name: ia\nfollowup_days: 1\nmodel: {sbml: initial_assignment.xml}\narms:\n  file: {}\n  doubled: {set: {k: 0.2}}\n' >"$tmp/ia.yaml"
+cohortsim run "$tmp/ia.yaml" -o "$tmp/ia.nc" -n 2 --quiet
+expect_rc 0 "run on a model with an initial assignment"
+cohortsim run "$tmp/ia.yaml" -o "$tmp/ia_set.nc" -n 2 --quiet --set parameters.k=0.3
+expect_rc 0 "run with --set of the parameter the initial assignment reads"
+[ "$(values "$tmp/ia.nc" record_value | xargs)" = "100 100 100 100 200 200 200 200" ] ||
+  fail "initial assignment: X in the two arms is $(values "$tmp/ia.nc" record_value | xargs)"
+# --set replaces the file's k = 0.1; the arm's own set still wins in its arm.
+[ "$(values "$tmp/ia_set.nc" record_value | xargs)" = "300 300 300 300 200 200 200 200" ] ||
+  fail "initial assignment with --set: X is $(values "$tmp/ia_set.nc" record_value | xargs)"
+ok "a species' initial assignment follows the arm's set and --set of what it reads"

@@ -122,6 +122,35 @@ static void test_mass_action_and_units(void **state)
   free(hours);
 }
 
+/* A species' initial assignment that reads only parameters and compartments becomes its
+ * `initial` expression (a patient's parameters flow into it), in concentration units
+ * times its compartment; one that reads a species is evaluated by libsbml's converter. */
+static void test_species_initial_assignments(void **state)
+{
+  (void)state;
+  const char *model =
+      MODEL_OPEN DAY_UNIT COMPARTMENT
+      "<listOfSpecies>" SPECIES_X_WITH("initialAmount=\"1\"", "true")
+      "<species id=\"Y\" compartment=\"cell\" initialConcentration=\"1\" "
+      "hasOnlySubstanceUnits=\"false\" boundaryCondition=\"false\" constant=\"false\"/>"
+      "<species id=\"Z\" compartment=\"cell\" initialAmount=\"1\" "
+      "hasOnlySubstanceUnits=\"true\" boundaryCondition=\"false\" constant=\"false\"/>"
+      "</listOfSpecies>\n" PARAMS
+      "<listOfInitialAssignments>"
+      "<initialAssignment symbol=\"X\">" MATH_OPEN
+      "<apply><times/><ci>k</ci><cn>1000</cn></apply></math></initialAssignment>"
+      "<initialAssignment symbol=\"Y\">" MATH_OPEN
+      "<apply><plus/><ci>k</ci><cn>1</cn></apply></math></initialAssignment>"
+      "<initialAssignment symbol=\"Z\">" MATH_OPEN
+      "<apply><times/><cn>2</cn><ci>X</ci></apply></math></initialAssignment>"
+      "</listOfInitialAssignments>\n" DEATH;
+  char *yaml = read_ok(model, 0);
+  expect_in(yaml, "  X: {initial: \"(k * 1000)\"}\n");
+  expect_in(yaml, "  Y: {initial: \"(k + 1) * cell\"}\n");
+  expect_in(yaml, "  Z: {initial: 200}\n");
+  free(yaml);
+}
+
 static void test_undeclared_time_unit(void **state)
 {
   (void)state;
@@ -433,6 +462,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mass_action_and_units),
       cmocka_unit_test(test_undeclared_time_unit),
+      cmocka_unit_test(test_species_initial_assignments),
       cmocka_unit_test(test_level2),
       cmocka_unit_test(test_concentrations),
       cmocka_unit_test(test_local_parameters_and_functions),
