@@ -137,8 +137,8 @@ cs_status cs_ytree_string(cs_ytree *tree, const yaml_node_t *node, const char **
 
 /* The value of `key` in a checked mapping read as `true` or `false`; `fallback` when the
  * key is absent. */
-cs_status cs_ytree_flag(cs_ytree *tree, const yaml_node_t *mapping, const char *key,
-                        bool fallback, bool *value);
+cs_status cs_ytree_flag(cs_ytree *tree, const yaml_node_t *mapping, const char *key, bool fallback,
+                        bool *value);
 
 /* Reads a finite number: the whole scalar must be a decimal (or hexadecimal) floating
  * point literal as strtod reads it; NaN, infinities and overflow (1e999) are rejected. */

@@ -225,6 +225,5 @@ cs_status cs_observables_read(cs_ytree *tree, const yaml_node_t *root, cs_cohort
 {
   CS_CALL(read_observables(tree, root, cohort));
   CS_CALL(read_record(tree, root, cohort));
-  return cs_ytree_flag(tree, root, "time_course_statistics", true,
-                       &cohort->time_course_statistics);
+  return cs_ytree_flag(tree, root, "time_course_statistics", true, &cohort->time_course_statistics);
 }

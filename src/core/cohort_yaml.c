@@ -2035,7 +2035,8 @@ static char *join_sets(int n_sets, const char *const *sets)
 }
 
 cs_status cs_cohort_read_yaml(const char *text, size_t length, const char *origin,
-                              const char *sbml_text, int n_sets, const char *const *sets, cs_cohort **cohort, cs_error *err)
+                              const char *sbml_text, int n_sets, const char *const *sets,
+                              cs_cohort **cohort, cs_error *err)
 {
   *cohort = NULL;
   cs_status status = CS_OK;

@@ -138,17 +138,17 @@ cs_status cs_leap_create(const cs_model *model, cs_ssa *ssa, cs_leap **leap, cs_
   w->cut_half = calloc(n_r, sizeof *w->cut_half);
   w->cut_applied = calloc(n_r, sizeof *w->cut_applied);
   if (w->cut_base == NULL || w->cut_firings == NULL || w->cut_half == NULL ||
-      w->cut_applied == NULL ||
-      w->propensity == NULL || w->species_part == NULL || w->midpoint == NULL ||
-      w->midpoint_counts == NULL || w->no_effect == NULL || w->full_effect == NULL ||
-      w->n_drug_factors == NULL || w->drug_formula == NULL || w->watch_consumption == NULL || w->drug_factor == NULL || w->half.effect_integral == NULL ||
+      w->cut_applied == NULL || w->propensity == NULL || w->species_part == NULL ||
+      w->midpoint == NULL || w->midpoint_counts == NULL || w->no_effect == NULL ||
+      w->full_effect == NULL || w->n_drug_factors == NULL || w->drug_formula == NULL ||
+      w->watch_consumption == NULL || w->drug_factor == NULL || w->half.effect_integral == NULL ||
       w->full.effect_integral == NULL || w->half.node_effect == NULL ||
       w->full.node_effect == NULL || w->critical == NULL || w->bound == NULL ||
       w->firings == NULL || w->new_counts == NULL || w->drift == NULL || w->spread == NULL ||
       w->sensitivity == NULL || w->reaction_sensitivity == NULL || w->read == NULL ||
       w->effect == NULL || w->effect_end == NULL || w->conc == NULL || w->conc_end == NULL ||
-      w->effect_at == NULL || w->conc_at == NULL || w->probe == NULL ||
-      w->half.node_conc == NULL || w->full.node_conc == NULL) {
+      w->effect_at == NULL || w->conc_at == NULL || w->probe == NULL || w->half.node_conc == NULL ||
+      w->full.node_conc == NULL) {
     cs_leap_destroy(&w);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating the hybrid workspace");
   }

@@ -258,7 +258,8 @@ cs_status cs_timecourse_write_statistics(int ncid, const cs_cohort *c, int recor
   if (n_patients == 0 || !c->time_course_statistics)
     return CS_OK;
   const size_t n_grid = cs_outcome_grid_size(c);
-  const size_t n_species = (size_t)c->n_species, n_quantities = n_species + (size_t)c->n_observables;
+  const size_t n_species = (size_t)c->n_species,
+               n_quantities = n_species + (size_t)c->n_observables;
   const size_t n_rec = (size_t)c->n_recorded, n_unrec = (size_t)cs_records_n_unrecorded(c);
   const size_t block = times_per_block(n_patients, n_rec > n_unrec ? n_rec : n_unrec, n_grid);
   int *column = malloc(n_quantities * sizeof *column);
@@ -278,8 +279,8 @@ cs_status cs_timecourse_write_statistics(int ncid, const cs_cohort *c, int recor
   for (size_t a = 0; a < (size_t)c->n_arms && status == CS_OK; a++) {
     for (size_t k0 = 0; k0 < n_grid && status == CS_OK; k0 += block) {
       const size_t n_times = n_grid - k0 < block ? n_grid - k0 : block;
-      status = read_times(records_ncid, "record_value", a, k0, n_times, n_patients, n_rec,
-                          recorded, err);
+      status = read_times(records_ncid, "record_value", a, k0, n_times, n_patients, n_rec, recorded,
+                          err);
       if (status == CS_OK)
         status = read_times(records_ncid, "unrecorded_value", a, k0, n_times, n_patients, n_unrec,
                             unrecorded, err);

@@ -62,11 +62,12 @@ cs_status cs_records_create(const cs_cohort *cohort, size_t first_patient, size_
   r->record_value = calloc(n * r->n_grid * (size_t)r->n_recorded + 1, sizeof *r->record_value);
   r->unrecorded_value =
       calloc(n * r->n_grid * (size_t)r->n_unrecorded + 1, sizeof *r->unrecorded_value);
-  if (r->record_value == NULL || r->unrecorded_value == NULL || r->param == NULL || r->trait == NULL || r->start_delay == NULL || r->os_time == NULL ||
-      r->rfs_time == NULL || r->clearance_time == NULL || r->mrd_negative_time == NULL ||
-      r->relapse_time == NULL || r->final_burden == NULL || r->os_event == NULL ||
-      r->rfs_event == NULL || r->cleared == NULL || r->events == NULL ||
-      r->reaction_count == NULL || r->species_peak == NULL || r->burden == NULL) {
+  if (r->record_value == NULL || r->unrecorded_value == NULL || r->param == NULL ||
+      r->trait == NULL || r->start_delay == NULL || r->os_time == NULL || r->rfs_time == NULL ||
+      r->clearance_time == NULL || r->mrd_negative_time == NULL || r->relapse_time == NULL ||
+      r->final_burden == NULL || r->os_event == NULL || r->rfs_event == NULL ||
+      r->cleared == NULL || r->events == NULL || r->reaction_count == NULL ||
+      r->species_peak == NULL || r->burden == NULL) {
     cs_records_destroy(&r);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating records of %zu patients",
                         n_patients);

@@ -455,8 +455,8 @@ static cs_status initial_count(writer *w, unsigned i, cs_sbml_text *initial)
   const char *formula = w->initial_formula[i].s;
   w->yaml.failed |= w->initial_formula[i].failed;
   /* An assignment to a species in concentration units sets its concentration. */
-  const bool amount = formula != NULL ? Species_getHasOnlySubstanceUnits(s)
-                                      : Species_isSetInitialAmount(s);
+  const bool amount =
+      formula != NULL ? Species_getHasOnlySubstanceUnits(s) : Species_isSetInitialAmount(s);
   if (formula == NULL && !amount && !Species_isSetInitialConcentration(s))
     return cs_sbml_refuse(&w->r, s, "species", id, "has no initial amount or concentration");
   if (!amount) {

@@ -21,8 +21,7 @@ cs_status cs_trajectory_create(const cs_model *model, cs_trajectory **trajectory
       calloc((size_t)(cohort->n_species + cohort->n_observables), sizeof *tr->quantity_column);
   tr->grid_concentrations = calloc((size_t)cohort->n_drugs + 1, sizeof *tr->grid_concentrations);
   if (tr->counts == NULL || tr->grid == NULL || tr->quantity_column == NULL ||
-      tr->grid_concentrations == NULL ||
-      cs_pk_create(cohort->n_drugs, &tr->pk, err) != CS_OK ||
+      tr->grid_concentrations == NULL || cs_pk_create(cohort->n_drugs, &tr->pk, err) != CS_OK ||
       cs_event_run_create(cohort, &tr->events, err) != CS_OK) {
     cs_trajectory_destroy(&tr);
     return cs_error_set(err, CS_ERR_NOMEM, "out of memory allocating a trajectory");

@@ -616,8 +616,8 @@ cs_status cs_ytree_string(cs_ytree *tree, const yaml_node_t *node, const char **
   return CS_OK;
 }
 
-cs_status cs_ytree_flag(cs_ytree *tree, const yaml_node_t *mapping, const char *key,
-                        bool fallback, bool *value)
+cs_status cs_ytree_flag(cs_ytree *tree, const yaml_node_t *mapping, const char *key, bool fallback,
+                        bool *value)
 {
   const yaml_node_t *node = cs_ytree_lookup(tree, mapping, key);
   *value = fallback;

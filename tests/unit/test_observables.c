@@ -192,10 +192,8 @@ static void test_time_course_statistics(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_observables_read),
-      cmocka_unit_test(test_record_rule),
-      cmocka_unit_test(test_observable_errors),
-      cmocka_unit_test(test_record_errors),
+      cmocka_unit_test(test_observables_read),       cmocka_unit_test(test_record_rule),
+      cmocka_unit_test(test_observable_errors),      cmocka_unit_test(test_record_errors),
       cmocka_unit_test(test_time_course_statistics),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,22 +128,20 @@ static void test_mass_action_and_units(void **state)
 static void test_species_initial_assignments(void **state)
 {
   (void)state;
-  const char *model =
-      MODEL_OPEN DAY_UNIT COMPARTMENT
-      "<listOfSpecies>" SPECIES_X_WITH("initialAmount=\"1\"", "true")
-      "<species id=\"Y\" compartment=\"cell\" initialConcentration=\"1\" "
-      "hasOnlySubstanceUnits=\"false\" boundaryCondition=\"false\" constant=\"false\"/>"
-      "<species id=\"Z\" compartment=\"cell\" initialAmount=\"1\" "
-      "hasOnlySubstanceUnits=\"true\" boundaryCondition=\"false\" constant=\"false\"/>"
-      "</listOfSpecies>\n" PARAMS
-      "<listOfInitialAssignments>"
-      "<initialAssignment symbol=\"X\">" MATH_OPEN
-      "<apply><times/><ci>k</ci><cn>1000</cn></apply></math></initialAssignment>"
-      "<initialAssignment symbol=\"Y\">" MATH_OPEN
-      "<apply><plus/><ci>k</ci><cn>1</cn></apply></math></initialAssignment>"
-      "<initialAssignment symbol=\"Z\">" MATH_OPEN
-      "<apply><times/><cn>2</cn><ci>X</ci></apply></math></initialAssignment>"
-      "</listOfInitialAssignments>\n" DEATH;
+  const char *model = MODEL_OPEN DAY_UNIT COMPARTMENT "<listOfSpecies>" SPECIES_X_WITH(
+      "initialAmount=\"1\"",
+      "true") "<species id=\"Y\" compartment=\"cell\" initialConcentration=\"1\" "
+              "hasOnlySubstanceUnits=\"false\" boundaryCondition=\"false\" constant=\"false\"/>"
+              "<species id=\"Z\" compartment=\"cell\" initialAmount=\"1\" "
+              "hasOnlySubstanceUnits=\"true\" boundaryCondition=\"false\" constant=\"false\"/>"
+              "</listOfSpecies>\n" PARAMS "<listOfInitialAssignments>"
+              "<initialAssignment symbol=\"X\">" MATH_OPEN
+              "<apply><times/><ci>k</ci><cn>1000</cn></apply></math></initialAssignment>"
+              "<initialAssignment symbol=\"Y\">" MATH_OPEN
+              "<apply><plus/><ci>k</ci><cn>1</cn></apply></math></initialAssignment>"
+              "<initialAssignment symbol=\"Z\">" MATH_OPEN
+              "<apply><times/><cn>2</cn><ci>X</ci></apply></math></initialAssignment>"
+              "</listOfInitialAssignments>\n" DEATH;
   char *yaml = read_ok(model, 0);
   expect_in(yaml, "  X: {initial: \"(k * 1000)\"}\n");
   expect_in(yaml, "  Y: {initial: \"(k + 1) * cell\"}\n");
