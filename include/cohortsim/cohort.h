@@ -25,6 +25,9 @@
 /* More doses of one drug than this would only be a typo, and the schedule module sizes
  * its event lists by the largest regimen. */
 #define CS_DOSES_MAX 1000000L
+/* The same bound for the firings of one periodic event (`every`) in one patient: a
+ * typo such as `every: 1e-9` would otherwise stop the exact engine a billion times. */
+#define CS_EVENT_FIRINGS_MAX 1000000.0
 /* The most copies of a species: counts are int64 but enter propensities as doubles,
  * which hold whole numbers exactly up to 2^53. */
 #define CS_COUNT_MAX INT64_C(9007199254740992)
@@ -357,6 +360,10 @@ int cs_cohort_find_species(const cs_cohort *cohort, const char *name);
 int cs_cohort_find_drug(const cs_cohort *cohort, const char *name);
 int cs_cohort_find_reaction(const cs_cohort *cohort, const char *name);
 int cs_cohort_find_arm(const cs_cohort *cohort, const char *name);
+
+/* How many times a periodic event fires: every `every` days from day `from` to day
+ * `until` inclusive (0 when from > until); at most CS_EVENT_FIRINGS_MAX are allowed. */
+double cs_event_periodic_firings(double every, double from, double until);
 
 /* The name of the drug or species a plan doses. */
 const char *cs_dose_plan_target(const cs_cohort *cohort, const cs_dose_plan *plan);

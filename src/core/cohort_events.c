@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,14 +151,73 @@ static cs_status read_time(cs_ytree *tree, const yaml_node_t *event, const char 
   return CS_OK;
 }
 
-/* If `text` is exactly "t >= E" or "t > E" (or with `time`), the offset of E; else 0. */
-static size_t time_threshold(const char *text)
+double cs_event_periodic_firings(double every, double from, double until)
+{
+  return from <= until ? floor((until - from) / every) + 1 : 0;
+}
+
+/* A periodic event's firings with the file's values, within the follow-up (each
+ * patient's are checked again when it starts). */
+static cs_status check_firings(cs_ytree *tree, const yaml_node_t *event, const cs_cohort *c,
+                               const double *values, const cs_event *e)
+{
+  const double every = cs_expr_eval(&e->every, values), from = cs_expr_eval(&e->from, values);
+  const double until =
+      e->has_until ? fmin(cs_expr_eval(&e->until, values), c->followup_days) : c->followup_days;
+  const double firings = cs_event_periodic_firings(every, from, until);
+  if (firings > CS_EVENT_FIRINGS_MAX)
+    return cs_ytree_fail(tree, cs_ytree_lookup(tree, event, "every"), CS_ERR_COHORT,
+                         "every %g days from day %g to day %g is %.4g firings, more than %.0f",
+                         every, from, until, firings, CS_EVENT_FIRINGS_MAX);
+  return CS_OK;
+}
+
+/* Whether the model gives `name` a meaning of its own (then `t` is not the time). */
+static bool model_name(const cs_cohort *c, const char *name)
+{
+  return cs_cohort_find_param(c, name) >= 0 || cs_cohort_find_species(c, name) >= 0 ||
+         cs_cohort_find_drug(c, name) >= 0 || cs_observables_find(c, name) >= 0;
+}
+
+/* Whether `e` parses as one operand of a comparison: nothing outside brackets binds more
+ * loosely than `+` (no comparison, `&&`, `||`, `and`, `or`), so "t >= E" is the whole
+ * formula and not "(t >= 5) || k > 2". */
+static bool single_operand(const char *e)
+{
+  int depth = 0;
+  for (const char *p = e; *p != '\0';) {
+    if (*p == '(')
+      depth++;
+    else if (*p == ')')
+      depth--;
+    if (depth == 0 && strchr("<>=&|", *p) != NULL)
+      return false;
+    if (isalpha((unsigned char)*p) || *p == '_') {
+      const char *start = p;
+      while (isalnum((unsigned char)*p) || *p == '_')
+        p++;
+      const size_t n = (size_t)(p - start);
+      if (depth == 0 &&
+          ((n == 3 && strncmp(start, "and", 3) == 0) || (n == 2 && strncmp(start, "or", 2) == 0)))
+        return false;
+      continue;
+    }
+    p++;
+  }
+  return true;
+}
+
+/* If `text` is exactly "t >= E" or "t > E" (or with `time`), where the name is the time
+ * (the model defines no such name) and E is one operand, the offset of E; else 0. */
+static size_t time_threshold(const cs_cohort *c, const char *text)
 {
   const char *p = text;
   while (*p == ' ')
     p++;
   const size_t name = strncmp(p, "time", 4) == 0 ? 4 : (*p == 't' ? 1 : 0);
   if (name == 0 || isalnum((unsigned char)p[name]) || p[name] == '_')
+    return 0;
+  if (model_name(c, name == 4 ? "time" : "t"))
     return 0;
   p += name;
   while (*p == ' ')
@@ -167,7 +227,7 @@ static size_t time_threshold(const char *text)
   p += p[1] == '=' ? 2 : 1;
   while (*p == ' ')
     p++;
-  return *p == '\0' ? 0 : (size_t)(p - text);
+  return *p == '\0' || !single_operand(p) ? 0 : (size_t)(p - text);
 }
 
 /* `when`: a state trigger, or a time threshold turned into a timed event. */
@@ -178,7 +238,7 @@ static cs_status read_trigger(cs_ytree *tree, const yaml_node_t *event, cs_cohor
   const size_t mark = cs_ytree_enter(tree, "when");
   const char *text = NULL;
   CS_CALL(scalar_text(tree, node, &text));
-  const size_t threshold = time_threshold(text);
+  const size_t threshold = time_threshold(c, text);
   if (threshold > 0) {
     /* Exact: the threshold is a schedule stop, not a condition looked at between
      * firings. A threshold reading the state falls through to the refusal below. */
@@ -338,6 +398,7 @@ static cs_status read_event(cs_ytree *tree, const yaml_node_t *node, cs_cohort *
     e->has_until = cs_ytree_lookup(tree, node, "until") != NULL;
     if (e->has_until)
       CS_CALL(read_time(tree, node, "until", c, values, false, &e->until));
+    CS_CALL(check_firings(tree, node, c, values, e));
   } else {
     CS_CALL(read_trigger(tree, node, c, values, e));
   }

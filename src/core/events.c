@@ -97,6 +97,18 @@ static cs_status event_time(const cs_trajectory *tr, const cs_event *e, const cs
   return CS_OK;
 }
 
+/* A periodic event fires at most CS_EVENT_FIRINGS_MAX times in one patient. */
+static cs_status check_firings(const cs_event *e, double every, double from, double until,
+                               cs_error *err)
+{
+  const double firings = cs_event_periodic_firings(every, from, until);
+  CS_CHECK(firings <= CS_EVENT_FIRINGS_MAX, err, CS_ERR_COHORT,
+           "event '%s': every %g days from day %g to day %g is %.4g firings for this patient, "
+           "more than %.0f",
+           e->name, every, from, until, firings, CS_EVENT_FIRINGS_MAX);
+  return CS_OK;
+}
+
 cs_status cs_events_begin(cs_trajectory *tr, int arm, cs_error *err)
 {
   cs_event_run *w = tr->events;
@@ -135,6 +147,7 @@ cs_status cs_events_begin(cs_trajectory *tr, int arm, cs_error *err)
         CS_CALL(event_time(tr, e, &e->until, "until", false, &w->until[i], err));
       if (w->from[i] <= w->until[i])
         w->next_time[i] = w->from[i];
+      CS_CALL(check_firings(e, w->every[i], w->from[i], fmin(w->until[i], tr->t_end), err));
       break;
     case CS_EVENT_WHEN:
       w->n_state++;
@@ -282,6 +295,19 @@ bool cs_events_would_fire(cs_trajectory *tr, const int64_t *counts, double t)
   return false;
 }
 
+/* After a firing at this instant: every trigger it made false is seen to be false, so
+ * one that a later firing makes true again is a new transition. Without this a cycle of
+ * events (A sets what B watches, B what C watches, C what A watches) would stop after
+ * one round, at a state that depends on the order the events are listed in, rather
+ * than be reported as events triggering each other without end. */
+static void lower_false_triggers(cs_event_run *w, cs_trajectory *tr)
+{
+  for (int j = 0; j < w->n; j++)
+    if (w->was_true[j] && w->event[j]->kind == CS_EVENT_WHEN &&
+        !trigger_true(w, w->event[j], tr, tr->counts))
+      w->was_true[j] = false;
+}
+
 cs_status cs_events_check(cs_trajectory *tr, cs_error *err)
 {
   cs_event_run *w = tr->events;
@@ -299,6 +325,7 @@ cs_status cs_events_check(cs_trajectory *tr, cs_error *err)
       if (transition && may_fire(w, i)) {
         CS_CALL(fire(tr, i, err));
         cs_pk_concentration(tr->pk, tr->t, w->conc);
+        lower_false_triggers(w, tr);
         fired = true;
       }
     }

@@ -115,6 +115,11 @@ static void test_read_kinds(void **state)
   assert_true(cs_expr_eval(&e[4].at, values) == 3);
   assert_false(e[5].fires_at_start);
   cs_cohort_destroy(&c);
+  /* A model that names something `t` means that name, not the time. */
+  c = load("observables: {t: N}\nevents: [{when: \"t >= 50\", set: {N: 1}}]", "", "",
+           "method=exact");
+  assert_int_equal(c->event[0].kind, CS_EVENT_WHEN);
+  cs_cohort_destroy(&c);
 }
 
 static void test_read_species_doses(void **state)
@@ -137,6 +142,13 @@ static void test_read_errors(void **state)
                "events[0].when", "reads the time (t)");
   expect_error("events: [{when: \"N > 2*t\", set: {N: 1}}]", "", "^\"N > 2*t", "events[0].when",
                "exactly 't >= E'");
+  /* Not a threshold at "5 || N > 3": the formula is (t >= 5) || (N > 3). */
+  expect_error("events: [{when: \"t >= 5 || N > 3\", set: {N: 1}}]", "", "^\"t >= 5 ||",
+               "events[0].when", "reads the time (t)");
+  expect_error("events: [{when: \"t >= 5 and N\", set: {N: 1}}]", "", "^\"t >= 5 and",
+               "events[0].when", "reads the time (t)");
+  expect_error("events: [{every: 1e-9, add: {N: 1}}]", "", "every: ^1e-9", "events[0]",
+               "every 1e-09 days from day 0 to day 30 is 3e+10 firings, more than 1000000");
   expect_error("events: [{at: 1, when: \"N > 3\", set: {N: 1}}]", "", "^{at: 1", "events[0]",
                "exactly one of 'at', 'every' and 'when'");
   expect_error("events: [{at: 1}]", "", "^{at: 1}", "events[0]", "needs 'set' or 'add'");
@@ -302,10 +314,12 @@ static void test_fires_at_start(void **state)
   cs_cohort_destroy(&c);
 }
 
-static void test_negative_count_refused(void **state)
+/* One patient of the cohort with `events` (and `arm` in its arm) must fail with `status`
+ * and a message holding "patient 0, arm 'first'" and `what`. */
+static void expect_run_error(const char *events, const char *arm, cs_status status,
+                             const char *what)
 {
-  (void)state;
-  cs_cohort *c = load("events: [{name: cut, at: 3, add: {N: -150}}]", "", "", "method=exact");
+  cs_cohort *c = load(events, arm, "", "method=exact");
   cs_model *model = NULL;
   cs_patient_sim *sim = NULL;
   cs_records *r = NULL;
@@ -313,13 +327,47 @@ static void test_negative_count_refused(void **state)
   assert_int_equal(cs_model_create(c, &model, &err), CS_OK);
   assert_int_equal(cs_patient_sim_create(model, &sim, &err), CS_OK);
   assert_int_equal(cs_records_create(c, 0, 1, &r, &err), CS_OK);
-  assert_int_equal(cs_patient_sim_run(sim, 1, 0, r, &err), CS_ERR_COHORT);
-  assert_non_null(strstr(err.message, "patient 0, arm 'first'"));
-  assert_non_null(strstr(err.message, "day 3: event 'cut' would make species 'N' -50 copies"));
+  assert_int_equal(cs_patient_sim_run(sim, 1, 0, r, &err), status);
+  if (strstr(err.message, "patient 0, arm 'first'") == NULL || strstr(err.message, what) == NULL)
+    fail_msg("message \"%s\"\n  lacks \"%s\"", err.message, what);
   cs_records_destroy(&r);
   cs_patient_sim_destroy(&sim);
   cs_model_destroy(&model);
   cs_cohort_destroy(&c);
+}
+
+static void test_negative_count_refused(void **state)
+{
+  (void)state;
+  expect_run_error("events: [{name: cut, at: 3, add: {N: -150}}]", "", CS_ERR_COHORT,
+                   "day 3: event 'cut' would make species 'N' -50 copies");
+}
+
+/* A cycle of events at one instant (A sets what B watches, B what C watches, C what A
+ * watches) is an error in either order: each trigger a firing turns false is seen to be
+ * false, so the next round sees it turn true again. */
+static void test_event_cycle_refused(void **state)
+{
+  (void)state;
+  static const char *const orders[] = {"events:\n"
+                                       "  - {name: A, when: \"N == 100\", set: {N: 101}}\n"
+                                       "  - {name: B, when: \"N == 101\", set: {N: 102}}\n"
+                                       "  - {name: C, when: \"N == 102\", set: {N: 100}}",
+                                       "events:\n"
+                                       "  - {name: C, when: \"N == 102\", set: {N: 100}}\n"
+                                       "  - {name: B, when: \"N == 101\", set: {N: 102}}\n"
+                                       "  - {name: A, when: \"N == 100\", set: {N: 101}}"};
+  for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++)
+    expect_run_error(orders[i], "", CS_ERR_NUMERIC, "events keep triggering each other");
+}
+
+/* `every` from a parameter an arm sets: the file's values pass the reader's count, the
+ * arm's are counted when its patient starts. */
+static void test_periodic_firings_capped(void **state)
+{
+  (void)state;
+  expect_run_error("events: [{every: a / 1e4, add: {N: 1}}]", "set: {a: 1e-5}", CS_ERR_COHORT,
+                   "is 3e+10 firings for this patient, more than 1000000");
 }
 
 /* "Start treatment when the burden exceeds 5000", written in an arm: a dose of the drug
@@ -363,6 +411,8 @@ int main(void)
       cmocka_unit_test(test_doses_and_repeats),
       cmocka_unit_test(test_fires_at_start),
       cmocka_unit_test(test_negative_count_refused),
+      cmocka_unit_test(test_event_cycle_refused),
+      cmocka_unit_test(test_periodic_firings_capped),
       cmocka_unit_test(test_treatment_on_burden),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
