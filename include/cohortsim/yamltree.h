@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <yaml.h>
 
 #include "cohortsim/status.h"
@@ -105,6 +106,13 @@ const char *cs_ytree_scalar(const yaml_node_t *node);
 /* True for a plain empty, "~" or "null" scalar: YAML's null, which reads as an empty
  * mapping where a mapping is expected (`untreated:` means the same as `untreated: {}`). */
 int cs_ytree_is_null(const yaml_node_t *node);
+
+/* A scalar's text quoted in a message, shortened to 80 characters (a formula may run to
+ * megabytes, and the message must still say what is wrong after it):
+ * "cannot read " CS_YTREE_QUOTE_FORMAT ": ...", CS_YTREE_QUOTE(text). */
+#define CS_YTREE_QUOTE_FORMAT "'%.*s%s'"
+#define CS_YTREE_QUOTE(text)                                                                       \
+  (strlen(text) > 80 ? 77 : (int)strlen(text)), (text), (strlen(text) > 80 ? "..." : "")
 
 /* Describes a node for "got ..." in messages: 'text' for a scalar (shortened when long),
  * "a mapping" or "a list". */

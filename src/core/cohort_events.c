@@ -101,7 +101,7 @@ static cs_status compile(cs_ytree *tree, const yaml_node_t *node, const char *te
                                      "'%s' is %s: only parameters are allowed here (fixed "
                                      "per patient)",
                                      names.refused, names.refused_kind);
-    return cs_ytree_fail_in_scalar(tree, node, at, CS_ERR_COHORT, "cannot read '%s': %s", text,
+    return cs_ytree_fail_in_scalar(tree, node, at, CS_ERR_COHORT, "cannot read " CS_YTREE_QUOTE_FORMAT ": %s", CS_YTREE_QUOTE(text),
                                    problem.message);
   }
   *compiled = formula;

@@ -112,7 +112,7 @@ static cs_status compile_observable(cs_ytree *tree, const yaml_node_t *node, cs_
                                    "(write its formula in place)",
                                    names.refused);
   if (status != CS_OK)
-    return cs_ytree_fail_in_scalar(tree, node, offset, CS_ERR_COHORT, "cannot read '%s': %s", text,
+    return cs_ytree_fail_in_scalar(tree, node, offset, CS_ERR_COHORT, "cannot read " CS_YTREE_QUOTE_FORMAT ": %s", CS_YTREE_QUOTE(text),
                                    problem.message);
   if (cs_formula_reads(formula, CS_SYMBOL_TIME, -1)) {
     cs_formula_destroy(&formula);

@@ -229,6 +229,12 @@ cs_status cs_cohort_yaml_check_name(cs_ytree *tree, const yaml_node_t *node, con
                          "'%s' is not a valid name: use letters, digits and '_', starting "
                          "with a letter or '_'",
                          name);
+  /* Formulas read these words as operators, so a name spelled so could never be read. */
+  static const char *const operators[] = {"and", "or", "not"};
+  for (size_t i = 0; i < sizeof operators / sizeof operators[0]; i++)
+    if (strcmp(name, operators[i]) == 0)
+      return cs_ytree_fail(tree, node, CS_ERR_COHORT,
+                           "'%s' is not a valid name: formulas read it as an operator", name);
   return CS_OK;
 }
 
@@ -515,7 +521,7 @@ static cs_status compile_expr(cs_reader *r, const yaml_node_t *node, const char 
                        sizeof what);
       return cs_ytree_fail_in_scalar(&r->tree, node, offset, status, "%s", what);
     }
-    return cs_ytree_fail_in_scalar(&r->tree, node, offset, status, "cannot read '%s': %s", text,
+    return cs_ytree_fail_in_scalar(&r->tree, node, offset, status, "cannot read " CS_YTREE_QUOTE_FORMAT ": %s", CS_YTREE_QUOTE(text),
                                    err.message);
   }
   if (cs_formula_reads(formula, CS_SYMBOL_TIME, -1)) {
@@ -1287,7 +1293,7 @@ static cs_status read_rate(cs_reader *r, const yaml_node_t *mapping, const char 
     if (status != CS_OK && !names.unknown) {
       cs_ytree_enter(&r->tree, key);
       return cs_ytree_fail_in_scalar(&r->tree, node, (size_t)(column - 1), CS_ERR_COHORT,
-                                     "cannot read '%s': %s", text, problem.message);
+                                     "cannot read " CS_YTREE_QUOTE_FORMAT ": %s", CS_YTREE_QUOTE(text), problem.message);
     }
   }
   if (status != CS_OK || !reads_state(formula)) {

@@ -56,16 +56,23 @@ static void emit(writer *w, unsigned sbml_line, const char *format, ...)
 
 static void emit(writer *w, unsigned sbml_line, const char *format, ...)
 {
-  char buffer[4096];
-  va_list args;
+  /* Any length: a formula too large for the cohort reader is refused there, with its
+   * line, not mistaken here for a lack of memory. */
+  va_list args, again;
   va_start(args, format);
-  const int n = vsnprintf(buffer, sizeof buffer, format, args);
+  va_copy(again, args);
+  const int n = vsnprintf(NULL, 0, format, args);
   va_end(args);
-  if (n < 0 || (size_t)n >= sizeof buffer) {
+  char *buffer = n >= 0 ? malloc((size_t)n + 1) : NULL;
+  if (buffer != NULL)
+    vsnprintf(buffer, (size_t)n + 1, format, again);
+  va_end(again);
+  if (buffer == NULL) {
     w->yaml.failed = 1;
     return;
   }
   cs_sbml_text_add(&w->yaml, "%s\n", buffer);
+  free(buffer);
   if (w->n_lines == w->capacity) {
     const int capacity = w->capacity == 0 ? 64 : 2 * w->capacity;
     int *line = realloc(w->line, (size_t)capacity * sizeof *line);

@@ -156,6 +156,8 @@ static void test_observable_errors(void **state)
       {"observables:\n  total: {A: 1}\n", "{A: 1}", "observables.total", "expected a formula"},
       {"observables:\n  2x: A\n", "2x:", "observables.2x", "'2x' is not a valid name"},
       {"observables: [A]\n", "[A]", "observables", "expected a mapping"},
+      {"observables:\n  and: A\n", "and:", "observables.and",
+       "'and' is not a valid name: formulas read it as an operator"},
   };
   expect_errors(cases, sizeof cases / sizeof cases[0]);
 }

@@ -149,6 +149,36 @@ static void test_species_initial_assignments(void **state)
   free(yaml);
 }
 
+/* A kinetic law of any length is written whole (the cohort reader, not the SBML reader,
+ * judges whether its formula is too large): 1000 nested sums, some 6 kB on one line. */
+static void test_long_law(void **state)
+{
+  (void)state;
+  enum { depth = 1000 };
+  const char open[] = "<apply><plus/><cn>1</cn>", close[] = "</apply>";
+  char *law = malloc(depth * (sizeof open + sizeof close) + 64);
+  assert_non_null(law);
+  char *at = law;
+  for (int i = 0; i < depth; i++)
+    at += sprintf(at, "%s", open);
+  at += sprintf(at, "<ci>d</ci>");
+  for (int i = 0; i < depth; i++)
+    at += sprintf(at, "%s", close);
+  const char *head = MODEL_OPEN DAY_UNIT COMPARTMENT SPECIES_X PARAMS "<listOfReactions>\n";
+  const char *reaction = X_REACTION("death", "reversible=\"false\"", "1", "%s");
+  char *model = malloc(strlen(head) + strlen(reaction) + strlen(law) + 64);
+  assert_non_null(model);
+  sprintf(model, "%s", head);
+  sprintf(model + strlen(model), reaction, law);
+  strcat(model, "\n</listOfReactions>\n");
+  char *yaml = read_ok(model, 0);
+  expect_in(yaml, "  death: {reactants: {X: 1}, rate: \"(1 + (1 + (1 + ");
+  assert_true(strlen(yaml) > 5 * depth); /* beyond the 4096 bytes a line once had */
+  free(yaml);
+  free(model);
+  free(law);
+}
+
 static void test_undeclared_time_unit(void **state)
 {
   (void)state;
@@ -461,6 +491,7 @@ int main(void)
       cmocka_unit_test(test_mass_action_and_units),
       cmocka_unit_test(test_undeclared_time_unit),
       cmocka_unit_test(test_species_initial_assignments),
+      cmocka_unit_test(test_long_law),
       cmocka_unit_test(test_level2),
       cmocka_unit_test(test_concentrations),
       cmocka_unit_test(test_local_parameters_and_functions),
