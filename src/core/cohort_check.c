@@ -63,6 +63,42 @@ static int invalid_reaction(const cs_cohort *c, const cs_reaction *rx, const dou
   return 0;
 }
 
+/* The times of one event: at >= 0; every > 0, from and until >= 0, and at most
+ * CS_EVENT_FIRINGS_MAX firings within the follow-up. */
+static int invalid_event(const cs_cohort *c, const cs_event *e, const double *values, char *what,
+                         size_t size)
+{
+  char where[3 * CS_NAME_MAX];
+  switch (e->kind) {
+  case CS_EVENT_AT:
+    snprintf(where, sizeof where, "the time of event %s", e->name);
+    return invalid_expr(c, &e->at, CS_RULE_RATE, values, where, what, size);
+  case CS_EVENT_EVERY: {
+    snprintf(where, sizeof where, "the interval of event %s", e->name);
+    if (invalid_expr(c, &e->every, CS_RULE_POSITIVE, values, where, what, size))
+      return 1;
+    snprintf(where, sizeof where, "the first time of event %s", e->name);
+    if (invalid_expr(c, &e->from, CS_RULE_RATE, values, where, what, size))
+      return 1;
+    snprintf(where, sizeof where, "the last time of event %s", e->name);
+    if (e->has_until && invalid_expr(c, &e->until, CS_RULE_RATE, values, where, what, size))
+      return 1;
+    const double until =
+        e->has_until ? fmin(cs_expr_eval(&e->until, values), c->followup_days) : c->followup_days;
+    const double firings = cs_event_periodic_firings(cs_expr_eval(&e->every, values),
+                                                     cs_expr_eval(&e->from, values), until);
+    if (firings <= CS_EVENT_FIRINGS_MAX)
+      return 0;
+    snprintf(what, size, "event %s fires %.4g times, more than %.0f", e->name, firings,
+             CS_EVENT_FIRINGS_MAX);
+    return 1;
+  }
+  case CS_EVENT_WHEN:
+    return 0;
+  }
+  return 0;
+}
+
 int cs_cohort_invalid_values(const cs_cohort *c, const cs_arm *arm, const double *values,
                              char *what, size_t size)
 {
@@ -86,5 +122,11 @@ int cs_cohort_invalid_values(const cs_cohort *c, const cs_arm *arm, const double
     if (invalid_expr(c, &arm->dose[i].amount, CS_RULE_RATE, values, where, what, size))
       return 1;
   }
+  for (int i = 0; i < c->n_cohort_events; i++)
+    if (invalid_event(c, &c->event[i], values, what, size))
+      return 1;
+  for (int i = 0; i < arm->n_events; i++)
+    if (invalid_event(c, &c->event[arm->first_event + i], values, what, size))
+      return 1;
   return 0;
 }

@@ -174,6 +174,11 @@ static void test_read_errors(void **state)
                "unknown key");
   expect_error("", "events: [{at: 1, set: {N: 1}, once: false}]", "^false",
                "arms.first.events[0].once", "belongs to a state event");
+  /* The cohort's events with an arm's parameters, as a run would have them. */
+  expect_error("events: [{at: a - 4, set: {N: 1}}]", "set: {a: 3}", "first: ^{set", "arms.first",
+               "the time of event event_1 ('a - 4') evaluates to -1, expected a finite value >= 0");
+  expect_error("events: [{every: a, add: {N: 1}}]", "set: {a: 1e-5}", "first: ^{set", "arms.first",
+               "event event_1 fires 3e+06 times, more than 1000000");
 }
 
 static cs_records *run(const cs_cohort *c, size_t n, uint64_t seed)
@@ -314,12 +319,10 @@ static void test_fires_at_start(void **state)
   cs_cohort_destroy(&c);
 }
 
-/* One patient of the cohort with `events` (and `arm` in its arm) must fail with `status`
- * and a message holding "patient 0, arm 'first'" and `what`. */
-static void expect_run_error(const char *events, const char *arm, cs_status status,
-                             const char *what)
+/* One patient of `c` must fail with `status` and a message holding "patient 0, arm
+ * 'first'" and `what`. Destroys `c`. */
+static void expect_patient_error(cs_cohort *c, cs_status status, const char *what)
 {
-  cs_cohort *c = load(events, arm, "", "method=exact");
   cs_model *model = NULL;
   cs_patient_sim *sim = NULL;
   cs_records *r = NULL;
@@ -336,10 +339,15 @@ static void expect_run_error(const char *events, const char *arm, cs_status stat
   cs_cohort_destroy(&c);
 }
 
+static void expect_run_error(const char *events, cs_status status, const char *what)
+{
+  expect_patient_error(load(events, "", "", "method=exact"), status, what);
+}
+
 static void test_negative_count_refused(void **state)
 {
   (void)state;
-  expect_run_error("events: [{name: cut, at: 3, add: {N: -150}}]", "", CS_ERR_COHORT,
+  expect_run_error("events: [{name: cut, at: 3, add: {N: -150}}]", CS_ERR_COHORT,
                    "day 3: event 'cut' would make species 'N' -50 copies");
 }
 
@@ -358,16 +366,18 @@ static void test_event_cycle_refused(void **state)
                                        "  - {name: B, when: \"N == 101\", set: {N: 102}}\n"
                                        "  - {name: A, when: \"N == 100\", set: {N: 101}}"};
   for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++)
-    expect_run_error(orders[i], "", CS_ERR_NUMERIC, "events keep triggering each other");
+    expect_run_error(orders[i], CS_ERR_NUMERIC, "events keep triggering each other");
 }
 
-/* `every` from a parameter an arm sets: the file's values pass the reader's count, the
- * arm's are counted when its patient starts. */
+/* The reader counts a periodic event's firings with the file's and each arm's values; a
+ * patient's own values (a distribution's draw; here an interval set directly) are
+ * counted when the patient starts. */
 static void test_periodic_firings_capped(void **state)
 {
   (void)state;
-  expect_run_error("events: [{every: a / 1e4, add: {N: 1}}]", "set: {a: 1e-5}", CS_ERR_COHORT,
-                   "is 3e+10 firings for this patient, more than 1000000");
+  cs_cohort *c = load("events: [{every: 1, add: {N: 1}}]", "", "", "method=exact");
+  c->event[0].every = (cs_expr){.coef = 1e-9};
+  expect_patient_error(c, CS_ERR_COHORT, "is 3e+10 firings for this patient, more than 1000000");
 }
 
 /* "Start treatment when the burden exceeds 5000", written in an arm: a dose of the drug
