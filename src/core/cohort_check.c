@@ -24,6 +24,11 @@ const char *cs_rule_violation(cs_rule rule, double value)
   return NULL;
 }
 
+cs_rule cs_dose_rule(const cs_dose_plan *plan)
+{
+  return plan->species >= 0 ? CS_RULE_COUNT : CS_RULE_RATE;
+}
+
 static int invalid_expr(const cs_cohort *c, const cs_expr *e, cs_rule rule, const double *values,
                         const char *where, char *what, size_t size)
 {
@@ -119,7 +124,8 @@ int cs_cohort_invalid_values(const cs_cohort *c, const cs_arm *arm, const double
       return 1;
   for (int i = 0; i < arm->n_doses; i++) {
     snprintf(where, sizeof where, "the dose amount of %s", cs_dose_plan_target(c, &arm->dose[i]));
-    if (invalid_expr(c, &arm->dose[i].amount, CS_RULE_RATE, values, where, what, size))
+    if (invalid_expr(c, &arm->dose[i].amount, cs_dose_rule(&arm->dose[i]), values, where, what,
+                     size))
       return 1;
   }
   for (int i = 0; i < c->n_cohort_events; i++)

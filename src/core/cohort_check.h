@@ -13,13 +13,17 @@
 /* What a value computed from parameters must satisfy: each kind of quantity has one rule,
  * applied both where the expression is read and again with each arm's settings. */
 typedef enum {
-  CS_RULE_RATE,     /* propensity constants and dose amounts: finite, >= 0 */
+  CS_RULE_RATE,     /* propensity constants and drug dose amounts: finite, >= 0 */
   CS_RULE_POSITIVE, /* capacities, half-saturations, elimination rates: finite, > 0 */
-  CS_RULE_COUNT     /* initial counts and produced amounts: rounded into [0, CS_COUNT_MAX] */
+  CS_RULE_COUNT     /* initial counts, produced amounts, doses into a species: rounded
+                       into [0, CS_COUNT_MAX] */
 } cs_rule;
 
 /* NULL if `value` satisfies `rule`, else the requirement, for messages. */
 const char *cs_rule_violation(cs_rule rule, double value);
+
+/* The rule of a dose plan's amount: copies for a species, EC50 units for a drug. */
+cs_rule cs_dose_rule(const cs_dose_plan *plan);
 
 /* Describes in `what` the first value of the model (or of the arm's doses) that `values`
  * (indexed as cohort->param) make invalid, by its key path, and returns 1; else 0. An

@@ -1598,11 +1598,12 @@ static cs_status read_dose_plan(cs_reader *r, const yaml_node_t *node, cs_dose_p
   const size_t mark = cs_ytree_enter(&r->tree, "amount");
   CS_CALL(read_expr(r, amount, &plan->amount));
   const double value = cs_expr_eval(&plan->amount, r->arm_values);
-  if (cs_rule_violation(CS_RULE_RATE, value) != NULL)
+  const char *need = cs_rule_violation(cs_dose_rule(plan), value);
+  if (need != NULL)
     return cs_ytree_fail(&r->tree, amount, CS_ERR_COHORT,
                          "invalid dose amount %g (with this arm's parameters), expected a "
-                         "finite value >= 0",
-                         value);
+                         "finite value %s",
+                         value, need);
   cs_ytree_leave(&r->tree, mark);
   CS_CALL(read_number(r, node, "start_day", 0, 0, CS_BOUND_NON_NEGATIVE, &plan->start_day));
   CS_CALL(read_number(r, node, "every_days", 0, 1, CS_BOUND_POSITIVE, &plan->every_days));

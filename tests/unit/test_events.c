@@ -174,6 +174,8 @@ static void test_read_errors(void **state)
                "unknown key");
   expect_error("", "events: [{at: 1, set: {N: 1}, once: false}]", "^false",
                "arms.first.events[0].once", "belongs to a state event");
+  expect_error("", "doses: {N: {amount: 1e16}}", "amount: ^1e16", "arms.first.doses.N.amount",
+               "expected a finite value >= 0 and at most 2^53");
   /* The cohort's events with an arm's parameters, as a run would have them. */
   expect_error("events: [{at: a - 4, set: {N: 1}}]", "set: {a: 3}", "first: ^{set", "arms.first",
                "the time of event event_1 ('a - 4') evaluates to -1, expected a finite value >= 0");
