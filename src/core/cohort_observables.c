@@ -83,7 +83,10 @@ static long word_offset(const char *text, const char *word)
   return -1;
 }
 
-static cs_status compile_observable(cs_ytree *tree, const yaml_node_t *node, cs_cohort *c,
+/* Compiles one observable's formula; `section` is the observables mapping, so that a
+ * name it reads that is an observable (before it, after it, or itself) is named as such. */
+static cs_status compile_observable(cs_ytree *tree, const yaml_node_t *section,
+                                    const yaml_node_t *node, cs_cohort *c,
                                     cs_observable *observable)
 {
   const char *text = cs_ytree_scalar(node);
@@ -106,7 +109,7 @@ static cs_status compile_observable(cs_ytree *tree, const yaml_node_t *node, cs_
                         tree->origin);
   const size_t offset = (size_t)(column > 0 ? column - 1 : 0);
   if (status != CS_OK && names.refused[0] != '\0' &&
-      find_observable(c, names.n_observables, names.refused) >= 0)
+      cs_ytree_lookup(tree, section, names.refused) != NULL)
     return cs_ytree_fail_in_scalar(tree, node, offset, CS_ERR_COHORT,
                                    "'%s' is an observable: an observable may not read another "
                                    "(write its formula in place)",
@@ -155,7 +158,7 @@ static cs_status read_observables(cs_ytree *tree, const yaml_node_t *root, cs_co
                            name, taken);
     cs_observable *observable = &c->observable[i];
     snprintf(observable->name, sizeof observable->name, "%s", name);
-    CS_CALL(compile_observable(tree, cs_ytree_value(tree, section, i), c, observable));
+    CS_CALL(compile_observable(tree, section, cs_ytree_value(tree, section, i), c, observable));
     c->n_observables = i + 1;
     cs_ytree_leave(tree, inner);
   }
