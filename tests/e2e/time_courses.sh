@@ -42,12 +42,17 @@ diff -q "$tmp/one.cdl" <(data_of "$tmp/two.nc") >/dev/null ||
   fail "1 and 2 ranks: the files differ"
 ok "1 and 2 ranks: every data value identical"
 
-for k in 0 1; do
-  cohortsim run "$model" -o "$tmp/shard$k.nc" -n "$patients" -s "$seed" --quiet --shard "$k/2"
-  expect_rc 0 "run --shard $k/2"
-done
-cohortsim merge "$tmp/shard1.nc" "$tmp/shard0.nc" -o "$tmp/merged.nc"
-expect_rc 0 "merge"
+# shards_merged MODEL NAME: MODEL run as two shards, merged (second first) into NAME.nc.
+shards_merged() {
+  local k
+  for k in 0 1; do
+    cohortsim run "$1" -o "$tmp/$2_shard$k.nc" -n "$patients" -s "$seed" --quiet --shard "$k/2"
+    expect_rc 0 "$2: run --shard $k/2"
+  done
+  cohortsim merge "$tmp/$2_shard1.nc" "$tmp/$2_shard0.nc" -o "$tmp/$2.nc"
+  expect_rc 0 "$2: merge"
+}
+shards_merged "$model" merged
 diff -q "$tmp/one.cdl" <(data_of "$tmp/merged.nc") >/dev/null ||
   fail "the merged shards differ from the single run"
 ok "2 shards merged: every data value identical to the single run"
@@ -145,12 +150,7 @@ for ranks in 1 2; do
   cohortsim_mpi "$ranks" run "$lean" -o "$tmp/lean$ranks.nc" -n "$patients" -s "$seed" --quiet
   expect_rc 0 "run with time_course_statistics: false on $ranks rank(s)"
 done
-for k in 0 1; do
-  cohortsim run "$lean" -o "$tmp/lean_shard$k.nc" -n "$patients" -s "$seed" --quiet --shard "$k/2"
-  expect_rc 0 "run --shard $k/2 without time-course statistics"
-done
-cohortsim merge "$tmp/lean_shard0.nc" "$tmp/lean_shard1.nc" -o "$tmp/lean_merged.nc"
-expect_rc 0 "merge without time-course statistics"
+shards_merged "$lean" lean_merged
 data_of "$tmp/lean1.nc" >"$tmp/lean1.cdl"
 for other in lean2 lean_merged; do
   diff -q "$tmp/lean1.cdl" <(data_of "$tmp/$other.nc") >/dev/null ||
