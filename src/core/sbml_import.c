@@ -3,6 +3,7 @@
  * grafts, so the two give the same cohort and the same output for the same seed. */
 #include "cohortsim/sbml.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,8 +33,8 @@ static cs_status read_sets(int n_sets, const char *const *sets, import_settings 
              "--set %s: import takes --set followup_days=DAYS and --set report_every_days=DAYS "
              "only (edit the written file for the rest)",
              sets[i]);
-    CS_CHECK(cs_ytree_parse_number(eq + 1, &value), err, CS_ERR_USAGE,
-             "--set %s: expected a number of days", sets[i]);
+    CS_CHECK(cs_ytree_parse_number(eq + 1, &value) && isfinite(value) && value > 0, err,
+             CS_ERR_USAGE, "--set %s: expected a number of days > 0", sets[i]);
     *slot = eq + 1;
   }
   return CS_OK;

@@ -24,6 +24,9 @@ ok "import writes a cohort that check accepts"
 cohortsim import "$model" --set seed=3
 expect_rc 2 "import with an unsupported --set"
 expect_stderr "import takes --set followup_days=DAYS and --set report_every_days=DAYS only" "import --set"
+cohortsim import "$model" --set followup_days=-1
+expect_rc 2 "import with a negative follow-up"
+expect_stderr "--set followup_days=-1: expected a number of days > 0" "import --set followup_days=-1"
 cohortsim import "$tmp/missing.xml" -o "$tmp/none.yaml"
 expect_rc 4 "import of a missing file"
 [ ! -e "$tmp/none.yaml" ] || fail "a failed import wrote its output"
